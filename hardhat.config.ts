@@ -23,6 +23,7 @@ export default defineConfig({
       { version: "0.8.19", path: SOLC_0_8_19, settings: { optimizer: OPTIMIZER } },
     ],
     npmFilesToBuild: [
+      "@openzeppelin/contracts/access/manager/AccessManager.sol",
       "@morpho-org/morpho-blue/src/Morpho.sol",
       "@morpho-org/morpho-blue/src/mocks/IrmMock.sol",
       "@morpho-org/morpho-blue/src/mocks/OracleMock.sol",
@@ -31,5 +32,7 @@ export default defineConfig({
   networks: {
     // A separate local node (anvil from npm, or `npx hardhat node`) for multi-command sessions.
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // anvil from npm (`npx anvil --host 127.0.0.1 --port 8547`), as the tests start it.
+    anvil: { type: "http", chainType: "l1", url: "http://127.0.0.1:8547" },
   },
 });

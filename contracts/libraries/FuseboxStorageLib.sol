@@ -35,7 +35,7 @@ library FuseboxStorageLib {
         mapping(address fuse => uint256 marketId) fuseMarketId; // 0 = fuse not allowed
         mapping(uint256 marketId => Market) markets;
         uint256[] marketIds; // active markets, at most MAX_MARKETS
-        uint256[] instantWithdrawMarketIds; // redemption order after idle
+        address[] instantWithdrawFuses; // redemption order after idle (IInstantWithdrawFuse)
         mapping(address depositor => bool) depositorAllowed;
     }
 

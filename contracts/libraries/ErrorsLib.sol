@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title ErrorsLib
+/// @notice Every revert of the Fusebox vault and its oracle middleware. Guardrail errors carry the market,
+/// the limit and the attempted value, so a refused transaction explains itself.
+library ErrorsLib {
+    // ---------------------------------------------------------------- guardrails
+    /// @notice After the batch, `marketId` holds `balance` assets, above its cap of `capAssets` (and more than before).
+    error MarketCapExceeded(uint256 marketId, uint256 capAssets, uint256 balance);
+    /// @notice After the batch, `marketId` runs `leverageWad` (1e18 = 1x), above `maxLeverageWad` (and more than before).
+    error LeverageLimitExceeded(uint256 marketId, uint256 maxLeverageWad, uint256 leverageWad);
+    /// @notice After the batch, idle assets `idle` are below the buffer `requiredIdle` (and less than before).
+    error IdleBufferBreached(uint256 requiredIdle, uint256 idle);
+    /// @notice While paused, a batch raised a risk measure of `marketId` (0 = idle) from `before` to `attempted`.
+    error RiskIncreaseWhilePaused(uint256 marketId, uint256 before, uint256 attempted);
+    /// @notice A fuse changed the share supply during `execute`.
+    error ShareSupplyChanged(uint256 supplyBefore, uint256 supplyAfter);
+
+    // ---------------------------------------------------------------- execution
+    error EmptyBatch();
+    error FuseNotAllowed(address fuse);
+    error MarketNotActive(uint256 marketId);
+
+    // ---------------------------------------------------------------- deposits and redemptions
+    error VaultPaused();
+    error DepositorNotAllowed(address receiver);
+    /// @notice Idle plus everything instant-withdrawable came to `available`, short of `requested`.
+    error InsufficientLiquidity(uint256 requested, uint256 available);
+
+    // ---------------------------------------------------------------- configuration
+    error InvalidMarketId();
+    error TooManyMarkets(uint256 max);
+    error InvalidBps(uint256 bps);
+    error InvalidMaxBalanceAge();
+    error ZeroAddress();
+    /// @notice The fuse at `fuse` reports market `reported`, not `expected`.
+    error FuseMarketMismatch(address fuse, uint256 expected, uint256 reported);
+    /// @notice A guardian call tried to raise a limit of `marketId`.
+    error NotALowering(uint256 marketId);
+    /// @notice `marketId` still holds `balance` / `notional`; it cannot be removed.
+    error MarketNotEmpty(uint256 marketId, uint256 balance, uint256 notional);
+
+    // ---------------------------------------------------------------- oracle
+    error PriceFeedNotSet(address asset);
+    /// @notice The feed of `asset` last updated at `updatedAt`, older than `maxStaleness` seconds.
+    error StalePrice(address asset, uint256 updatedAt, uint256 maxStaleness);
+    error NonPositivePrice(address asset, int256 answer);
+    error InvalidMaxStaleness();
+}

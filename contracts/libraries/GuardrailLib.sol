@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title GuardrailLib
+/// @notice The guardrail arithmetic, kept apart so it can be read (and fuzzed) on its own.
+/// Rounding always favours the guardrail: limits round down, attempted values round up.
+library GuardrailLib {
+    uint256 internal constant BPS = 10_000;
+    uint256 internal constant WAD = 1e18;
+
+    /// @notice The most a market may hold: `capBps` of `totalAssets`, and at most `capAssets` when that is set.
+    function marketCapDown(uint256 totalAssets, uint256 capBps, uint256 capAssets) internal pure returns (uint256 cap) {
+        cap = Math.mulDiv(totalAssets, capBps, BPS);
+        if (capAssets != 0 && capAssets < cap) cap = capAssets;
+    }
+
+    /// @notice Gross notional over equity, 1e18 = 1x. Any notional on zero equity is unbounded leverage.
+    function leverageWadUp(uint256 grossNotional, uint256 equity) internal pure returns (uint256) {
+        if (grossNotional == 0) return 0;
+        if (equity == 0) return type(uint256).max;
+        return Math.mulDiv(grossNotional, WAD, equity, Math.Rounding.Ceil);
+    }
+
+    /// @notice The idle assets the buffer requires: `idleBufferBps` of `totalAssets`, rounded up.
+    function requiredIdleUp(uint256 totalAssets, uint256 idleBufferBps) internal pure returns (uint256) {
+        return Math.mulDiv(totalAssets, idleBufferBps, BPS, Math.Rounding.Ceil);
+    }
+}

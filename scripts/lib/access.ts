@@ -1,0 +1,89 @@
+/**
+ * Fusebox's access model on OpenZeppelin AccessManager: role ids, which function each role may call,
+ * and which roles carry an execution delay. Deployment scripts and tests wire vaults through this one
+ * module, so the role map lives in one place (mirrored by contracts/libraries/Roles.sol).
+ */
+import type { BaseContract } from "ethers";
+
+export const ROLES = {
+  ADMIN: 0n, // AccessManager's own ADMIN_ROLE
+  ATOMIST: 1n,
+  ALPHA: 2n,
+  GUARDIAN: 3n,
+  FUSE_MANAGER: 4n,
+  REPORTER: 5n,
+} as const;
+
+export type RoleName = keyof typeof ROLES;
+
+/** Vault functions by role. Risk-raising configuration sits with ATOMIST / FUSE_MANAGER (delayed). */
+export const VAULT_FUNCTION_ROLES: Record<string, bigint> = {
+  configureMarket: ROLES.ATOMIST,
+  grantSubstrates: ROLES.ATOMIST,
+  setIdleBufferBps: ROLES.ATOMIST,
+  setInstantWithdrawFuses: ROLES.ATOMIST,
+  setDepositorAllowlistEnabled: ROLES.ATOMIST,
+  setDepositorsAllowed: ROLES.ATOMIST,
+  setPriceOracle: ROLES.ATOMIST,
+  unpause: ROLES.ATOMIST,
+  removeMarket: ROLES.ATOMIST,
+  addFuses: ROLES.FUSE_MANAGER,
+  execute: ROLES.ALPHA,
+  // Risk-lowering: the guardian acts at once.
+  pause: ROLES.GUARDIAN,
+  lowerMarketLimits: ROLES.GUARDIAN,
+  revokeSubstrates: ROLES.GUARDIAN,
+  removeFuses: ROLES.GUARDIAN,
+};
+
+/** Oracle middleware functions by role (a new or changed feed raises risk). */
+export const ORACLE_FUNCTION_ROLES: Record<string, bigint> = {
+  setFeed: ROLES.ATOMIST,
+};
+
+/** The minimal AccessManager surface the wiring uses (the typechain binding satisfies it). */
+export interface AccessManagerLike {
+  setTargetFunctionRole(target: string, selectors: string[], roleId: bigint): Promise<{ wait(): Promise<unknown> }>;
+  setRoleGuardian(roleId: bigint, guardian: bigint): Promise<{ wait(): Promise<unknown> }>;
+  labelRole(roleId: bigint, label: string): Promise<{ wait(): Promise<unknown> }>;
+}
+
+/** Group `functionRoles` by role into selector lists for `target`'s interface. */
+export function selectorsByRole(
+  contract: BaseContract,
+  functionRoles: Record<string, bigint>,
+): Map<bigint, string[]> {
+  const byRole = new Map<bigint, string[]>();
+  for (const [name, role] of Object.entries(functionRoles)) {
+    const fragment = contract.interface.getFunction(name);
+    if (fragment === null) throw new Error(`function ${name} not found on target`);
+    const list = byRole.get(role) ?? [];
+    list.push(fragment.selector);
+    byRole.set(role, list);
+  }
+  return byRole;
+}
+
+/**
+ * Point every restricted function of `target` at its role, and make GUARDIAN the guardian (the one who may
+ * cancel scheduled operations) of the delayed roles. Idempotent: setting the same mapping twice is harmless.
+ */
+export async function wireTargetRoles(
+  manager: AccessManagerLike,
+  target: BaseContract,
+  functionRoles: Record<string, bigint>,
+): Promise<void> {
+  const address = await target.getAddress();
+  for (const [role, selectors] of selectorsByRole(target, functionRoles)) {
+    await (await manager.setTargetFunctionRole(address, selectors, role)).wait();
+  }
+}
+
+/** Label roles and let the guardian cancel the atomist's and fuse manager's scheduled changes. */
+export async function wireRoleGuardians(manager: AccessManagerLike): Promise<void> {
+  for (const [name, id] of Object.entries(ROLES)) {
+    if (id !== ROLES.ADMIN) await (await manager.labelRole(id, name)).wait();
+  }
+  await (await manager.setRoleGuardian(ROLES.ATOMIST, ROLES.GUARDIAN)).wait();
+  await (await manager.setRoleGuardian(ROLES.FUSE_MANAGER, ROLES.GUARDIAN)).wait();
+}
