@@ -7,10 +7,10 @@ import { DAY, HOUR, parseTimestampSec } from "./time.js";
  *  - `mark[i]`: Binance USDT-M perp close of the bar ending at time[i];
  *  - `high[i]`: highest perp trade in that bar (liquidation checks for shorts);
  *  - `low[i]`: lowest perp trade in that bar (liquidation checks for longs);
- *  - `spot[i]`: spot estimate = mark / (1 + basis), the basis (Binance perp/spot daily close − 1)
- *    interpolated linearly between daily closes. Binance daily closes are the only 2021–2023 spot
- *    series that matches the perp venue; the interpolation is a modelling choice of the simulated
- *    world, the engine only ever sees the value at t.
+ *  - `spot[i]`: spot estimate = mark / (1 + basis), with basis = Binance perp/spot daily close − 1 of
+ *    the last daily close at or before time[i] (the first one before it exists). Binance daily closes
+ *    are the only 2021–2023 spot series matching the perp venue. Holding the last known basis (not
+ *    interpolating toward the next close) keeps the simulated spot free of future information.
  */
 export interface HourlyPrices {
   readonly asset: Asset;
@@ -58,18 +58,9 @@ export function loadHourlyPrices(perpFile: string, dailyFile: string, asset: Ass
   for (let i = 0; i < n; i += 1) {
     const t = time[i] as number;
     while (j + 1 < basisTime.length && (basisTime[j + 1] as number) <= t) j += 1;
-    spot[i] = (mark[i] as number) / (1 + interpolate(basisTime, basis, j, t));
+    spot[i] = (mark[i] as number) / (1 + (basis[j] ?? 0));
   }
   return { asset, time, mark, high, low, spot };
-}
-
-function interpolate(times: readonly number[], values: readonly number[], j: number, t: number): number {
-  const t0 = times[j] as number;
-  const v0 = values[j] as number;
-  if (t <= t0 || j + 1 >= times.length) return v0;
-  const t1 = times[j + 1] as number;
-  const v1 = values[j + 1] as number;
-  return v0 + ((v1 - v0) * (t - t0)) / (t1 - t0);
 }
 
 /** Index of the first instant ≥ t (binary search). */

@@ -115,6 +115,7 @@ export function decide(
   let plan: Plan | undefined;
   let breaches: GuardrailBreach[] = [];
   let scale = 1;
+  let firstRefusal: Record<string, number> = {};
   for (let attempt = 0; attempt < 60; attempt += 1) {
     const targets = new Map<VenueId, number>();
     for (const [venue, abs] of allocation.sizes) targets.set(venue, sign * abs * scale);
@@ -123,6 +124,9 @@ export function decide(
     if (candidate.shortfallQuote <= 1e-6 && breaches.length === 0) {
       plan = candidate;
       break;
+    }
+    if (attempt === 0) {
+      firstRefusal = { shortfallQuote: candidate.shortfallQuote, ...Object.fromEntries(breaches.map((b) => [b.rule, b.value])) };
     }
     scale *= 0.95;
   }
@@ -134,7 +138,7 @@ export function decide(
       ...Object.fromEntries(breaches.map((b) => [b.rule, b.value])),
     });
   } else if (scale < 1) {
-    log.add("flag", "targets shrunk to fit cash and guardrails", { scale });
+    log.add("flag", "targets shrunk to fit cash and guardrails", { scale, ...firstRefusal });
   }
   for (const note of plan.notes) log.add(note.action.kind, note.reason, note.numbers);
   if (plan.actions.length > 0 || rebalanceNow) {

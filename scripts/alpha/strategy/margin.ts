@@ -46,9 +46,15 @@ export function marginNeed(
     return { ...base, amountQuote: target - equity, reason: equity <= 0 ? "new-position" : "resize" };
   }
   if (drawdown >= config.topUpDrawdown - 1e-12) return { ...base, amountQuote: target - equity, reason: "top-up" };
-  if (distance < config.minLiquidationDistance) return { ...base, amountQuote: target - equity, reason: "liquidation-distance" };
+  if (distance < config.minLiquidationDistance && equity < target) {
+    return { ...base, amountQuote: target - equity, reason: "liquidation-distance" };
+  }
   if ((rebalanceNow || sizeChanged) && equity > (1 + config.releaseExcess) * target) {
-    return { ...base, amountQuote: target - equity, reason: "release-excess" };
+    // Unrealised profit is not withdrawable: the cash margin left must still cover the venue's
+    // initial margin at the leverage limit on its own.
+    const withdrawable = position.marginQuote - (Math.abs(position.sizeBase) * mark) / config.maxLeverage;
+    const amount = Math.min(equity - target, withdrawable);
+    if (amount > 0) return { ...base, amountQuote: -amount, reason: "release-excess" };
   }
   return { ...base, amountQuote: 0, reason: "none" };
 }

@@ -176,9 +176,14 @@ export function buildPlan(input: PlanInput): Plan {
 
   // 5. Cash: what the sources leave above the idle floor, against what the uses need.
   const afterSources = applyActions(config, state, sources.map((s) => s.action), prices).state;
-  const floor = (navQuote * (config.idleBufferBps + (rebalanceNow ? config.idleSlackBps : 0))) / 10_000;
+  // Voluntary growth (new long, loop or size) keeps the slack above the buffer; top-ups and unwinds
+  // only need the buffer itself, so gas spent between rebalances never forces a resize.
+  const grows = longBuys.length + loopSteps.length + increases.length > 0;
+  // A few actions' gas of cushion: the buffer is measured against post-batch NAV, after costs.
+  const floor = (navQuote * (config.idleBufferBps + (grows ? config.idleSlackBps : 0))) / 10_000 + 3 * config.gasPerActionQuote;
   const available = afterSources.idleQuote - floor;
-  const gasReserve = (marginAdds.length + longBuys.length + loopSteps.length + increases.length + 2) * config.gasPerActionQuote;
+  const useCount = marginAdds.length + longBuys.length + loopSteps.length + increases.length;
+  const gasReserve = (useCount > 0 ? useCount + 1 : 0) * config.gasPerActionQuote;
   const transferReserve = marginAdds.reduce((sum, s) => sum + (s.action.kind === "perp.addMargin" ? venueMeta(config, s.action.venue).transferCostQuote : 0), 0);
   const needMargin = marginAdds.reduce((sum, s) => sum + (s.action.kind === "perp.addMargin" ? s.action.amountQuote : 0), 0);
   const needLong = longBuys.reduce((sum, s) => sum + (s.action.kind === "spot.buy" ? s.action.amountQuote : 0), 0);
@@ -192,7 +197,7 @@ export function buildPlan(input: PlanInput): Plan {
 
   const afterCredit = creditOf(afterSources, asset);
   const debtSteps: Step[] = [];
-  if (cash < 0) {
+  if (cash < 0 && useCount > 0) {
     const canBorrow = config.mode === "hybrid" && config.longLeg === "credit";
     if (canBorrow) {
       const collateral = (afterCredit.supplyBase + longSupply) * prices.spot;
@@ -219,7 +224,9 @@ export function buildPlan(input: PlanInput): Plan {
   const actions = steps.map((s) => s.action);
   const { state: projected, cost } = applyActions(config, state, actions, prices);
   const notes = steps.map((step) => ({ action: step.action, reason: step.reason, numbers: { ...step.numbers, ...amountOf(step.action) } }));
-  return { actions, projected, cost, shortfallQuote: cash < 0 ? -cash : 0, notes };
+  // Idle under the floor with nothing to pay for is not a shortfall of this batch (the guardrail
+  // check still refuses a batch that lowers idle below the buffer).
+  return { actions, projected, cost, shortfallQuote: cash < 0 && useCount > 0 ? -cash : 0, notes };
 }
 
 function amountOf(action: Action): Record<string, number> {
