@@ -40,10 +40,20 @@ export function priceView(snapshot: MarketSnapshot): PriceView {
   return { asset: snapshot.asset, spot: snapshot.spotPrice, mark };
 }
 
-/** Age of the oldest price the engine needs (spot and every venue mark). */
-export function stalePriceAge(snapshot: MarketSnapshot): number {
+/**
+ * Age of the oldest price the book's valuation needs: spot, and the mark of every venue holding a
+ * position (a stale mark on a venue the book does not use only makes that venue ineligible).
+ */
+export function stalePriceAge(snapshot: MarketSnapshot, state: PortfolioState): number {
   let age = snapshot.time - snapshot.spotTime;
-  for (const q of snapshot.venues) age = Math.max(age, snapshot.time - q.markTime);
+  for (const q of snapshot.venues) {
+    const held = state.perps.some((p) => p.venue === q.venue && (p.sizeBase !== 0 || p.marginQuote !== 0));
+    if (held) age = Math.max(age, snapshot.time - q.markTime);
+  }
+  for (const p of state.perps) {
+    const quoted = snapshot.venues.some((q) => q.venue === p.venue);
+    if (!quoted && (p.sizeBase !== 0 || p.marginQuote !== 0)) age = Number.POSITIVE_INFINITY;
+  }
   return age;
 }
 
@@ -108,7 +118,7 @@ export function assessRisk(
   const nav = netAssetValue(state, prices);
   const bps = (x: number): number => (nav > 0 ? (x / nav) * 10_000 : 0);
   const flags: RiskFlag[] = [...venueFlags];
-  const priceAge = stalePriceAge(snapshot);
+  const priceAge = stalePriceAge(snapshot, state);
   if (priceAge > config.maxPriceAgeSec) flags.push({ kind: "stalePrice", ageSec: priceAge });
   if (snapshot.quotePegUsd !== undefined && Math.abs(snapshot.quotePegUsd - 1) > config.quoteDepegThreshold) {
     flags.push({ kind: "quoteDepeg", pegUsd: snapshot.quotePegUsd });
