@@ -60,8 +60,9 @@ describe("alpha strategy: entry and guardrails", () => {
   });
 
   it("does not enter when the forecast carry does not pay the round trip", () => {
-    const config = testConfig();
-    const h = history(T0, { binance: 0.00004, bybit: 0.00004, gate: 0.00004 }); // ≈ 4.4 % APR: positive but thin
+    const config = testConfig({ baselineWeight: 0 }); // forecast = the observed level, no pull to the 0.01 % baseline
+    // 0.003 % per 8 h ≈ 3.3 % APR: a positive regime, but 30 days of it (0.27 %) do not pay the ≈ 0.35 % round trip.
+    const h = history(T0, { binance: 0.00003, bybit: 0.00003, gate: 0.00003 });
     const decision = decide(config, emptyState(CAPITAL), snapshot(T0, PRICE, h), h);
     expect(decision.regime.regime).to.equal("positive");
     expect(decision.actions).to.deep.equal([]);

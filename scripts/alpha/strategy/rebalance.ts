@@ -6,8 +6,8 @@ import type { Regime, StrategyConfig } from "./types.js";
  * loop's long perp against borrowed-and-sold asset).
  *
  * Budget: with NAV A, the deployable capital is A·(1 − buffer − slack). A short carry of Q base needs
- * Q·spot for the long leg and Q·mark/L for margin, so the fully-funded size is
- *     Q_full = deployable / (spot + mark / L).
+ * Q·spot for the long leg and Q·mark/L for margin (plus entry costs), so the fully-funded size is
+ *     Q_full = deployable / (spot·(1 + spot cost) + mark / L + mark · perp cost).
  * With L = 2.5 and a 10 % buffer (+1 % slack) that is ≈ 63.6 % of NAV long and ≈ 25.4 % as margin.
  * The loop needs the asset borrowed against quote collateral at `maxCreditLtv`, so
  *     Q_loop = deployable / (spot / ltv + mark / L).
@@ -37,7 +37,15 @@ export interface HedgeInputs {
 
 export function fullShortSize(config: StrategyConfig, navQuote: number, spot: number, mark: number): number {
   const deployable = navQuote * (1 - (config.idleBufferBps + config.idleSlackBps) / 10_000);
-  return Math.max(0, deployable / (spot + mark / config.targetLeverage));
+  // Entry costs come out of the same budget: spot fee + slippage on the long leg, the dearest
+  // allowed venue's taker fee + slippage on the short (paid from its margin).
+  const spotCost = (config.spotFeeBps + config.spotSlippageBps) / 10_000;
+  let perpCost = 0;
+  for (const v of config.allowedVenues) {
+    const meta = config.venues[v];
+    if (meta !== undefined) perpCost = Math.max(perpCost, (meta.takerFeeBps + meta.slippageBps) / 10_000);
+  }
+  return Math.max(0, deployable / (spot * (1 + spotCost) + mark / config.targetLeverage + mark * perpCost));
 }
 
 export function fullLoopSize(config: StrategyConfig, navQuote: number, spot: number, mark: number): number {
@@ -97,7 +105,7 @@ export function targetHedgeSize(inputs: HedgeInputs): number {
         }
         const borrowCost = config.creditBorrowAprBase / 8760;
         const loopCarry = inputs.entryLongCarryPerHour - borrowCost;
-        if (loopCarry * horizon <= inputs.roundTripCost) return 0;
+        if (loopCarry * config.holdingHorizonHours <= inputs.roundTripCost) return 0;
         const size = fullLoopSize(config, inputs.navQuote, inputs.spot, inputs.mark);
         log.add("hold", "negative funding regime: build credit-market loop (long perp vs borrowed asset)", {
           ...numbers,
@@ -110,8 +118,8 @@ export function targetHedgeSize(inputs: HedgeInputs): number {
   }
 
   if (currentShort === 0) {
-    // Enter only when positive and the forecast carry over the horizon pays the round trip.
-    if (regime === "positive" && inputs.entryShortCarryPerHour * horizon > inputs.roundTripCost) {
+    // Enter only when positive and the forecast carry over the expected holding period pays the round trip.
+    if (regime === "positive" && inputs.entryShortCarryPerHour * config.holdingHorizonHours > inputs.roundTripCost) {
       log.add("hold", "positive regime and forecast carry covers round-trip cost: enter", numbers);
       return -full;
     }
