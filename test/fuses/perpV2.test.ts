@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { Interface } from "ethers";
 import { network } from "hardhat";
 import { GasLog } from "../fixtures/simulatedPerp.js";
 import { addPerpV2Market, deployPerpV2, sqrtPriceX96 } from "../fixtures/perpV2.js";
@@ -6,6 +7,7 @@ import { ONE_USDC, WAD, addressSubstrate, deployVaultStack } from "../fixtures/v
 
 const MARKET = 2n;
 const Q = (usd: bigint): bigint => usd * WAD;
+const TX_GAS = 8_000_000n;
 const leverageWadUp = (notional: bigint, equity: bigint): bigint => (notional * WAD + equity - 1n) / equity;
 
 const connection = await network.create();
@@ -31,11 +33,15 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
     const f = await networkHelpers.loadFixture(fixture);
     const fuse = await f.perp.fuse.getAddress();
     const vaultAddress = await f.stack.vault.getAddress();
-    const act = (fn: string, args: unknown[]) => ({ fuse, data: f.perp.fuse.interface.encodeFunctionData(fn, args) });
-    const execute = (actions: { fuse: string; data: string }[]) => f.stack.vault.connect(f.stack.alpha).execute(actions);
+    const iface: Interface = f.perp.fuse.interface;
+    const act = (fn: string, args: unknown[]) => ({ fuse, data: iface.encodeFunctionData(fn, args) });
+    // Explicit gas: Perp's gas depends on the block timestamp (TWAP observations, funding), so an estimate made
+    // on one block can fall short on the next.
+    const execute = (actions: { fuse: string; data: string }[]) =>
+      f.stack.vault.connect(f.stack.alpha).execute(actions, { gasLimit: TX_GAS });
     const market = async () => f.stack.vault.getMarket(MARKET);
-    const accountValue = async (): Promise<bigint> => f.perpV2.perpVault.getAccountValue(vaultAddress) as Promise<bigint>;
-    const size = async (): Promise<bigint> => f.perpV2.accountBalance.getTakerPositionSize(vaultAddress, f.baseToken) as Promise<bigint>;
+    const accountValue = async (): Promise<bigint> => f.perpV2.perpVault.getFunction("getAccountValue")(vaultAddress) as Promise<bigint>;
+    const size = async (): Promise<bigint> => f.perpV2.accountBalance.getFunction("getTakerPositionSize")(vaultAddress, f.baseToken) as Promise<bigint>;
     return { ...f, fuse, vaultAddress, act, execute, market, accountValue, size };
   }
 
@@ -49,10 +55,10 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
     expect(-(await size())).to.be.lessThanOrEqual(41n * WAD);
     const m1 = await market();
     expect(m1.balance).to.equal(await accountValue());
-    const totalAbs = (await perpV2.accountBalance.getTotalAbsPositionValue(vaultAddress)) as bigint;
+    const totalAbs = (await perpV2.accountBalance.getFunction("getTotalAbsPositionValue")(vaultAddress)) as bigint;
     expect(m1.grossNotional).to.equal((totalAbs + 10n ** 12n - 1n) / 10n ** 12n);
     // Perp's ClearingHouse values the same account in 18 decimals.
-    const chValue = (await perpV2.clearingHouse.getAccountValue(vaultAddress)) as bigint;
+    const chValue = (await perpV2.clearingHouse.getFunction("getAccountValue")(vaultAddress)) as bigint;
     expect(m1.balance).to.equal(chValue / 10n ** 12n);
     await gas.record("increasePosition (add to short)", execute([act("increasePosition", [baseToken, false, Q(200n), 0n])]));
 
@@ -72,7 +78,7 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
     expect(await size()).to.equal(0n);
     expect((await market()).grossNotional).to.equal(0n);
 
-    const free = (await perpV2.perpVault.getFreeCollateral(vaultAddress)) as bigint;
+    const free = (await perpV2.perpVault.getFunction("getFreeCollateral")(vaultAddress)) as bigint;
     expect(free).to.equal(await accountValue());
     await gas.record("withdrawMargin", execute([act("withdrawMargin", [free])]));
     expect(await accountValue()).to.equal(0n);
@@ -140,7 +146,7 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
     const perpVaultAddress = await perpV2.perpVault.getAddress();
     const heldByPerp = await usdc.balanceOf(perpVaultAddress);
     const before = await usdc.balanceOf(alice.address);
-    await gas.record("redeem through instantWithdraw", vault.connect(alice).withdraw(4_500n * ONE_USDC, alice.address, alice.address));
+    await gas.record("redeem through instantWithdraw", vault.connect(alice).withdraw(4_500n * ONE_USDC, alice.address, alice.address, { gasLimit: TX_GAS }));
     expect((await usdc.balanceOf(alice.address)) - before).to.equal(4_500n * ONE_USDC);
     // Idle covered 1,000; the other 3,500 came out of Perp.
     expect(heldByPerp - (await usdc.balanceOf(perpVaultAddress))).to.equal(3_500n * ONE_USDC);
@@ -160,10 +166,10 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
     await execute([act("depositMargin", [2_000n * ONE_USDC]), act("increasePosition", [baseToken, false, Q(5_600n), 0n])]);
     // Perp liquidates a position when account value < maintenance margin (6.25% of position value).
     const belowMaintenance = async () =>
-      (await accountValue()) * 10n ** 12n < ((await perpV2.accountBalance.getMarginRequirementForLiquidation(vaultAddress)) as bigint);
+      (await accountValue()) * 10n ** 12n < ((await perpV2.accountBalance.getFunction("getMarginRequirementForLiquidation")(vaultAddress)) as bigint);
     expect(await belowMaintenance()).to.equal(false);
     await expect(
-      (perpV2.clearingHouse.connect(liquidator) as typeof perpV2.clearingHouse)["liquidate(address,address)"](vaultAddress, baseToken),
+      (perpV2.clearingHouse.connect(liquidator) as typeof perpV2.clearingHouse).getFunction("liquidate(address,address)")(vaultAddress, baseToken, { gasLimit: TX_GAS }),
     ).to.be.revertedWith("CH_EAV");
     await pushPrice(perpV2, baseToken, [162n, 175n, 189n, 200n]);
     expect(await belowMaintenance()).to.equal(true);
@@ -171,14 +177,14 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
     await perpV2.fund(liquidator, 100_000n * ONE_USDC);
     await gas.record(
       "ClearingHouse.liquidate (third party)",
-      (perpV2.clearingHouse.connect(liquidator) as typeof perpV2.clearingHouse)["liquidate(address,address)"](vaultAddress, baseToken),
+      (perpV2.clearingHouse.connect(liquidator) as typeof perpV2.clearingHouse).getFunction("liquidate(address,address)")(vaultAddress, baseToken, { gasLimit: TX_GAS }),
     );
     expect(-(await size())).to.be.lessThan(-sizeBefore);
     await (await stack.vault.refreshMarketBalances([MARKET])).wait();
     const m = await market();
     const value = await accountValue();
     expect(m.balance).to.equal(value > 0n ? value : 0n);
-    const totalAbs = (await perpV2.accountBalance.getTotalAbsPositionValue(vaultAddress)) as bigint;
+    const totalAbs = (await perpV2.accountBalance.getFunction("getTotalAbsPositionValue")(vaultAddress)) as bigint;
     expect(m.grossNotional).to.equal((totalAbs + 10n ** 12n - 1n) / 10n ** 12n);
   });
 
@@ -206,7 +212,7 @@ async function pushPrice(perpV2: Awaited<ReturnType<typeof deployPerpV2>>, baseT
   for (const price of prices) {
     await perpV2.setIndexPrice(price);
     await (
-      await ch.openPosition({
+      await ch.getFunction("openPosition")({
         baseToken,
         isBaseToQuote: false,
         isExactInput: true,
@@ -215,7 +221,7 @@ async function pushPrice(perpV2: Awaited<ReturnType<typeof deployPerpV2>>, baseT
         deadline: ethers.MaxUint256,
         sqrtPriceLimitX96: sqrtPriceX96(price),
         referralCode: ethers.ZeroHash,
-      }, { gasLimit: 6_000_000n })
+      }, { gasLimit: TX_GAS })
     ).wait();
     await networkHelpers.time.increase(900);
     await perpV2.setIndexPrice(price);

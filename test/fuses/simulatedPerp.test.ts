@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { Interface } from "ethers";
 import { network } from "hardhat";
 import {
   GasLog,
@@ -35,7 +36,8 @@ describe("Simulated perp venue fuses (SimulatedPerpFuse / SimulatedPerpBalanceFu
     const f = await networkHelpers.loadFixture(fixture);
     const fuse = await f.perp.fuse.getAddress();
     const vaultAddress = await f.stack.vault.getAddress();
-    const act = (fn: string, args: unknown[]) => ({ fuse, data: f.perp.fuse.interface.encodeFunctionData(fn, args) });
+    const iface: Interface = f.perp.fuse.interface;
+    const act = (fn: string, args: unknown[]) => ({ fuse, data: iface.encodeFunctionData(fn, args) });
     const execute = (actions: { fuse: string; data: string }[]) => f.stack.vault.connect(f.stack.alpha).execute(actions);
     const market = async () => f.stack.vault.getMarket(MARKET);
     return { ...f, fuse, vaultAddress, act, execute, market };
