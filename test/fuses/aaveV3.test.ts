@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import type { ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse, Interface } from "ethers";
 import { DAY, ONE_USDC, WAD, addressSubstrate, deployVaultStack, marketParams } from "../fixtures/vault.js";
 import { deployAaveV3 } from "../fixtures/aaveV3.js";
 
@@ -79,7 +79,7 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
 
   const act = (name: "supply" | "withdraw" | "borrow" | "repay", asset: string, amount: bigint) => ({
     fuse: c.fuse.target as string,
-    data: c.fuse.interface.encodeFunctionData(name, [asset, amount]),
+    data: (c.fuse.interface as Interface).encodeFunctionData(name, [asset, amount]),
   });
   const execute = (...actions: { fuse: string; data: string }[]) => c.s.vault.connect(c.s.alpha).execute(actions);
   const balanceOf = async (token: "a" | "d", asset: string): Promise<bigint> => {
@@ -114,7 +114,7 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
     expect(await vault.totalAssets()).to.equal(12_000n * ONE_USDC); // 10,000 deposit + 2,000 of WETH posted
 
     await networkHelpers.time.increase(30n * DAY);
-    await (await c.s.usdcFeed.setAnswer(10n ** 8n)).wait();
+    await (await c.s.usdcFeed.getFunction("setAnswer")(10n ** 8n)).wait();
     await (await c.wethFeed.setAnswer(WETH_USD_8)).wait();
     await record("balance refresh (refreshMarketBalances, 2 reserves)", vault.refreshMarketBalances([MARKET]));
     expect(await marketBalance()).to.deep.equal(await expectedValuation(WETH_USD_8));
@@ -270,7 +270,7 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
     await (await c.weth.mint(vaultAddr, ONE_WETH)).wait();
     await (await execute(act("supply", wethAddr, ONE_WETH))).wait();
     await networkHelpers.time.increase(2n * 3600n); // past the market's max balance age and WETH's staleness
-    await (await c.s.usdcFeed.setAnswer(10n ** 8n)).wait();
+    await (await c.s.usdcFeed.getFunction("setAnswer")(10n ** 8n)).wait();
     await expect(vault.connect(c.alice).deposit(ONE_USDC, c.alice.address)).to.be.revertedWithCustomError(oracle, "StalePrice");
     await (await c.wethFeed.setAnswer(WETH_USD_8)).wait();
     await (await vault.connect(c.alice).deposit(ONE_USDC, c.alice.address)).wait();

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import type { ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse, Interface } from "ethers";
 import { DAY, ONE_USDC, WAD, deployVaultStack, marketParams } from "../fixtures/vault.js";
 import { MORPHO_LLTV, deployMorphoBlue, morphoPrice } from "../fixtures/morphoBlue.js";
 
@@ -69,7 +69,7 @@ describe("Morpho Blue fuses (real Morpho Blue)", function () {
 
   const act = (name: Action, amount: bigint, params = c.m.params) => ({
     fuse: c.fuse.target as string,
-    data: c.fuse.interface.encodeFunctionData(name, [params, amount]),
+    data: (c.fuse.interface as Interface).encodeFunctionData(name, [params, amount]),
   });
   const execute = (...actions: { fuse: string; data: string }[]) => c.s.vault.connect(c.s.alpha).execute(actions);
   const marketBalance = async () => {
@@ -114,7 +114,7 @@ describe("Morpho Blue fuses (real Morpho Blue)", function () {
     // A year later: the balance fuse's expected balances (interest accrued in view) equal what Morpho itself
     // accrues in the same block.
     await networkHelpers.time.increase(365n * DAY);
-    await (await c.s.usdcFeed.setAnswer(10n ** 8n)).wait();
+    await (await c.s.usdcFeed.getFunction("setAnswer")(10n ** 8n)).wait();
     await (await c.wethFeed.setAnswer(WETH_USD_8)).wait();
     await record("balance refresh (refreshMarketBalances, 1 market)", refreshThenAccrueInOneBlock());
     const accrued = await marketBalance();
@@ -265,7 +265,7 @@ describe("Morpho Blue fuses (real Morpho Blue)", function () {
     await mintWeth(ONE_WETH);
     await (await execute(act("supplyCollateral", ONE_WETH))).wait();
     await networkHelpers.time.increase(2n * 3600n);
-    await (await c.s.usdcFeed.setAnswer(10n ** 8n)).wait();
+    await (await c.s.usdcFeed.getFunction("setAnswer")(10n ** 8n)).wait();
     await expect(vault.connect(c.alice).deposit(ONE_USDC, c.alice.address)).to.be.revertedWithCustomError(oracle, "StalePrice");
     await (await c.wethFeed.setAnswer(WETH_USD_8)).wait();
     await (await vault.connect(c.alice).deposit(ONE_USDC, c.alice.address)).wait();
