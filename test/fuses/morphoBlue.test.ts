@@ -130,7 +130,7 @@ describe("Morpho Blue fuses (real Morpho Blue)", function () {
     expect(await marketBalance()).to.deep.equal({ equity: 0n, notional: 0n });
     expect(await c.m.morpho.position(c.m.id, vaultAddr)).to.deep.equal([0n, 0n, 0n]);
     await record("supply USDC (lend, again)", execute(act("supply", 1_000n * ONE_USDC)));
-    await record("repay USDC (part)", execute(act("supplyCollateral", ONE_WETH), act("borrow", 100n * ONE_USDC), act("repay", 50n * ONE_USDC)));
+    await record("batch: supplyCollateral + borrow + repay part", execute(act("supplyCollateral", ONE_WETH), act("borrow", 100n * ONE_USDC), act("repay", 50n * ONE_USDC)));
   });
 
   it("refuses a Morpho market that is not a substrate of the market", async function () {
