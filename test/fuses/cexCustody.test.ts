@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
 import type { ContractTransactionResponse } from "ethers";
 import { DAY, ONE_USDC, addressSubstrate, deployVaultStack, marketParams } from "../fixtures/vault.js";
 import { ROLES, wireTargetRoles } from "../../scripts/lib/access.js";
@@ -29,7 +30,7 @@ function signer<T>(list: T[], i: number): T {
 }
 
 describe("CEX whitelist fuse + custody reports", function () {
-  let connection: Awaited<ReturnType<typeof network.create>>;
+  let connection: NetworkConnection;
   before(async function () {
     connection = await network.create();
   });

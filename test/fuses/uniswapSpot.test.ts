@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import type { ContractTransactionResponse } from "ethers";
 import { ONE_USDC, addressSubstrate, deployVaultStack, marketParams, type VaultStack } from "../fixtures/vault.js";
@@ -18,7 +19,7 @@ async function recordGas(label: string, tx: Promise<ContractTransactionResponse>
 }
 
 describe("Uniswap V3 spot swap fuse + spot balance fuse", function () {
-  let connection: Awaited<ReturnType<typeof network.create>>;
+  let connection: NetworkConnection;
   before(async function () {
     connection = await network.create();
   });
@@ -178,7 +179,7 @@ describe("Uniswap V3 spot swap fuse + spot balance fuse", function () {
     await expect(vault.refreshMarketBalances([SPOT])).to.be.revertedWithCustomError(oracle, "StalePrice").withArgs(f.wethAddr, stale, 3600n);
     await expect(vault.connect(alpha).execute([swapSingle(f.usdcAddr, f.wethAddr, ONE_USDC)])).to.be.revertedWithCustomError(oracle, "StalePrice");
     await f.connection.networkHelpers.time.increase(3_601); // the cached balance expires too
-    await (await stack.usdcFeed.setAnswer(100_000_000n)).wait();
+    await (await stack.usdcFeed.getFunction("setAnswer")(100_000_000n)).wait();
     await expect(vault.connect(f.alice).deposit(ONE_USDC, f.alice.address)).to.be.revertedWithCustomError(oracle, "StalePrice");
   });
 
