@@ -129,7 +129,7 @@ export const vaultConfigSchema = z.object({
       issue(["markets", i, "maxLeverage"], `must be omitted: "${m.kind}" markets are unlevered (their leverage limit is 0)`);
     }
     if (spec.requiresRestrictedVault && !config.depositors.allowlistEnabled) {
-      issue(["markets", i, "kind"], `"${m.kind}" requires a restricted vault: set depositors.allowlistEnabled = true`);
+      issue(["markets", i, "kind"], "requires a restricted vault: set depositors.allowlistEnabled = true");
     }
     const seenSubstrates = new Set<string>();
     m.substrates.forEach((s, j) => {
