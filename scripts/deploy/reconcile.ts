@@ -17,7 +17,7 @@
  * delays and revokes its own temporary roles. Every later change meets the timelocks.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { Contract, getCreateAddress, parseUnits, type BaseContract } from "ethers";
+import { Contract, getCreateAddress, parseUnits, type BaseContract, type Interface } from "ethers";
 import { ROLES, VAULT_FUNCTION_ROLES, ORACLE_FUNCTION_ROLES, selectorsByRole, wireRoleGuardians, type AccessManagerLike, type RoleName } from "../lib/access.js";
 import { FUSE_KINDS, encodeSubstrate, fuseKind, missingKindContracts } from "../config/fuse-kinds.js";
 import { maxLeverageWad, type VaultConfig, type MarketConfig } from "../config/schema.js";
@@ -146,7 +146,13 @@ class Reconciler {
 
   async run(): Promise<void> {
     // The in-process chain starts empty on every run: its previous record describes a chain that is gone.
-    const existing = this.ctx.inProcess ? undefined : await readRecord(this.recordFile);
+    let existing = this.ctx.inProcess ? undefined : await readRecord(this.recordFile);
+    const recordedManager = existing?.contracts["AccessManager"];
+    if (existing !== undefined && isLocalChain(this.ctx) && recordedManager?.status === "deployed" && !(await this.hasCode(recordedManager.address))) {
+      // A local node restarted since the record was written: that chain is gone, so start afresh.
+      this.ctx.io.err(`note: ${this.recordFile} describes a local chain that is gone (no AccessManager at ${recordedManager.address}); starting afresh`);
+      existing = undefined;
+    }
     if (existing !== undefined && BigInt(existing.chainId) !== this.ctx.chainId) {
       throw new Error(`${this.recordFile} records chainId ${existing.chainId}, but network "${this.ctx.networkName}" has chainId ${this.ctx.chainId}`);
     }
@@ -476,7 +482,8 @@ class Reconciler {
 
   private async adminCall(manager: string, fn: string, args: unknown[]): Promise<{ wait(): Promise<unknown> }> {
     const am = await this.ctx.ethers.getContractAt("AccessManager", manager);
-    await this.sendTx(`wire:${fn}`, this.deployer, manager, am.interface.encodeFunctionData(fn, args));
+    const iface: Interface = am.interface; // the generic view: `fn` is one of the three wiring functions
+    await this.sendTx(`wire:${fn}`, this.deployer, manager, iface.encodeFunctionData(fn, args));
     return { wait: async () => undefined };
   }
 
