@@ -16,7 +16,12 @@ export type SubstrateEncoding =
 export interface FuseConstructorContext {
   marketId: bigint;
   asset: string; // the vault's asset
+  /** The market's `params` from the config, checked against the kind's `params` spec. */
+  params: Readonly<Record<string, string | number>>;
 }
+
+/** A per-market parameter a kind's constructors need: an address, a plain integer, or a decimal scaled to 1e18. */
+export type ParamType = "address" | "integer" | "wad";
 
 export interface FuseKindSpec {
   /** One-line description for `--help` and error messages. */
@@ -25,8 +30,10 @@ export interface FuseKindSpec {
   fuses: readonly string[];
   /** The market's balance fuse (IBalanceFuse). */
   balanceFuse: string;
-  /** Constructor arguments shared by the kind's fuses and balance fuse. */
-  constructorArgs: (ctx: FuseConstructorContext) => unknown[];
+  /** Per-market parameters (the market's `params` in the config), e.g. the venue's address. */
+  params: Readonly<Record<string, ParamType>>;
+  /** Constructor arguments of `contract` (one of `fuses` or `balanceFuse`). */
+  constructorArgs: (contract: string, ctx: FuseConstructorContext) => unknown[];
   substrates: SubstrateEncoding;
   /** Whether the market may carry notional (needs `maxLeverage` >= 1; unlevered markets get 0). */
   levered: boolean;
@@ -40,17 +47,19 @@ export interface FuseKindSpec {
   localOnly?: boolean;
 }
 
-const byMarketId = ({ marketId }: FuseConstructorContext): unknown[] => [marketId];
+const byMarketId = (_contract: string, { marketId }: FuseConstructorContext): unknown[] => [marketId];
+const wad = (x: string | number | undefined): bigint => BigInt(Math.round(Number(x) * 1e6)) * 10n ** 12n;
 
 /**
- * The kinds. `erc4626` exists now; the others are the names agreed for the fuses being written in parallel
- * (their entries will be corrected by whoever lands them if a constructor differs).
+ * The kinds. `erc4626` is on main now; the others follow the contracts on the perp, credit and spot-cex
+ * branches (names and constructors as committed there), and become available once those land.
  */
 export const FUSE_KINDS = {
   erc4626: {
     summary: "ERC-4626 supply (vault of vaults); substrates = target ERC-4626 vaults taking the vault's asset",
     fuses: ["Erc4626SupplyFuse"],
     balanceFuse: "Erc4626BalanceFuse",
+    params: {},
     constructorArgs: byMarketId,
     substrates: { type: "address", what: "target ERC-4626 vault" },
     levered: false,
@@ -59,56 +68,68 @@ export const FUSE_KINDS = {
     localTestSubstrate: { contract: "TestErc4626Target", args: ({ asset }) => [asset, 0] },
   },
   "perp-v2": {
-    summary: "Perpetual Protocol v2 positions; substrates = Perp v2 base tokens (markets)",
+    summary: "Perpetual Protocol v2 positions; substrates = Perp v2 base tokens; params: clearingHouse",
     fuses: ["PerpV2Fuse"],
     balanceFuse: "PerpV2BalanceFuse",
-    constructorArgs: byMarketId,
+    params: { clearingHouse: "address" },
+    constructorArgs: (_c, { marketId, params }) => [marketId, params["clearingHouse"]],
     substrates: { type: "address", what: "Perp v2 base token" },
     levered: true,
     requiresRestrictedVault: false,
   },
   "perp-sim": {
-    summary: "simulated perp venue (replay and tests only); substrates = simulated venue markets",
+    summary: "simulated perp venue (replay and tests only); substrates = venue markets; params: venue",
     fuses: ["SimulatedPerpFuse"],
     balanceFuse: "SimulatedPerpBalanceFuse",
-    constructorArgs: byMarketId,
-    substrates: { type: "address", what: "simulated perp venue" },
+    params: { venue: "address" },
+    constructorArgs: (_c, { marketId, params }) => [marketId, params["venue"]],
+    substrates: { type: "address", what: "simulated venue market" },
     levered: true,
     requiresRestrictedVault: false,
     localOnly: true,
   },
   "aave-v3": {
-    summary: "Aave V3 supply/borrow; substrates = reserve tokens",
-    fuses: ["AaveV3SupplyFuse", "AaveV3BorrowFuse"],
+    summary: "Aave V3 supply/borrow; substrates = reserve tokens; params: pool, minHealthFactor",
+    fuses: ["AaveV3Fuse"],
     balanceFuse: "AaveV3BalanceFuse",
-    constructorArgs: byMarketId,
+    params: { pool: "address", minHealthFactor: "wad" },
+    constructorArgs: (c, { marketId, params }) =>
+      c === "AaveV3Fuse" ? [marketId, params["pool"], wad(params["minHealthFactor"])] : [marketId, params["pool"]],
     substrates: { type: "address", what: "Aave V3 reserve token" },
     levered: true,
     requiresRestrictedVault: false,
+    instantWithdrawFuse: "AaveV3Fuse",
   },
   morpho: {
-    summary: "Morpho Blue supply/borrow; substrates = Morpho market ids (bytes32)",
-    fuses: ["MorphoSupplyFuse", "MorphoBorrowFuse"],
-    balanceFuse: "MorphoBalanceFuse",
-    constructorArgs: byMarketId,
+    summary: "Morpho Blue supply/borrow; substrates = Morpho market ids (bytes32); params: morpho, minHealthFactor",
+    fuses: ["MorphoBlueFuse"],
+    balanceFuse: "MorphoBlueBalanceFuse",
+    params: { morpho: "address", minHealthFactor: "wad" },
+    constructorArgs: (c, { marketId, params }) =>
+      c === "MorphoBlueFuse" ? [marketId, params["morpho"], wad(params["minHealthFactor"])] : [marketId, params["morpho"]],
     substrates: { type: "bytes32", what: "Morpho Blue market id" },
     levered: true,
     requiresRestrictedVault: false,
+    instantWithdrawFuse: "MorphoBlueFuse",
   },
   spot: {
-    summary: "Uniswap V3 spot swaps under an oracle min-out; substrates = tokens the vault may hold",
+    summary: "Uniswap V3 swaps under an oracle min-out; substrates = tokens; params: router, maxSlippageBps, instantWithdrawFee",
     fuses: ["UniswapV3SwapFuse"],
     balanceFuse: "SpotBalanceFuse",
-    constructorArgs: byMarketId,
+    params: { router: "address", maxSlippageBps: "integer", instantWithdrawFee: "integer" },
+    constructorArgs: (c, { marketId, params }) =>
+      c === "UniswapV3SwapFuse" ? [marketId, params["router"], params["maxSlippageBps"], params["instantWithdrawFee"]] : [marketId],
     substrates: { type: "address", what: "token" },
     levered: false,
     requiresRestrictedVault: false,
+    instantWithdrawFuse: "UniswapV3SwapFuse",
   },
   cex: {
-    summary: "transfers to allowlisted CEX deposit addresses; valued by reporters; substrates = deposit addresses",
-    fuses: ["CexWhitelistFuse"],
+    summary: "transfers to allowlisted CEX deposit addresses, valued by custody reports; substrates = deposit addresses; params: custody",
+    fuses: ["CexTransferFuse"],
     balanceFuse: "CexBalanceFuse",
-    constructorArgs: byMarketId,
+    params: { custody: "address" },
+    constructorArgs: (_c, { marketId, params }) => [marketId, params["custody"]],
     substrates: { type: "address", what: "CEX deposit address" },
     levered: false,
     requiresRestrictedVault: true,

@@ -63,6 +63,8 @@ const market = z.object({
   leverageTier: z.enum(["major", "alt"]).default("major"),
   maxLeverage: z.number().optional(),
   maxBalanceAgeSeconds: seconds.min(1).optional(),
+  /** Per-kind constructor parameters (`npm run fusebox -- kinds` lists them), e.g. `{ clearingHouse: "0x..." }`. */
+  params: z.record(z.union([z.string(), z.number()])).default({}),
 }).strict();
 
 const feed = z.object({
@@ -121,6 +123,17 @@ export const vaultConfigSchema = z.object({
       return;
     }
     const spec = fuseKind(m.kind);
+    for (const [param, type] of Object.entries(spec.params)) {
+      const value = m.params[param];
+      const path = ["markets", i, "params", param];
+      if (value === undefined) issue(["markets", i, "params"], `"${m.kind}" needs params.${param} (${type})`);
+      else if (type === "address" && (typeof value !== "string" || !ADDRESS_RE.test(value))) issue(path, "is not an address (expected 0x + 40 hex characters)");
+      else if (type === "integer" && (typeof value !== "number" || !Number.isInteger(value) || value < 0)) issue(path, "must be a whole number");
+      else if (type === "wad" && (typeof value !== "number" || !(value > 0))) issue(path, "must be a positive number");
+    }
+    for (const param of Object.keys(m.params)) {
+      if (!(param in spec.params)) issue(["markets", i, "params", param], `is not a parameter of "${m.kind}" (it takes: ${Object.keys(spec.params).join(", ") || "none"})`);
+    }
     if (spec.levered) {
       if (m.maxLeverage !== undefined && m.maxLeverage < 1) {
         issue(["markets", i, "maxLeverage"], "must be >= 1 (1 = notional equal to equity)");

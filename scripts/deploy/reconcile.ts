@@ -250,10 +250,10 @@ class Reconciler {
           substrates.push(encodeSubstrate(m.kind, address));
         }
       }
-      const args = spec.constructorArgs({ marketId: id, asset });
+      const ctx = { marketId: id, asset, params: m.params };
       const fuses: Record<string, string> = {};
-      for (const name of spec.fuses) fuses[name] = await this.ensureContract(`market:${m.id}:${m.kind}:${name}`, name, args);
-      const balanceFuse = await this.ensureContract(`market:${m.id}:${m.kind}:${spec.balanceFuse}`, spec.balanceFuse, args);
+      for (const name of spec.fuses) fuses[name] = await this.ensureContract(`market:${m.id}:${m.kind}:${name}`, name, spec.constructorArgs(name, ctx));
+      const balanceFuse = await this.ensureContract(`market:${m.id}:${m.kind}:${spec.balanceFuse}`, spec.balanceFuse, spec.constructorArgs(spec.balanceFuse, ctx));
       if (m.kind === "erc4626" && this.apply) await this.checkErc4626Targets(m, substrates, asset);
       out.push({ config: m, id, substrates, fuses, balanceFuse });
     }

@@ -219,7 +219,7 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     const cases: [string, (c: Record<string, unknown> & VaultConfigInput) => unknown, RegExp][] = [
       ["unknown fuse kind", (c) => ({ ...c, markets: [{ ...c.markets[0]!, kind: "uniswap-v9" }] }), /markets\[0\]\.kind: "uniswap-v9" is not a known fuse kind \(known: erc4626/],
       ["cap over 100%", (c) => ({ ...c, markets: [{ ...c.markets[0]!, capBps: 12_000 }] }), /markets\[0\]\.capBps: 12000 must be <= 10000/],
-      ["leverage below 1", (c) => ({ ...c, markets: [{ ...c.markets[0]!, kind: "perp-v2", substrates: [ATOMIST], maxLeverage: 0.5 }] }), /markets\[0\]\.maxLeverage: 0\.5 must be >= 1/],
+      ["leverage below 1", (c) => ({ ...c, markets: [{ ...c.markets[0]!, kind: "perp-v2", substrates: [ATOMIST], maxLeverage: 0.5, params: { clearingHouse: GUARDIAN } }] }), /markets\[0\]\.maxLeverage: 0\.5 must be >= 1/],
       ["buffer missing", (c) => { const { idleBufferBps: _, ...rest } = c; return rest; }, /idleBufferBps: missing \(required, number\)/],
       ["duplicate market", (c) => ({ ...c, markets: [c.markets[0]!, { ...c.markets[0]!, name: "other" }] }), /markets\[1\]\.id: 1 duplicates markets\[0\]\.id/],
       ["malformed address", (c) => ({ ...c, roles: { ...c.roles, alpha: ["0x1234"] } }), /roles\.alpha\[0\]: "0x1234" is not an address/],
