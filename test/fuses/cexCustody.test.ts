@@ -3,18 +3,11 @@ import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { ContractTransactionResponse } from "ethers";
 import { DAY, ONE_USDC, addressSubstrate, deployVaultStack, marketParams } from "../fixtures/vault.js";
-import { ROLES, wireTargetRoles } from "../../scripts/lib/access.js";
+import { CUSTODY_FUNCTION_ROLES, ROLES, wireTargetRoles } from "../../scripts/lib/access.js";
 
 const CEX = 3n;
 const MAX_REPORT_AGE = DAY;
 const MAX_CHANGE_BPS = 500n; // 5% per report
-/** The custody contract's functions by role (to be mirrored in scripts/lib/access.ts by the deployment). */
-const CUSTODY_FUNCTION_ROLES: Record<string, bigint> = {
-  propose: ROLES.REPORTER,
-  confirm: ROLES.REPORTER,
-  acknowledge: ROLES.ATOMIST,
-  setLimits: ROLES.ATOMIST,
-};
 const gasUsed = new Map<string, bigint>();
 
 async function recordGas(label: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
