@@ -1,0 +1,180 @@
+/**
+ * Abstract strategy `Action`s → the vault's `FuseAction[]` (one fuse call each, in order).
+ *
+ * | Action | fuse call |
+ * |---|---|
+ * | perp.adjustShort, delta > 0 | perp fuse `increasePosition(market, false, delta × mark, maxBase = delta × (1 + slip))` |
+ * | perp.adjustShort, delta < 0 | `reducePosition(market, |delta|, maxQuotePaid)`; to zero: `closePosition(market, maxQuotePaid)` |
+ * | perp.adjustLong, delta > 0 | `increasePosition(market, true, delta × mark, minBase = delta × (1 − slip))` |
+ * | perp.adjustLong, delta < 0 | `reducePosition(market, |delta|, minQuoteReceived)`; to zero: `closePosition` |
+ * | perp.addMargin / removeMargin | `depositMargin(amount)` / `withdrawMargin(min(amount, free collateral after the batch's reductions))` |
+ * | spot.buy | swap fuse `swapExactInputSingle(quote, base, fee, amountQuote)` (min-out from the oracle, on chain) |
+ * | spot.sell | `swapExactInputSingle(base, quote, fee, min(amountBase, held))` |
+ * | credit.supply / withdraw / borrow / repay (asset or "QUOTE") | Aave fuse `supply / withdraw / borrow / repay(token, amount)`; a withdraw or repay within 0.1 % of the whole position uses `type(uint256).max` (all) |
+ *
+ * Amounts are floats in the strategy; the mapper converts them to token units (rounding down) and clamps them
+ * to what the chain holds, since the engine's book is an estimate (fees, interest, funding accrue on chain).
+ */
+import { Interface, MaxUint256, parseUnits } from "ethers";
+import type { Action } from "../strategy/types.js";
+import { FUSE_ABI } from "./abi.js";
+import type { ChainBook } from "./book.js";
+import type { RawBalances } from "./read.js";
+
+export interface FuseCall {
+  readonly fuse: string;
+  readonly data: string;
+}
+
+export interface MappedAction {
+  readonly action: Action;
+  readonly call: FuseCall;
+  /** `fn(args)` in human units, for logs. */
+  readonly text: string;
+}
+
+export const FUSE_INTERFACE = new Interface(FUSE_ABI);
+/** Bound on perp fills vs the mark the decision saw (the simulated venue fills at its mark). */
+const PERP_SLIPPAGE = 0.01;
+/** A withdraw / repay this close to the whole position takes all of it. */
+const ALL_TOLERANCE = 0.001;
+
+/** Float → token units, rounding down; negatives and dust become 0. */
+export function units(x: number, decimals: number): bigint {
+  if (!(x > 0) || !Number.isFinite(x)) return 0n;
+  const fixed = x.toFixed(decimals);
+  return parseUnits(fixed, decimals) - (Number(fixed) > x ? 1n : 0n);
+}
+
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+const abs = (a: bigint): bigint => (a < 0n ? -a : a);
+const WAD = 10n ** 18n;
+const mulFrac = (x: bigint, f: number): bigint => (x * BigInt(Math.round(f * 1e6))) / 1_000_000n;
+
+/** `spotPrice`: the oracle's quote per base the decision used (to estimate what a buy delivers). */
+export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBalances, spotPrice: number): MappedAction[] {
+  const out: MappedAction[] = [];
+  const { quote, base } = book;
+  const encode = (fn: string, args: unknown[]): string => FUSE_INTERFACE.encodeFunctionData(fn, args);
+  const call = (action: Action, fuse: string, fn: string, args: unknown[], text: string): void => {
+    out.push({ action, call: { fuse, data: encode(fn, args) }, text });
+  };
+  // Running view of what the batch changes, for the clamps.
+  let size = b.perpSizeWad;
+  let baseHeld = b.spotBase;
+  let aBase = b.aBase;
+  let aQuote = b.aQuote;
+  let debtBase = b.debtBase;
+  let debtQuote = b.debtQuote;
+  const mark = b.markPriceWad;
+  const creditFuse = (): string => {
+    if (book.credit === undefined) throw new Error("the book has no credit market");
+    return book.credit.fuse;
+  };
+
+  for (const action of actions) {
+    switch (action.kind) {
+      case "perp.adjustShort":
+      case "perp.adjustLong": {
+        if (action.venue !== book.perp.venueId) throw new Error(`no perp market for venue ${action.venue} (book: ${book.perp.venueId})`);
+        const isLong = action.kind === "perp.adjustLong";
+        const delta = units(Math.abs(action.deltaBase), 18);
+        if (delta === 0n) break;
+        const increase = action.deltaBase > 0;
+        if (increase) {
+          const quoteWad = (delta * mark) / WAD;
+          const bound = isLong ? mulFrac(delta, 1 - PERP_SLIPPAGE) : mulFrac(delta, 1 + PERP_SLIPPAGE);
+          call(action, book.perp.fuse, "increasePosition", [book.perp.market, isLong, quoteWad, bound], `increasePosition(${isLong ? "long" : "short"} ${fmt(delta, 18)} @ ${fmt(mark, 18)})`);
+          size += isLong ? delta : -delta;
+        } else {
+          const held = abs(size);
+          const closing = action.targetSizeBase === 0 || delta >= mulFrac(held, 1 - ALL_TOLERANCE);
+          const amount = closing ? held : min(delta, held);
+          if (amount === 0n) break;
+          const quoteWad = (amount * mark) / WAD;
+          // Reducing a short pays quote (bound = max paid); reducing a long receives quote (bound = min received).
+          const bound = isLong ? mulFrac(quoteWad, 1 - PERP_SLIPPAGE) : mulFrac(quoteWad, 1 + PERP_SLIPPAGE);
+          if (closing) call(action, book.perp.fuse, "closePosition", [book.perp.market, bound], `closePosition(${fmt(held, 18)})`);
+          else call(action, book.perp.fuse, "reducePosition", [book.perp.market, amount, bound], `reducePosition(${fmt(amount, 18)})`);
+          size = closing ? 0n : size + (size < 0n ? amount : -amount);
+        }
+        break;
+      }
+      case "perp.addMargin": {
+        const amount = units(action.amountQuote, quote.decimals);
+        if (amount > 0n) call(action, book.perp.fuse, "depositMargin", [amount], `depositMargin(${fmt(amount, quote.decimals)})`);
+        break;
+      }
+      case "perp.removeMargin": {
+        // Free collateral after this batch's resizes: min(collateral, value) − initial margin of the new size,
+        // less a 0.1 % cushion for the taker fees the resizes pay.
+        const scale = 10n ** BigInt(18 - quote.decimals);
+        const value = b.perpAccountValue * scale;
+        const floor = b.perpCollateralWad < value ? b.perpCollateralWad : value;
+        const im = (abs(size) * mark * BigInt(b.initialMarginBps)) / WAD / 10_000n;
+        const fees = (abs(size - b.perpSizeWad) * mark) / WAD / 1_000n;
+        const free = floor - im - fees;
+        const freeUnits = free > 0n ? mulFrac(free / scale, 0.999) : 0n;
+        const amount = min(units(action.amountQuote, quote.decimals), freeUnits);
+        if (amount > 0n) call(action, book.perp.fuse, "withdrawMargin", [amount], `withdrawMargin(${fmt(amount, quote.decimals)})`);
+        break;
+      }
+      case "spot.buy": {
+        const amount = units(action.amountQuote, quote.decimals);
+        if (amount === 0n) break;
+        call(action, book.spot.fuse, "swapExactInputSingle", [quote.address, base.address, book.spot.poolFee, amount], `swap ${fmt(amount, quote.decimals)} quote → base`);
+        // What the swap delivers is known only once it fills: count 99.5 % of the oracle value for the clamps below.
+        baseHeld += units((action.amountQuote / spotPrice) * 0.995, base.decimals);
+        break;
+      }
+      case "spot.sell": {
+        const amount = min(units(action.amountBase, base.decimals), baseHeld);
+        if (amount === 0n) break;
+        call(action, book.spot.fuse, "swapExactInputSingle", [base.address, quote.address, book.spot.poolFee, amount], `swap ${fmt(amount, base.decimals)} base → quote`);
+        baseHeld -= amount;
+        break;
+      }
+      case "credit.supply":
+      case "credit.withdraw":
+      case "credit.borrow":
+      case "credit.repay": {
+        const isQuote = action.asset === "QUOTE";
+        const token = isQuote ? quote : base;
+        let amount = units(action.amount, token.decimals);
+        const fn = action.kind.slice("credit.".length);
+        if (action.kind === "credit.supply" && !isQuote) {
+          // Supply at most what the vault holds (a buy earlier in the batch counted at 99.5 %): the rest of a
+          // fill stays as spot, which the strategy counts in the long leg too.
+          amount = min(amount, baseHeld);
+          baseHeld -= amount;
+          aBase += amount;
+        } else if (action.kind === "credit.supply") {
+          aQuote += amount;
+        } else if (action.kind === "credit.withdraw") {
+          const held = isQuote ? aQuote : aBase;
+          if (amount >= mulFrac(held, 1 - ALL_TOLERANCE)) {
+            if (!isQuote) baseHeld += held;
+            amount = MaxUint256;
+          } else if (!isQuote) baseHeld += amount;
+          if (isQuote) aQuote = amount === MaxUint256 ? 0n : aQuote - amount;
+          else aBase = amount === MaxUint256 ? 0n : aBase - amount;
+        } else if (action.kind === "credit.repay") {
+          const debt = isQuote ? debtQuote : debtBase;
+          if (amount >= mulFrac(debt, 1 - ALL_TOLERANCE)) amount = MaxUint256;
+          if (isQuote) debtQuote = amount === MaxUint256 ? 0n : debtQuote - amount;
+          else debtBase = amount === MaxUint256 ? 0n : debtBase - amount;
+        } else if (isQuote) debtQuote += amount;
+        else debtBase += amount;
+        if (amount === 0n) break;
+        call(action, creditFuse(), fn, [token.address, amount], `${fn}(${isQuote ? "quote" : "base"} ${amount === MaxUint256 ? "all" : fmt(amount, token.decimals)})`);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function fmt(x: bigint, decimals: number): string {
+  const n = Number(x) / 10 ** decimals;
+  return n.toLocaleString("en-US", { maximumFractionDigits: n >= 100 ? 0 : 4 });
+}

@@ -1,0 +1,7 @@
+/** The alpha's chain layer: book, reads, action mapping, AlphaChain over ethers. */
+export * from "./abi.js";
+export * from "./actions.js";
+export * from "./alphaChain.js";
+export * from "./book.js";
+export * from "./errors.js";
+export * from "./read.js";
