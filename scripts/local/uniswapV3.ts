@@ -157,7 +157,7 @@ export async function poolPrice(pool: string, runner: HardhatEthersSigner): Prom
 /**
  * Arbitrage the `tokenA`/`tokenB` pool to the price `amountA` of A per `amountB` of B: one exact-input swap with a
  * price limit (the router stops at the limit), paid by `keeper` (who holds and has approved plenty of both).
- * Returns the input spent (0 when the pool is already there).
+ * The keeper's whole balance of the input token is the budget. Returns false when the pool is already there.
  */
 export async function arbitrageTo(
   uni: UniswapV3,
@@ -166,7 +166,6 @@ export async function arbitrageTo(
   amountA: bigint,
   addressB: string,
   amountB: bigint,
-  budget: bigint,
   fee: number = FEE_MEDIUM,
 ): Promise<boolean> {
   const aFirst = BigInt(addressA) < BigInt(addressB);
@@ -179,6 +178,7 @@ export async function arbitrageTo(
   // Price (token1 per token0) up = buy token0 with token1.
   const [tokenIn, tokenOut] = target > current ? [token1, token0] : [token0, token1];
   const router = uni.router.connect(keeper) as Contract;
+  const budget = (await new Contract(tokenIn, ["function balanceOf(address) view returns (uint256)"], keeper).getFunction("balanceOf")(keeper.address)) as bigint;
   await (
     await router.getFunction("exactInputSingle")({
       tokenIn,

@@ -26,7 +26,7 @@ export const ORACLE_ABI = [
 export const FEED_ABI = [
   "function latestRoundData() view returns (uint80, int256, uint256, uint256, uint80)",
   "function decimals() view returns (uint8)",
-  "function setAnswerAt(int256 answer, uint256 updatedAt)",
+  "function setAnswer(int256 answer)",
 ];
 
 export const ERC20_ABI = [

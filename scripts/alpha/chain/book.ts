@@ -40,7 +40,8 @@ const fromSubstrate = (s: string): string => getAddress(`0x${s.slice(-40)}`);
 
 /** Resolve the book of a deployed vault from its record (markets of kind perp-sim, aave-v3 and spot). */
 export async function bookFromRecord(record: DeploymentRecord, runner: ContractRunner, options: BookOptions): Promise<ChainBook> {
-  const vault = new Contract(record.vault, VAULT_ABI, runner);
+  const vaultAddress = getAddress(required(record.contracts["FuseboxVault"], "FuseboxVault").address);
+  const vault = new Contract(vaultAddress, VAULT_ABI, runner);
   const quoteAddress = getAddress((await vault.getFunction("asset")()) as string);
   const oracle = getAddress((await vault.getFunction("priceOracle")()) as string);
   const kind = (k: string) => record.markets.find((m) => m.kind === k);
@@ -48,7 +49,7 @@ export async function bookFromRecord(record: DeploymentRecord, runner: ContractR
   const spot = kind("spot");
   const credit = kind("aave-v3");
   if (perp === undefined || spot === undefined) {
-    throw new Error(`vault ${record.vault} needs a perp-sim market and a spot market (has: ${record.markets.map((m) => m.kind).join(", ")})`);
+    throw new Error(`vault ${record.vault} (${vaultAddress}) needs a perp-sim market and a spot market (has: ${record.markets.map((m) => m.kind).join(", ")})`);
   }
   const perpFuse = required(perp.fuses["SimulatedPerpFuse"], "SimulatedPerpFuse");
   const venue = getAddress((await new Contract(perpFuse, FUSE_ABI, runner).getFunction("VENUE")()) as string);
@@ -58,7 +59,7 @@ export async function bookFromRecord(record: DeploymentRecord, runner: ContractR
   const decimals = async (a: string): Promise<number> => Number(await new Contract(a, ERC20_ABI, runner).getFunction("decimals")());
   const creditFuse = credit?.fuses["AaveV3Fuse"];
   return {
-    vault: getAddress(record.vault),
+    vault: vaultAddress,
     quote: { address: quoteAddress, decimals: await decimals(quoteAddress) },
     base: { address: baseAddress, decimals: await decimals(baseAddress), asset: options.asset },
     oracle,

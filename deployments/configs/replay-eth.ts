@@ -1,0 +1,56 @@
+/**
+ * The replay vault (`npm run demo`): the delta-neutral ETH funding book of the alpha on the in-process chain.
+ * The protocol contracts it uses are deployed first by the replay (real Aave V3 and Uniswap V3 from npm, the
+ * simulated perp venue, test tokens and feeds: scripts/alpha/replay/world.ts), so the config is a function of
+ * their addresses; the replay validates it with the atomist schema and deploys it with the reconciler
+ * (scripts/deploy/reconcile.ts), exactly as `npm run fusebox -- deploy` would.
+ *
+ * Roles are the well-known test accounts 1-5. No timelocks: the replay configures and runs in one process.
+ */
+import { defineVaultConfig, type VaultConfigInput } from "../../scripts/config/schema.js";
+
+export interface ReplayAddresses {
+  usdc: string;
+  weth: string;
+  usdcFeed: string;
+  ethFeed: string;
+  aavePool: string;
+  uniswapRouter: string;
+  perpVenue: string;
+  perpMarket: string;
+}
+
+export function replayEthConfig(a: ReplayAddresses): VaultConfigInput {
+  return defineVaultConfig({
+    name: "replay-eth",
+    share: { name: "Fusebox ETH Funding Replay", symbol: "fbREPLAY", decimalsOffset: 6 },
+    asset: a.usdc,
+    idleBufferBps: 1_000,
+    maxBalanceAgeSeconds: 3_600,
+    markets: [
+      // The short hedge: ≤ 25 % of NAV as margin, ≤ 3x notional / equity (the strategy targets 2.5x).
+      { id: 1, name: "eth-perp", kind: "perp-sim", substrates: [a.perpMarket], capBps: 2_500, maxLeverage: 3, params: { venue: a.perpVenue } },
+      // The long leg as Aave collateral, and quote borrowed against it (hybrid margin funding): LTV ≤ 40 % → 1.67x.
+      { id: 2, name: "aave", kind: "aave-v3", substrates: [a.usdc, a.weth], capBps: 8_000, maxLeverage: 2, params: { pool: a.aavePool, minHealthFactor: 1.5 } },
+      // Buying and selling the long leg on Uniswap V3, min-out from the oracle (1 % max slippage).
+      { id: 3, name: "spot", kind: "spot", substrates: [a.usdc, a.weth], capBps: 8_000, params: { router: a.uniswapRouter, maxSlippageBps: 100, instantWithdrawFee: 500 } },
+    ],
+    withdrawOrder: ["aave", "spot"],
+    oracle: {
+      feeds: [
+        { asset: "vault-asset", feed: a.usdcFeed, maxStalenessSeconds: 86_400 },
+        { asset: a.weth, feed: a.ethFeed, maxStalenessSeconds: 86_400 },
+      ],
+    },
+    roles: {
+      atomist: ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"],
+      alpha: ["0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"],
+      guardian: ["0x90F79bf6EB2c4f870365E785982E1f101E93b906"],
+      fuseManager: ["0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"],
+      reporters: [],
+    },
+    timelocks: { atomistSeconds: 0, fuseManagerSeconds: 0 },
+    depositors: { allowlistEnabled: false, allowed: [] },
+  });
+}
+

@@ -1,0 +1,76 @@
+/** The replay's summary table (console) and HTML report, beside the backtester's figures for the same window. */
+import type { BacktestResult } from "../backtest/engine.js";
+import { maxDrawdown } from "../backtest/metrics.js";
+import { lineChart } from "../backtest/report.js";
+import type { ReplayResult } from "./run.js";
+import { iso } from "./run.js";
+
+export interface ReplaySummary {
+  readonly rows: readonly (readonly [string, string, string])[];
+}
+
+const money = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "—");
+const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : "—");
+
+/** Gas priced at 20 gwei and the window's mean ETH price (a mainnet-like figure for a sense of scale). */
+export function gasQuote(r: ReplayResult): number {
+  const meanSpot = r.epochs.reduce((s, e) => s + e.spot, 0) / Math.max(1, r.epochs.length);
+  return (Number(r.gasUsed) * 20e-9) * meanSpot;
+}
+
+export function summarise(r: ReplayResult, bt?: BacktestResult): ReplaySummary {
+  const navs = [r.startNav, ...r.epochs.map((e) => e.nav)];
+  const s = bt?.strategy;
+  const rows: [string, string, string][] = [
+    ["start NAV (USDC)", money(r.startNav), s ? money(s.performance.startNav) : "—"],
+    ["end NAV (USDC)", money(r.endNav), s ? money(s.performance.endNav) : "—"],
+    ["return", pct(r.endNav / r.startNav - 1), s ? pct(s.performance.totalReturn) : "—"],
+    ["annualised", pct((r.endNav / r.startNav) ** (365 * 86_400 / Math.max(1, r.to - r.from + 8 * 3600)) - 1), s ? pct(s.performance.annualisedReturn) : "—"],
+    ["funding earned (USDC)", money(r.fundingQuote), s ? money(s.fundingQuote) : "—"],
+    ["perp fees (USDC; backtest: all fees)", money(r.perpFeesQuote), s ? money(s.costs.feeQuote) : "—"],
+    ["gas (units; USDC at 20 gwei)", `${(Number(r.gasUsed) / 1e6).toFixed(1)}M; ${money(gasQuote(r))}`, s ? `model: ${money(s.costs.gasQuote)}` : "—"],
+    ["batches sent (backtest: actions)", String(r.batches), bt ? String(bt.actionCount) : "—"],
+    ["guardrail refusals", String(r.refusals), bt ? String(bt.guardrailBreaches.length) : "—"],
+    ["max drawdown", pct(maxDrawdown(navs)), s ? pct(s.performance.maxDrawdown) : "—"],
+  ];
+  return { rows };
+}
+
+export function printSummary(summary: ReplaySummary, out: (line: string) => void): void {
+  out(`${"".padEnd(30)} ${"replay (chain)".padStart(22)} ${"backtest (same window)".padStart(24)}`);
+  for (const [k, a, b] of summary.rows) out(`${k.padEnd(30)} ${a.padStart(22)} ${b.padStart(24)}`);
+}
+
+export function renderReplayReport(r: ReplayResult, summary: ReplaySummary, bt: BacktestResult | undefined, notes: readonly string[]): string {
+  const times = r.epochs.map((e) => e.time);
+  const btNav = bt === undefined ? [] : times.map((t) => {
+    let v = Number.NaN;
+    for (const d of bt.daily) if (d.time <= t) v = d.nav;
+    return v;
+  });
+  const navChart = lineChart("NAV (USDC)", times, [
+    { name: "replay on chain", color: "#1f77b4", values: r.epochs.map((e) => e.nav) },
+    ...(bt === undefined ? [] : [{ name: "backtest (daily)", color: "#ff7f0e", values: btNav }]),
+  ], money);
+  let cum = 0;
+  const fundingChart = lineChart("Funding earned, cumulative (USDC)", times, [
+    { name: "replay on chain", color: "#2ca02c", values: r.epochs.map((e) => (cum += e.fundingQuote)) },
+  ], money);
+  const hedgeChart = lineChart("Hedge (ETH): perp short vs long leg", times, [
+    { name: "perp short (−size)", color: "#d62728", values: r.epochs.map((e) => -e.perpSize) },
+    { name: "long leg (spot + Aave)", color: "#9467bd", values: r.epochs.map((e) => e.longBase) },
+  ], (x) => x.toFixed(1));
+  const rows = summary.rows.map(([k, a, b]) => `<tr><td>${k}</td><td>${a}</td><td>${b}</td></tr>`).join("");
+  const epochRows = r.epochs
+    .filter((e) => e.actions > 0 || e.refusal !== undefined)
+    .map((e) => `<tr><td>${iso(e.time)}</td><td>${e.spot.toFixed(0)}</td><td>${money(e.nav)}</td><td>${e.perpSize.toFixed(2)}</td><td>${e.refusal ?? e.summary}</td></tr>`)
+    .join("");
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Fusebox replay ${iso(r.from)} – ${iso(r.to)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;font-size:13px}td:nth-child(n+2){text-align:right}.log td:last-child{text-align:left}</style></head><body>
+<h1>Fusebox alpha replay on the local chain</h1>
+<p>ETH, ${iso(r.from)} → ${iso(r.to)} UTC, ${r.epochs.length} epochs of 8 h. Vault ${r.book.vault}; real Aave V3 (long leg collateral, quote borrowing), real Uniswap V3 (spot), simulated perp venue fed Binance funding and marks.</p>
+<table><tr><th></th><th>replay (chain)</th><th>backtest (same window)</th></tr>${rows}</table>
+${navChart}${fundingChart}${hedgeChart}
+<h3>Batches</h3><table class="log"><tr><th>time</th><th>ETH</th><th>NAV</th><th>perp size</th><th>fuse calls / refusal</th></tr>${epochRows}</table>
+<ul>${notes.map((n) => `<li>${n}</li>`).join("")}</ul></body></html>`;
+}
