@@ -1,5 +1,5 @@
 /**
- * The `fusebox` CLI: `npm run fusebox -- <command>`. Commands: validate, kinds, plan, deploy, status.
+ * The `fusebox` CLI: `npm run fusebox -- <command>`. Commands: validate, kinds, plan, deploy, status, alpha run.
  * `main` returns the exit code instead of exiting, so tests drive it in-process as well as in a child process.
  */
 import { join, relative } from "node:path";
@@ -12,6 +12,7 @@ import { signerFor } from "../deploy/context.js";
 import { InjectedFailure, preflight, reconcile, type Change } from "../deploy/reconcile.js";
 import { networkFolder } from "../deploy/record.js";
 import { vaultStatus } from "../deploy/status.js";
+import { registerAlphaCommands } from "./alpha.js";
 
 interface NetworkOptions {
   network?: string;
@@ -174,6 +175,14 @@ export async function main(argv: string[], io: Output = consoleOutput): Promise<
       for (const line of lines) io.out(line);
       if (opts.strict === true && breaches.length > 0) exitCode = 3;
     });
+
+  registerAlphaCommands(program, {
+    connect: (opts) => connect(opts, io),
+    recordsRoot,
+    addNetworkOptions,
+    io,
+    usageError: (message) => new UsageError(message),
+  });
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -5,3 +5,4 @@ export * from "./alphaChain.js";
 export * from "./book.js";
 export * from "./errors.js";
 export * from "./read.js";
+export * from "./live.js";

@@ -14,8 +14,8 @@
  * Chain time runs ahead of history by a whole number of days (`clockOffset`): the strategy sees history's
  * clock, the chain's contracts (Aave interest, staleness checks) see consistent 8 h steps.
  */
-import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import { Contract, type InterfaceAbi } from "ethers";
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { Contract, type InterfaceAbi, type Provider } from "ethers";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,16 +24,18 @@ import { configHash } from "../../config/load.js";
 import { validateConfig } from "../../config/schema.js";
 import type { ChainContext } from "../../deploy/context.js";
 import { reconcile } from "../../deploy/reconcile.js";
+import type { DeploymentRecord } from "../../deploy/record.js";
 import { VAULT_ABI, VENUE_ABI } from "../chain/abi.js";
 import { units } from "../chain/actions.js";
 import { EthersAlphaChain } from "../chain/alphaChain.js";
 import { bookFromRecord, type ChainBook } from "../chain/book.js";
 import { revertDecoder } from "../chain/errors.js";
+import { ERROR_SOURCES } from "../chain/live.js";
 import { ChainReader, FundingHistory, toNumber } from "../chain/read.js";
 import { indexAtOrAfter } from "../data/prices.js";
 import type { MarketData } from "../data/market.js";
 import { defaultStrategyConfig, VENUES } from "../strategy/config.js";
-import type { StrategyConfig } from "../strategy/types.js";
+import type { FundingPrint, StrategyConfig } from "../strategy/types.js";
 import { deployReplayWorld, POOL_FEE, stepWorld, type ReplayWorld } from "./world.js";
 
 const HOUR = 3600;
@@ -87,6 +89,7 @@ export interface ReplayResult {
   readonly deployTxs: number;
   readonly world: ReplayWorld;
   readonly vault: Contract;
+  readonly record: DeploymentRecord;
 }
 
 /** The strategy configuration of the replay: one venue (the simulated one, as Binance), its fee. */
@@ -98,26 +101,38 @@ export function replayStrategyConfig(): StrategyConfig {
   });
 }
 
-export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
+/** Everything deployed and funded, before the first epoch: the world, the vault (via the reconciler), deposits. */
+export interface ReplaySetup {
+  readonly ethers: HardhatEthers;
+  readonly data: MarketData;
+  readonly world: ReplayWorld;
+  readonly record: DeploymentRecord;
+  readonly book: ChainBook;
+  /** The vault, connected as the keeper. */
+  readonly vault: Contract;
+  readonly alpha: HardhatEthersSigner;
+  readonly startNav: number;
+  /** Chain time − history time (whole days). */
+  readonly clockOffset: number;
+  readonly config: StrategyConfig;
+  /** Binance prints of the 60 days before the window (the funding history the chain does not have). */
+  readonly seed: readonly FundingPrint[];
+  readonly deployTxs: number;
+  readonly abiOf: (name: string) => Promise<InterfaceAbi>;
+}
+
+export type SetupOptions = Omit<ReplayOptions, "to" | "onEpoch">;
+
+export async function setupReplay(o: SetupOptions): Promise<ReplaySetup> {
   const { ethers, data } = o;
   const say = o.onLine ?? (() => undefined);
-  const p = data.prices;
-  const i0 = indexAtOrAfter(p.time, o.from);
-  if (p.time[i0] !== o.from || o.from % EPOCH !== 0) throw new Error("the window must start on the 8 h grid within the data");
-  const at = (t: number): { spot: number; mark: number } => {
-    const i = indexAtOrAfter(p.time, t);
-    if (p.time[i] !== t) throw new Error(`no hourly price at ${new Date(t * 1000).toISOString()}`);
-    return { spot: p.spot[i] as number, mark: p.mark[i] as number };
-  };
-  const prints = data.funding.binance ?? [];
-  const printAt = new Map(prints.map((x) => [x.settleTime, x.ratePerInterval]));
-
+  if (o.from % EPOCH !== 0) throw new Error("the window must start on the 8 h grid");
   const signers = await ethers.getSigners();
   const [, , alpha, , , , ...depositors] = signers;
   if (alpha === undefined || depositors.length < 3) throw new Error("the replay needs 9 accounts");
 
   // 1-2. World, then the vault through the atomist's reconciler.
-  const world = await deployReplayWorld(ethers, at(o.from).spot);
+  const world = await deployReplayWorld(ethers, priceAt(data, o.from).spot);
   const input = replayEthConfig({
     usdc: await world.usdc.getAddress(),
     weth: await world.weth.getAddress(),
@@ -130,12 +145,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   });
   const validated = validateConfig(input);
   if (validated.config === undefined) throw new Error(`replay config invalid:\n  ${validated.errors.join("\n  ")}`);
-  const chainId = (await ethers.provider.getNetwork()).chainId;
   const ctx: ChainContext = {
     ethers,
     networkName: "replay",
     recordFolder: "replay",
-    chainId,
+    chainId: (await ethers.provider.getNetwork()).chainId,
     inProcess: true,
     signers,
     artifactExists: o.artifactExists,
@@ -161,37 +175,66 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     await (await (vault.connect(d) as Contract).getFunction("deposit")(amount, d.address)).wait();
   }
   const startNav = toNumber((await vault.getFunction("totalAssets")()) as bigint, book.quote.decimals);
-
-  // 4. The chain layer, on a clock ahead of history by whole days.
   const latest = (await ethers.provider.getBlock("latest"))?.timestamp ?? 0;
-  const clockOffset = Math.ceil((latest - o.from) / DAY) * DAY + DAY;
-  const reader = new ChainReader(book, ethers.provider, clockOffset);
-  const config = replayStrategyConfig();
-  const seed = prints.filter((x) => x.knownAt < o.from && x.knownAt >= o.from - 60 * DAY);
-  const history = new FundingHistory(reader, seed, (await ethers.provider.getBlockNumber()) + 1, VENUES.binance.intervalHours);
-  const abis = await Promise.all(["FuseboxVault", "SimulatedPerpVenue", "SimulatedPerpFuse", "AaveV3Fuse", "UniswapV3SwapFuse", "PriceOracleMiddleware", "AccessManager"].map(o.abiOf));
-  const chain = new EthersAlphaChain({ book, provider: ethers.provider, signer: alpha, reader, history, config, decodeRevert: revertDecoder(abis) });
-  const venue = new Contract(book.perp.venue, VENUE_ABI, ethers.provider);
+  const prints = data.funding.binance ?? [];
+  return {
+    ethers, data, world, record: deployed.record, book, vault, alpha, startNav,
+    clockOffset: Math.ceil((latest - o.from) / DAY) * DAY + DAY,
+    config: replayStrategyConfig(),
+    seed: prints.filter((x) => x.knownAt < o.from && x.knownAt >= o.from - 60 * DAY),
+    deployTxs: deployed.transactions,
+    abiOf: o.abiOf,
+  };
+}
 
+/** A fresh chain layer over the replay's vault (reader, funding history from the next block, AlphaChain). */
+export async function replayChain(s: ReplaySetup, provider: Provider = s.ethers.provider): Promise<{ chain: EthersAlphaChain; reader: ChainReader }> {
+  const reader = new ChainReader(s.book, provider, s.clockOffset);
+  const history = new FundingHistory(reader, s.seed, (await provider.getBlockNumber()) + 1, VENUES.binance.intervalHours);
+  const abis = await Promise.all(ERROR_SOURCES.map(s.abiOf));
+  const chain = new EthersAlphaChain({ book: s.book, provider, signer: s.alpha, reader, history, config: s.config, decodeRevert: revertDecoder(abis) });
+  return { chain, reader };
+}
+
+/**
+ * Move the chain to history's instant `t`: clock to t + offset (the keeper's updates land just before it),
+ * oracle and mark prices, the funding print settled at t, the pool arbitraged, every market balance refreshed.
+ * Returns the funding rate applied (if any) and what the vault's position received (quote).
+ */
+export async function stepEpoch(s: ReplaySetup, t: number): Promise<{ rate?: number; fundingQuote: number }> {
+  const { spot, mark } = priceAt(s.data, t);
+  const rate = (s.data.funding.binance ?? []).find((x) => x.settleTime === t)?.ratePerInterval;
+  await s.ethers.provider.send("evm_setNextBlockTimestamp", [t + s.clockOffset - 60]);
+  const venue = new Contract(s.book.perp.venue, VENUE_ABI, s.ethers.provider);
+  const sizeBefore = toNumber(((await venue.getFunction("positions")(s.book.vault, s.book.perp.market)) as { sizeWad: bigint }).sizeWad, 18);
+  await stepWorld(s.world, spot, mark, rate);
+  // A keeper refreshes every market's cached balance at the new prices (permissionless): the vault's caps
+  // are fractions of total assets, which a batch touching one market computes with the others' cached values.
+  await (await s.vault.getFunction("refreshAllMarketBalances")()).wait();
+  return { ...(rate === undefined ? {} : { rate }), fundingQuote: rate === undefined ? 0 : -sizeBefore * mark * rate };
+}
+
+export function priceAt(data: MarketData, t: number): { spot: number; mark: number } {
+  const p = data.prices;
+  const i = indexAtOrAfter(p.time, t);
+  if (p.time[i] !== t) throw new Error(`no hourly price at ${new Date(t * 1000).toISOString()}`);
+  return { spot: p.spot[i] as number, mark: p.mark[i] as number };
+}
+
+export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
+  const say = o.onLine ?? (() => undefined);
+  const s = await setupReplay(o);
+  const { chain, reader } = await replayChain(s);
+  const { book, vault } = s;
   const epochs: EpochRecord[] = [];
   let fundingQuote = 0;
   let gasUsed = 0n;
   let batches = 0;
   let refusals = 0;
   for (let t = o.from; t <= o.to; t += EPOCH) {
-    const { spot, mark } = at(t);
-    const rate = printAt.get(t);
-    const chainTime = t + clockOffset;
-    await ethers.provider.send("evm_setNextBlockTimestamp", [chainTime - 60]);
-    const sizeBefore = toNumber(((await venue.getFunction("positions")(book.vault, book.perp.market)) as { sizeWad: bigint }).sizeWad, 18);
-    await stepWorld(world, spot, mark, rate);
-    // A keeper refreshes every market's cached balance at the new prices (permissionless): the vault's caps
-    // are fractions of total assets, which a batch touching one market computes with the others' cached values.
-    await (await vault.getFunction("refreshAllMarketBalances")()).wait();
-    const epochFunding = rate === undefined ? 0 : -sizeBefore * mark * rate;
+    const { rate, fundingQuote: epochFunding } = await stepEpoch(s, t);
     fundingQuote += epochFunding;
-
-    const { decision: batch, actions } = await chain.decide(chainTime);
+    const { decision: batch, actions } = await chain.decide(t + s.clockOffset);
     let epochGas = 0n;
     if (batch.refusal !== undefined) {
       refusals += 1;
@@ -209,11 +252,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     }
     const nav = toNumber(await EthersAlphaChain.refreshedNav(vault), book.quote.decimals);
     const after = await reader.portfolio(t);
-    const perp = after.perps[0]?.sizeBase ?? 0;
     const credit = after.credit.ETH;
-    const longBase = (after.spotBase.ETH ?? 0) + (credit?.supplyBase ?? 0);
     const record: EpochRecord = {
-      time: t, spot, fundingRate: rate ?? 0, fundingQuote: epochFunding, nav, perpSize: perp, longBase,
+      time: t, spot: priceAt(s.data, t).spot, fundingRate: rate ?? 0, fundingQuote: epochFunding, nav,
+      perpSize: after.perps[0]?.sizeBase ?? 0,
+      longBase: (after.spotBase.ETH ?? 0) + (credit?.supplyBase ?? 0),
       actions: batch.refusal === undefined ? actions : 0, gasUsed: epochGas,
       ...(batch.refusal === undefined ? {} : { refusal: batch.refusal }),
       summary: batch.mapped.map((m) => m.text).join("; "),
@@ -221,12 +264,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     epochs.push(record);
     o.onEpoch?.(record);
   }
-
-  const perpFeesQuote = await perpFees(venue, book);
+  const venue = new Contract(book.perp.venue, VENUE_ABI, s.ethers.provider);
   return {
-    from: o.from, to: o.to, capitalQuote: o.capitalQuote, epochs, book, config, startNav,
-    endNav: epochs.at(-1)?.nav ?? startNav, fundingQuote, perpFeesQuote, gasUsed, batches, refusals,
-    deployTxs: deployed.transactions, world, vault,
+    from: o.from, to: o.to, capitalQuote: o.capitalQuote, epochs, book, config: s.config, startNav: s.startNav,
+    endNav: epochs.at(-1)?.nav ?? s.startNav, fundingQuote, perpFeesQuote: await perpFees(venue, book), gasUsed, batches, refusals,
+    deployTxs: s.deployTxs, world: s.world, vault, record: s.record,
   };
 }
 
