@@ -73,10 +73,12 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
   };
 
   for (const action of actions) {
+    if (action.kind.startsWith("perp.") && "venue" in action && action.venue !== book.perp.venueId) {
+      throw new Error(`no perp market for venue ${action.venue} (book: ${book.perp.venueId})`);
+    }
     switch (action.kind) {
       case "perp.adjustShort":
       case "perp.adjustLong": {
-        if (action.venue !== book.perp.venueId) throw new Error(`no perp market for venue ${action.venue} (book: ${book.perp.venueId})`);
         const isLong = action.kind === "perp.adjustLong";
         const delta = units(Math.abs(action.deltaBase), 18);
         if (delta === 0n) break;

@@ -1,0 +1,111 @@
+import { expect } from "chai";
+import { MaxUint256, getAddress } from "ethers";
+import { FUSE_INTERFACE, mapActions, units } from "../../scripts/alpha/chain/actions.js";
+import type { ChainBook } from "../../scripts/alpha/chain/book.js";
+import type { RawBalances } from "../../scripts/alpha/chain/read.js";
+import type { Action } from "../../scripts/alpha/strategy/types.js";
+
+const addr = (n: number): string => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
+const BOOK: ChainBook = {
+  vault: addr(1),
+  quote: { address: addr(2), decimals: 6 },
+  base: { address: addr(3), decimals: 18, asset: "ETH" },
+  oracle: addr(4),
+  perp: { venueId: "binance", fuse: addr(5), venue: addr(6), market: addr(7) },
+  credit: { fuse: addr(8), pool: addr(9) },
+  spot: { fuse: addr(10), poolFee: 500 },
+};
+const E18 = 10n ** 18n;
+const USDC = 10n ** 6n;
+const BAL: RawBalances = {
+  idleQuote: 100_000n * USDC,
+  spotBase: 2n * E18,
+  aBase: 50n * E18,
+  aQuote: 1_000n * USDC,
+  debtBase: 0n,
+  debtQuote: 20_000n * USDC,
+  perpSizeWad: -50n * E18,
+  perpOpenNotionalWad: 100_000n * E18,
+  perpAccountValue: 60_000n * USDC,
+  perpCollateralWad: 60_000n * E18,
+  perpFreeCollateral: 50_000n * USDC,
+  markPriceWad: 2_000n * E18,
+  initialMarginBps: 1_000,
+};
+
+function one(action: Action, balances: RawBalances = BAL): { fuse: string; name: string; args: unknown[] } {
+  const mapped = mapActions(BOOK, [action], balances, 2_000);
+  expect(mapped).to.have.length(1);
+  const m = mapped[0]!;
+  const parsed = FUSE_INTERFACE.parseTransaction({ data: m.call.data });
+  if (parsed === null) throw new Error("undecodable");
+  return { fuse: m.call.fuse, name: parsed.name, args: [...parsed.args] };
+}
+
+describe("alpha chain: Action → fuse call", () => {
+  it("perp.adjustShort up: increasePosition(short) at the mark, max base bound 1 % above", () => {
+    const c = one({ kind: "perp.adjustShort", venue: "binance", asset: "ETH", targetSizeBase: 60, deltaBase: 10 });
+    expect(c.fuse).to.equal(BOOK.perp.fuse);
+    expect(c.name).to.equal("increasePosition");
+    expect(c.args).to.deep.equal([BOOK.perp.market, false, 20_000n * E18, 10n * E18 * 101n / 100n]);
+  });
+  it("perp.adjustShort down: reducePosition with a max-quote-paid bound; to zero: closePosition", () => {
+    const reduce = one({ kind: "perp.adjustShort", venue: "binance", asset: "ETH", targetSizeBase: 40, deltaBase: -10 });
+    expect(reduce.name).to.equal("reducePosition");
+    expect(reduce.args).to.deep.equal([BOOK.perp.market, 10n * E18, 20_000n * E18 * 101n / 100n]);
+    const close = one({ kind: "perp.adjustShort", venue: "binance", asset: "ETH", targetSizeBase: 0, deltaBase: -49.99 });
+    expect(close.name).to.equal("closePosition");
+    expect(close.args).to.deep.equal([BOOK.perp.market, 100_000n * E18 * 101n / 100n]);
+  });
+  it("perp.adjustLong: increasePosition(long) with a min base bound; reduce with a min quote bound", () => {
+    const up = one({ kind: "perp.adjustLong", venue: "binance", asset: "ETH", targetSizeBase: 5, deltaBase: 5 }, { ...BAL, perpSizeWad: 0n });
+    expect(up.name).to.equal("increasePosition");
+    expect(up.args).to.deep.equal([BOOK.perp.market, true, 10_000n * E18, 5n * E18 * 99n / 100n]);
+    const down = one({ kind: "perp.adjustLong", venue: "binance", asset: "ETH", targetSizeBase: 3, deltaBase: -2 }, { ...BAL, perpSizeWad: 5n * E18 });
+    expect(down.name).to.equal("reducePosition");
+    expect(down.args).to.deep.equal([BOOK.perp.market, 2n * E18, 4_000n * E18 * 99n / 100n]);
+  });
+  it("perp margin: depositMargin; withdrawMargin clamped to the free collateral after the batch", () => {
+    const add = one({ kind: "perp.addMargin", venue: "binance", asset: "ETH", amountQuote: 1_234.5678905 });
+    expect(add).to.deep.include({ name: "depositMargin", args: [1_234_567_890n] });
+    const remove = one({ kind: "perp.removeMargin", venue: "binance", asset: "ETH", amountQuote: 5_000 });
+    expect(remove).to.deep.include({ name: "withdrawMargin", args: [5_000n * USDC] });
+    // Free = 60,000 − IM 10 % × 100,000 notional = 50,000, less 0.1 %.
+    const clamped = one({ kind: "perp.removeMargin", venue: "binance", asset: "ETH", amountQuote: 80_000 });
+    expect(clamped.args[0]).to.equal(49_950n * USDC);
+  });
+  it("spot.buy / spot.sell: swapExactInputSingle through the pool fee tier; a sale is capped at what is held", () => {
+    const buy = one({ kind: "spot.buy", asset: "ETH", amountQuote: 10_000 });
+    expect(buy.fuse).to.equal(BOOK.spot.fuse);
+    expect(buy).to.deep.include({ name: "swapExactInputSingle", args: [BOOK.quote.address, BOOK.base.address, 500n, 10_000n * USDC] });
+    const sell = one({ kind: "spot.sell", asset: "ETH", amountBase: 3 });
+    expect(sell).to.deep.include({ name: "swapExactInputSingle", args: [BOOK.base.address, BOOK.quote.address, 500n, 2n * E18] });
+  });
+  it("credit.*: the Aave fuse's supply/withdraw/borrow/repay; near-whole withdraw and repay take all", () => {
+    const supply = one({ kind: "credit.supply", asset: "ETH", amount: 1.5 });
+    expect(supply.fuse).to.equal(BOOK.credit!.fuse);
+    expect(supply).to.deep.include({ name: "supply", args: [BOOK.base.address, units(1.5, 18)] });
+    expect(one({ kind: "credit.borrow", asset: "QUOTE", amount: 500 })).to.deep.include({ name: "borrow", args: [BOOK.quote.address, 500n * USDC] });
+    expect(one({ kind: "credit.withdraw", asset: "ETH", amount: 10 })).to.deep.include({ name: "withdraw", args: [BOOK.base.address, 10n * E18] });
+    expect(one({ kind: "credit.withdraw", asset: "ETH", amount: 49.99 })).to.deep.include({ name: "withdraw", args: [BOOK.base.address, MaxUint256] });
+    expect(one({ kind: "credit.repay", asset: "QUOTE", amount: 5_000 })).to.deep.include({ name: "repay", args: [BOOK.quote.address, 5_000n * USDC] });
+    expect(one({ kind: "credit.repay", asset: "QUOTE", amount: 19_999 })).to.deep.include({ name: "repay", args: [BOOK.quote.address, MaxUint256] });
+  });
+  it("a batch: buy then supply is capped by what the buy delivers; sells include what a withdraw freed", () => {
+    const mapped = mapActions(BOOK, [
+      { kind: "spot.buy", asset: "ETH", amountQuote: 20_000 },
+      { kind: "credit.supply", asset: "ETH", amount: 20 },
+    ], { ...BAL, spotBase: 0n }, 2_000);
+    const supply = FUSE_INTERFACE.parseTransaction({ data: mapped[1]!.call.data });
+    expect(supply?.args[1]).to.equal(units(10 * 0.995, 18)); // 20,000 / 2,000 at 99.5 %
+    const sells = mapActions(BOOK, [
+      { kind: "credit.withdraw", asset: "ETH", amount: 5 },
+      { kind: "spot.sell", asset: "ETH", amountBase: 7 },
+    ], BAL, 2_000);
+    expect(FUSE_INTERFACE.parseTransaction({ data: sells[1]!.call.data })?.args[3]).to.equal(7n * E18);
+  });
+  it("refuses a perp action for a venue the book does not hold", () => {
+    expect(() => mapActions(BOOK, [{ kind: "perp.addMargin", venue: "bybit", asset: "ETH", amountQuote: 1 }], BAL, 2_000)).to.throw(/no perp market for venue bybit/);
+    expect(() => mapActions(BOOK, [{ kind: "perp.adjustShort", venue: "bybit", asset: "ETH", targetSizeBase: 1, deltaBase: 1 }], BAL, 2_000)).to.throw(/no perp market for venue bybit/);
+  });
+});
