@@ -206,6 +206,44 @@ abstract contract VaultTestBase is Asserts {
         assets = vault.redeem(shares, who, who);
     }
 
+    // ---------------------------------------------------------------- getters (a handler copies the stack)
+
+    function manager_() external view returns (AccessManager) {
+        return manager;
+    }
+
+    function usdc_() external view returns (TestERC20) {
+        return usdc;
+    }
+
+    function oracle_() external view returns (PriceOracleMiddleware) {
+        return oracle;
+    }
+
+    function vault_() external view returns (FuseboxVault) {
+        return vault;
+    }
+
+    function target_() external view returns (TestErc4626Target) {
+        return target;
+    }
+
+    function supplyFuse_() external view returns (Erc4626SupplyFuse) {
+        return supplyFuse;
+    }
+
+    function venue_() external view returns (TestLeveragedVenue) {
+        return venue;
+    }
+
+    function levFuse_() external view returns (TestLeveragedFuse) {
+        return levFuse;
+    }
+
+    function writerFuse_() external view returns (TestSupplyWriterFuse) {
+        return writerFuse;
+    }
+
     function _sumMarketBalances() internal view returns (uint256 sum) {
         uint256[] memory ids = vault.getMarketIds();
         for (uint256 i; i < ids.length; ++i) {
