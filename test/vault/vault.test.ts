@@ -723,6 +723,28 @@ describe("FuseboxVault", function () {
         .withArgs(LEV_MARKET, venue);
     });
 
+    it("revokeSubstrates refuses to revoke a substrate that still holds a position (it would vanish from NAV)", async function () {
+      const f = await load();
+      const { s } = f;
+      await s.vault.connect(f.alice).deposit(1_000n * U, f.alice.address);
+      await s.vault.connect(s.alpha).execute([await enter(f, 500n * U), await levAction(f, "addMargin", 100n * U)]);
+      const target = addressSubstrate(ethers, await f.m4626.target.getAddress());
+      await expect(s.vault.connect(s.guardian).revokeSubstrates(ERC4626_MARKET, [target]))
+        .to.be.revertedWithCustomError(s.vault, "SubstrateHoldsPosition")
+        .withArgs(ERC4626_MARKET, 500n * U, 0n, 0n, 0n);
+      const venue = addressSubstrate(ethers, await f.lev.venue.getAddress());
+      await expect(s.vault.connect(s.guardian).revokeSubstrates(LEV_MARKET, [venue]))
+        .to.be.revertedWithCustomError(s.vault, "SubstrateHoldsPosition")
+        .withArgs(LEV_MARKET, 100n * U, 0n, 0n, 0n);
+      // Once unwound, the revocation goes through; NAV is intact and the market can be removed.
+      await s.vault.connect(s.alpha).execute([await exit(f, 500n * U)]);
+      await expect(s.vault.connect(s.guardian).revokeSubstrates(ERC4626_MARKET, [target]))
+        .to.emit(s.vault, "SubstrateRevoked")
+        .withArgs(ERC4626_MARKET, target);
+      await s.vault.connect(s.atomist).removeMarket(ERC4626_MARKET);
+      expect(await s.vault.totalAssets()).to.equal(1_000n * U);
+    });
+
     it("setPriceOracle refuses zero and emits PriceOracleSet", async function () {
       const f = await load();
       const { s } = f;
