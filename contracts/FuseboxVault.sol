@@ -177,7 +177,10 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         for (uint256 j; j < touchedCount; ++j) {
             FuseboxStorageLib.Market storage market = $.markets[touched[j]];
             if (!market.active) revert ErrorsLib.MarketNotActive(touched[j]);
-            if (market.updatedAt != block.timestamp) _refreshMarket(touched[j], market);
+            // fix: always revalue. Skipping markets cached earlier in the same block let a same-block price move
+            // (an oracle update, a venue loss) go unseen: a stale higher balance waived the cap check on new
+            // capital, and a stale lower leverage refused a de-risking cut as if it raised leverage.
+            _refreshMarket(touched[j], market);
             balanceBefore[j] = market.balance;
             leverageBefore[j] = GuardrailLib.leverageWadUp(market.grossNotional, market.balance);
         }

@@ -516,6 +516,29 @@ describe("FuseboxVault", function () {
         .withArgs(LEV_MARKET, 60n * U, 240n * U);
     });
 
+    it("the pre-batch valuation is fresh even when the cache was refreshed earlier in the same block", async function () {
+      const f = await load();
+      const { s } = f;
+      await s.vault.connect(f.alice).deposit(1_000n * U, f.alice.address);
+      await s.vault.connect(s.alpha).execute([await levAction(f, "addMargin", 100n * U), await levAction(f, "setNotional", 290n * U)]);
+      // One block: a refresh (cache 100 / 290 = 2.9x), a loss at the venue (60 / 290 = 4.83x), then the alpha
+      // de-risks to 4x. Against the same-block cache (2.9x) the cut would look like a leverage rise and be refused.
+      await connection.provider.request({ method: "evm_setAutomine", params: [false] });
+      try {
+        const gasLimit = 1_000_000n;
+        await s.vault.refreshMarketBalances([LEV_MARKET], { gasLimit });
+        await f.lev.venue.applyPnl(await s.vault.getAddress(), -40n * U, { gasLimit });
+        const cut = await s.vault.connect(s.alpha).execute([await levAction(f, "setNotional", 240n * U)], { gasLimit });
+        await networkHelpers.mine();
+        const receipt = await ethers.provider.getTransactionReceipt(cut.hash);
+        expect(receipt?.status).to.equal(1);
+      } finally {
+        await connection.provider.request({ method: "evm_setAutomine", params: [true] });
+      }
+      const m = await s.vault.getMarket(LEV_MARKET);
+      expect([m.balance, m.grossNotional]).to.deep.equal([60n * U, 240n * U]);
+    });
+
     it("a market with maxLeverageWad 0 may hold no notional", async function () {
       const f = await load();
       const { s } = f;
