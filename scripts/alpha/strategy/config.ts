@@ -81,6 +81,7 @@ export function defaultStrategyConfig(asset: Asset, overrides: Partial<StrategyC
     reversionHalfLifeHours: 24 * 3,
     baselineWeight: 0.3,
     forecastHorizonHours: 24 * 7,
+    holdingHorizonHours: 24 * 30,
     minPrintsForForecast: 9,
     positiveEnterApr: 0.03,
     negativeEnterApr: -0.02,
@@ -126,6 +127,7 @@ export function validateConfig(config: StrategyConfig): void {
   check(config.maxCreditLtv >= 0 && config.maxCreditLtv < 0.8, "maxCreditLtv", "must be in [0, 0.8)");
   check(config.reduceFraction >= 0 && config.reduceFraction <= 1, "reduceFraction", "must be in [0, 1]");
   check(config.positiveEnterApr > config.negativeEnterApr, "positiveEnterApr", "must exceed negativeEnterApr (hysteresis)");
+  check(config.holdingHorizonHours > 0 && config.forecastHorizonHours > 0, "holdingHorizonHours", "horizons must be > 0");
   check(config.allowedVenues.length > 0, "allowedVenues", "must name at least one venue");
   for (const id of config.allowedVenues) {
     check(config.venues[id] !== undefined, "allowedVenues", `venue "${id}" has no metadata in venues`);

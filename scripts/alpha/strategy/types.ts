@@ -179,8 +179,10 @@ export interface StrategyConfig {
   readonly reversionHalfLifeHours: number;
   /** Weight of the venue's method baseline in the long-run level (0..1). */
   readonly baselineWeight: number;
-  /** Horizon (hours) over which carry is compared with trading costs. */
+  /** Horizon (hours) of the funding forecast (expected average rate) and of venue-switch decisions. */
   readonly forecastHorizonHours: number;
+  /** Expected holding period (hours) over which entering (or building the loop) must pay its round trip. */
+  readonly holdingHorizonHours: number;
   /** Prints a venue needs before it is eligible. */
   readonly minPrintsForForecast: number;
   /** Regime thresholds on the annualised fast funding across healthy venues. */

@@ -1,0 +1,200 @@
+import { formatLog } from "../strategy/log.js";
+import type { StrategyConfig } from "../strategy/types.js";
+import type { BacktestResult, LegReport } from "./engine.js";
+
+/**
+ * Self-contained HTML report: inline CSS and SVG only (no script, no external resource), so it opens
+ * offline and can be attached to an issue as a single file.
+ */
+export interface ChartSeries {
+  readonly name: string;
+  readonly color: string;
+  readonly values: readonly number[];
+}
+
+export function renderReport(result: BacktestResult, config: StrategyConfig, notes: readonly string[] = []): string {
+  const times = result.daily.map((d) => d.time);
+  const s = result.strategy;
+  const p = result.passive;
+  const rows: [string, (l: LegReport) => string][] = [
+    ["Annualised return", (l) => pct(l.performance.annualisedReturn)],
+    ["Total return", (l) => pct(l.performance.totalReturn)],
+    ["Sharpe (annualised, daily returns)", (l) => l.performance.sharpe.toFixed(2)],
+    ["Max drawdown", (l) => pct(l.performance.maxDrawdown)],
+    ["Daily volatility", (l) => pct(l.performance.dailyVol, 3)],
+    ["Final NAV", (l) => money(l.performance.endNav)],
+    ["Funding earned", (l) => money(l.fundingQuote)],
+    ["Trading costs (fees + slippage + gas + transfers)", (l) => money(l.costsQuote)],
+    ["  of which fees / slippage", (l) => `${money(l.costs.feeQuote)} / ${money(l.costs.slippageQuote)}`],
+    ["  of which gas / transfers", (l) => `${money(l.costs.gasQuote)} / ${money(l.costs.transferQuote)}`],
+    ["Credit interest paid (net)", (l) => money(l.interestQuote)],
+    ["Traded notional", (l) => money(l.costs.tradedQuote)],
+    ["Turnover (traded / average NAV, per year)", (l) => `${l.turnoverPerYear.toFixed(2)}×`],
+    ["Liquidations", (l) => String(l.liquidations.length)],
+  ];
+  const table = rows
+    .map(([label, f]) => `<tr><th>${esc(label)}</th><td>${esc(f(s))}</td><td>${esc(f(p))}</td></tr>`)
+    .join("\n");
+  const sharpeRatio = p.performance.sharpe > 0 ? s.performance.sharpe / p.performance.sharpe : Number.POSITIVE_INFINITY;
+  const ddRatio = p.performance.maxDrawdown > 0 ? s.performance.maxDrawdown / p.performance.maxDrawdown : Number.POSITIVE_INFINITY;
+  const targets = `<p>Issue targets: Sharpe ≥ 1.3× passive — <b>${
+    sharpeRatio >= 1.3 ? "met" : "not met"
+  }</b> (${Number.isFinite(sharpeRatio) ? sharpeRatio.toFixed(2) : "∞"}×); max drawdown ≤ ½ passive — <b>${
+    ddRatio <= 0.5 ? "met" : "not met"
+  }</b> (${Number.isFinite(ddRatio) ? ddRatio.toFixed(3) : "∞"}×).</p>`;
+
+  const charts = [
+    lineChart("NAV (quote)", times, [
+      { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.nav) },
+      { name: "passive (short Binance, fixed notional)", color: "#d62728", values: result.daily.map((d) => d.passiveNav) },
+    ], money),
+    lineChart("Cumulative funding received (quote)", times, [
+      { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.fundingCum) },
+      { name: "passive", color: "#d62728", values: result.daily.map((d) => d.passiveFundingCum) },
+    ], money),
+    lineChart("Exposure: hedge notional / NAV", times, [
+      { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.exposure) },
+      { name: "passive", color: "#d62728", values: result.daily.map((d) => d.passiveExposure) },
+    ], (x) => pct(x, 0)),
+    lineChart("Margin health: smallest distance to liquidation over the day (capped at 100 %)", times, [
+      { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.minLiqDistance) },
+      { name: "passive", color: "#d62728", values: result.daily.map((d) => d.passiveMinLiqDistance) },
+    ], (x) => pct(x, 0)),
+    lineChart("Strategy net delta (bps of NAV)", times, [
+      { name: "net delta", color: "#2ca02c", values: result.daily.map((d) => d.netDeltaBps) },
+    ], (x) => x.toFixed(0)),
+  ].join("\n");
+
+  const totalHours = result.regimeHours.positive + result.regimeHours.negative + result.regimeHours.transition;
+  const regimes = (["positive", "transition", "negative"] as const)
+    .map((r) => `<tr><th>${r}</th><td>${pct(result.regimeHours[r] / Math.max(1, totalHours))}</td></tr>`)
+    .join("");
+  const venues = Object.entries(result.venueShare)
+    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+    .map(([v, x]) => `<tr><th>${esc(v)}</th><td>${pct(x ?? 0)}</td></tr>`)
+    .join("");
+  const counts = new Map<string, number>();
+  for (const d of result.decisions) {
+    if (d.action === "hold" && d.reason.startsWith("scheduled check")) continue;
+    const key = `${d.action} — ${d.reason.replace(/-?\d+(\.\d+)?%/g, "x%")}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const countRows = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `<tr><td>${n}</td><td>${esc(k)}</td></tr>`)
+    .join("");
+  const interesting = result.decisions.filter((d) => d.action === "flag" || (d.action === "hold" && !d.reason.startsWith("scheduled") && !d.reason.startsWith("batch planned")));
+  const logLines = interesting.slice(0, 400).map((d) => esc(formatLog(d))).join("\n");
+  const liquidations = [...s.liquidations.map((l) => ({ ...l, who: "strategy" })), ...p.liquidations.map((l) => ({ ...l, who: "passive" }))]
+    .map((l) => `<tr><td>${esc(l.who)}</td><td>${iso(l.time)}</td><td>${esc(l.venue)}</td><td>${money(l.lossQuote)}</td></tr>`)
+    .join("");
+  const configRows = Object.entries(config)
+    .filter(([k]) => k !== "venues")
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(Array.isArray(v) ? v.join(", ") : String(v))}</td></tr>`)
+    .join("");
+
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Fusebox backtest — ${esc(result.asset)} ${iso(result.from)} → ${iso(result.to)}</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
+table{border-collapse:collapse;margin:8px 0 20px}th,td{border:1px solid #ddd;padding:4px 10px;text-align:right}
+th{text-align:left;font-weight:500;background:#fafafa}h2{margin-top:32px;border-bottom:1px solid #eee}
+pre{background:#f6f6f6;padding:10px;overflow:auto;max-height:420px;font-size:12px}svg{display:block;margin:8px 0 24px}
+.note{color:#555}
+</style></head><body>
+<h1>Delta-neutral funding carry — ${esc(result.asset)}</h1>
+<p>Window ${iso(result.from)} → ${iso(result.to)} (UTC), capital ${money(result.capitalQuote)}, mode <b>${esc(config.mode)}</b>,
+negative regime: <b>${esc(config.negativeRegimeAction)}</b>, target leverage ${config.targetLeverage}× (limit ${config.maxLeverage}×),
+idle buffer ${config.idleBufferBps / 100} %. ${result.actionCount} actions executed; ${result.guardrailBreaches.length} guardrail breaches.</p>
+${targets}
+<table><tr><th></th><th>strategy</th><th>passive</th></tr>
+${table}
+</table>
+${notes.map((n) => `<p class="note">${esc(n)}</p>`).join("\n")}
+<h2>Charts (daily points)</h2>
+${charts}
+<h2>Regimes and venues</h2>
+<table><tr><th>regime</th><th>share of hours</th></tr>${regimes}</table>
+<table><tr><th>venue</th><th>share of hedge (size × hours)</th></tr>${venues}</table>
+<h2>Liquidations</h2>
+<table><tr><th>who</th><th>time</th><th>venue</th><th>margin lost</th></tr>${liquidations || '<tr><td colspan="4">none</td></tr>'}</table>
+<h2>Decisions</h2>
+<table><tr><th>count</th><th>action — reason</th></tr>${countRows}</table>
+<p>Flags and regime decisions (first 400; the CLI's <code>--log</code> writes every line as JSON):</p>
+<pre>${logLines}</pre>
+<h2>Configuration</h2>
+<table>${configRows}</table>
+<h2>Data and model</h2>
+<p class="note">Funding: supervik multi-venue files (MIT), normalised to UTC and per-hour rates. Prices: Binance USDT-M perp hourly
+closes/highs/lows (no licence stated; exchange data); spot = perp / (1 + last Binance daily perp/spot basis). Every venue is marked at
+the Binance perp price. Liquidation: equity at the bar's worst price below maintenance margin loses the isolated margin.
+Decisions at time t use only data known at t.</p>
+</body></html>
+`;
+}
+
+export function lineChart(title: string, times: readonly number[], series: readonly ChartSeries[], format: (x: number) => string): string {
+  const width = 1060;
+  const height = 280;
+  const left = 90;
+  const right = 16;
+  const top = 28;
+  const bottom = 40;
+  const all = series.flatMap((s) => s.values.filter((v) => Number.isFinite(v)));
+  if (all.length === 0 || times.length < 2) return `<p>${esc(title)}: no data</p>`;
+  let lo = Math.min(...all);
+  let hi = Math.max(...all);
+  if (hi === lo) {
+    hi += Math.abs(hi) * 0.01 + 1e-9;
+    lo -= Math.abs(lo) * 0.01 + 1e-9;
+  }
+  const t0 = times[0] as number;
+  const t1 = times[times.length - 1] as number;
+  const x = (t: number): number => left + ((t - t0) / (t1 - t0)) * (width - left - right);
+  const y = (v: number): number => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
+  const grid: string[] = [];
+  for (let k = 0; k <= 4; k += 1) {
+    const v = lo + ((hi - lo) * k) / 4;
+    grid.push(`<line x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`);
+    grid.push(`<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#555">${esc(format(v))}</text>`);
+  }
+  const start = new Date(t0 * 1000);
+  for (let m = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1)); m.getTime() / 1000 <= t1; m = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 3, 1))) {
+    const xm = x(m.getTime() / 1000);
+    grid.push(`<line x1="${xm.toFixed(1)}" x2="${xm.toFixed(1)}" y1="${top}" y2="${height - bottom}" stroke="#f2f2f2"/>`);
+    grid.push(`<text x="${xm.toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" font-size="11" fill="#555">${m.toISOString().slice(0, 7)}</text>`);
+  }
+  const paths = series.map((s) => {
+    let d = "";
+    s.values.forEach((v, i) => {
+      if (!Number.isFinite(v)) return;
+      d += `${d === "" ? "M" : "L"}${x(times[i] as number).toFixed(1)},${y(v).toFixed(1)}`;
+    });
+    return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`;
+  });
+  const legend = series
+    .map((s, i) => `<rect x="${left + 10 + i * 300}" y="8" width="12" height="3" fill="${s.color}"/><text x="${left + 28 + i * 300}" y="13" font-size="12">${esc(s.name)}</text>`)
+    .join("");
+  return `<h3>${esc(title)}</h3>
+<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(title)}">
+${grid.join("")}${paths.join("")}${legend}
+<rect x="${left}" y="${top}" width="${width - left - right}" height="${height - top - bottom}" fill="none" stroke="#ccc"/>
+</svg>`;
+}
+
+function esc(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function pct(x: number, digits = 2): string {
+  return Number.isFinite(x) ? `${(x * 100).toFixed(digits)} %` : "—";
+}
+
+function money(x: number): string {
+  return Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "—";
+}
+
+function iso(t: number): string {
+  return new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ");
+}

@@ -1,0 +1,108 @@
+/**
+ * The live alpha loop: every interval, read the vault's state from the chain, decide with the pure strategy
+ * engine, and send one `execute` batch. Safe across restarts and failures:
+ * - one batch per tick (tick = floor(time / interval)); a settled tick is never acted on again;
+ * - every batch is sent with a nonce journaled beforehand: a transaction sent before a crash (or an RPC error
+ *   that hid its hash) is recognised on restart — awaited if its hash is known, counted as mined if the
+ *   account's nonce moved past it — before anything new is decided, so nothing is sent twice;
+ * - decisions are derived from chain state read fresh every tick, never from memory;
+ * - RPC errors and reverted transactions are journaled and the loop goes on (with backoff on errors).
+ */
+import { Journal } from "./journal.js";
+
+/** What the loop needs from the chain; `scripts/alpha/chain/` implements it over ethers. */
+export interface AlphaChain<TDecision> {
+  /** Current chain time (unix seconds). */
+  now(): Promise<number>;
+  /** Read state + market data and decide; `actions === 0` means hold. */
+  decide(time: number): Promise<{ decision: TDecision; actions: number; log: readonly string[] }>;
+  /** The alpha account's count of mined transactions (the next nonce). */
+  nonce(): Promise<number>;
+  /** Send the decision's batch with `nonce`; resolves with the hash as soon as it is broadcast. */
+  send(decision: TDecision, nonce: number): Promise<string>;
+  /** Wait for a sent transaction; `ok: false` when it reverted. */
+  wait(txHash: string): Promise<{ ok: boolean; gasUsed: bigint; reason?: string }>;
+}
+
+export interface LoopOptions {
+  readonly intervalSec: number;
+  /** Stop after this many ticks (tests, one-shot runs); run forever when absent. */
+  readonly maxTicks?: number;
+  /** Sleep between polls; injected so tests run instantly. */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly pollMs: number;
+  readonly maxBackoffMs: number;
+  readonly onEvent?: (line: string) => void;
+}
+
+export async function runAlphaLoop<T>(chain: AlphaChain<T>, journal: Journal, options: LoopOptions): Promise<void> {
+  let ticksDone = 0;
+  let backoffMs = options.pollMs;
+  const say = options.onEvent ?? (() => undefined);
+  while (options.maxTicks === undefined || ticksDone < options.maxTicks) {
+    let tick = -1;
+    try {
+      const time = await chain.now();
+      tick = Math.floor(time / options.intervalSec);
+      if (journal.isSettled(tick)) {
+        await options.sleep(options.pollMs);
+        continue;
+      }
+      const pending = journal.pendingTx(tick);
+      if (pending !== undefined) {
+        say(`tick ${tick}: awaiting ${pending}, sent before a restart`);
+        await settle(chain, journal, tick, time, pending, say);
+        ticksDone += 1;
+        continue;
+      }
+      const unsettledNonce = journal.unsettledNonce(tick);
+      const nonce = await chain.nonce();
+      if (unsettledNonce !== undefined && nonce > unsettledNonce) {
+        // The batch went out (its hash was lost with the process or the RPC answer) and was mined.
+        journal.append({ kind: "skipped", tick, time, reason: `batch with nonce ${unsettledNonce} mined before a restart` });
+        say(`tick ${tick}: batch with nonce ${unsettledNonce} was already mined; not acting twice`);
+        ticksDone += 1;
+        continue;
+      }
+      const { decision, actions, log } = await chain.decide(time);
+      journal.append({ kind: "decided", tick, time, actions, log });
+      for (const line of log) say(`tick ${tick}: ${line}`);
+      if (actions === 0) {
+        journal.append({ kind: "skipped", tick, time, reason: "hold: no action needed" });
+      } else {
+        journal.append({ kind: "sending", tick, time, nonce });
+        const txHash = await chain.send(decision, nonce);
+        journal.append({ kind: "sent", tick, time, txHash, nonce });
+        await settle(chain, journal, tick, time, txHash, say);
+      }
+      ticksDone += 1;
+      backoffMs = options.pollMs;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      journal.append({ kind: "error", tick, time: Math.floor(Date.now() / 1000), error: message.slice(0, 500) });
+      say(`tick ${tick}: error, retrying in ${backoffMs} ms: ${message.split("\n")[0]}`);
+      await options.sleep(backoffMs);
+      backoffMs = Math.min(backoffMs * 2, options.maxBackoffMs);
+    }
+  }
+}
+
+async function settle<T>(
+  chain: AlphaChain<T>,
+  journal: Journal,
+  tick: number,
+  time: number,
+  txHash: string,
+  say: (line: string) => void,
+): Promise<void> {
+  const receipt = await chain.wait(txHash);
+  if (receipt.ok) {
+    journal.append({ kind: "mined", tick, time, txHash, gasUsed: receipt.gasUsed.toString() });
+    say(`tick ${tick}: executed ${txHash} (gas ${receipt.gasUsed})`);
+  } else {
+    // A reverted batch is not retried within the tick: the next tick decides again from fresh state.
+    journal.append({ kind: "reverted", tick, time, txHash, reason: receipt.reason ?? "reverted" });
+    journal.append({ kind: "skipped", tick, time, reason: `batch reverted: ${receipt.reason ?? "unknown"}` });
+    say(`tick ${tick}: batch reverted (${receipt.reason ?? "unknown"}); next tick decides again`);
+  }
+}

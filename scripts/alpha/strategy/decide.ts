@@ -1,0 +1,173 @@
+import { venueMeta } from "./config.js";
+import { forecastAll } from "./forecast.js";
+import { checkGuardrails, type GuardrailBreach } from "./guardrails.js";
+import { DecisionLogger } from "./log.js";
+import { buildPlan, type Plan } from "./plan.js";
+import { fullShortSize, targetHedgeSize } from "./rebalance.js";
+import { detectRegime } from "./regime.js";
+import { assessRisk, assessVenues, priceView } from "./risk.js";
+import type { Decision, MarketHistory, MarketSnapshot, PortfolioState, StrategyConfig, VenueId } from "./types.js";
+import { creditOf, markOf, totalPerpSize } from "./valuation.js";
+import { allocateVenues, bestEntryCarry, carryPerHour, perpRoundTripCost } from "./venues.js";
+
+/**
+ * The strategy: one pure function from what the bot knows at time t to what it wants done.
+ *
+ *  1. Refuse to act on stale prices (the valuation the vault would use is unknown).
+ *  2. Venue health (missing prints = outage, stale or dislocated marks), funding forecasts, regime,
+ *     and the risk report of the current book.
+ *  3. Hedge size (rebalance.ts), its split over venues (venues.ts), then the ordered batch with
+ *     margin management and funding (plan.ts).
+ *  4. The batch is projected and checked against the vault's guardrails; while it fails, targets
+ *     shrink (de-risking always passes), so the chain layer never sends a batch the vault reverts.
+ *
+ * Every action comes with a log line: {time, action, reason, numbers}.
+ */
+export function decide(
+  config: StrategyConfig,
+  state: PortfolioState,
+  snapshot: MarketSnapshot,
+  history: MarketHistory,
+): Decision {
+  validateInputs(config, state, snapshot);
+  const log = new DecisionLogger(snapshot.time);
+  const prices = priceView(snapshot);
+  const { health, flags } = assessVenues(config, snapshot, history);
+  const forecast = forecastAll(config, history, snapshot.time);
+  const healthy = new Set(health.filter((h) => h.healthy).map((h) => h.venue));
+  const regime = detectRegime(config, forecast, healthy);
+  const risk = assessRisk(config, state, snapshot, health, flags);
+  const done = (actions: Decision["actions"]): Decision => ({ actions, log: log.entries, regime, forecast, risk });
+
+  for (const flag of risk.flags) {
+    if (flag.kind === "stalePrice") {
+      log.add("hold", "stale price data: refuse to act", { ageSec: flag.ageSec, maxAgeSec: config.maxPriceAgeSec });
+      return done([]);
+    }
+  }
+  for (const flag of risk.flags) {
+    if (flag.kind === "venueOutage") log.add("flag", `venue ${flag.venue} out: funding prints missing or reported down`, { lastPrintAgeSec: flag.lastPrintAgeSec });
+    if (flag.kind === "basisDislocation") log.add("flag", `venue ${flag.venue} mark dislocated from spot`, { basis: flag.basis });
+    if (flag.kind === "quoteDepeg") log.add("flag", "quote stablecoin off peg", { pegUsd: flag.pegUsd });
+    if (flag.kind === "liquidationNear") log.add("flag", `venue ${flag.venue} close to liquidation`, { distance: flag.distance });
+  }
+
+  const nav = risk.navQuote;
+  const asset = config.asset;
+  const rebalanceNow = snapshot.time % (config.rebalanceIntervalHours * 3600) === 0;
+  const currentSize = totalPerpSize(state, asset);
+  const heldSide = currentSize > 0 ? "long" : "short";
+  let heldCarry = 0;
+  let heldAbs = 0;
+  for (const p of state.perps) {
+    const f = forecast.venues.find((v) => v.venue === p.venue);
+    if (p.asset !== asset || p.sizeBase === 0 || f === undefined) continue;
+    heldCarry += Math.abs(p.sizeBase) * carryPerHour(f, heldSide);
+    heldAbs += Math.abs(p.sizeBase);
+  }
+  const venueRoundTrip =
+    config.allowedVenues.reduce((sum, v) => sum + perpRoundTripCost(config, v), 0) / config.allowedVenues.length;
+  const roundTripCost = (2 * (config.spotFeeBps + config.spotSlippageBps)) / 10_000 + venueRoundTrip;
+  const meanMark = snapshot.venues.length > 0 ? snapshot.venues.reduce((s, q) => s + q.markPrice, 0) / snapshot.venues.length : snapshot.spotPrice;
+  const ltvBreached = risk.creditLtv > config.maxCreditLtv + 1e-9;
+
+  let size = targetHedgeSize({
+    config,
+    currentSize,
+    navQuote: nav,
+    spot: snapshot.spotPrice,
+    mark: meanMark,
+    regime: regime.regime,
+    rebalanceNow,
+    heldCarryPerHour: heldAbs > 0 ? heldCarry / heldAbs : 0,
+    entryShortCarryPerHour: bestEntryCarry(config, forecast, health, "short"),
+    entryLongCarryPerHour: bestEntryCarry(config, forecast, health, "long"),
+    roundTripCost,
+    depeg: risk.flags.some((f) => f.kind === "quoteDepeg"),
+    log,
+  });
+  if (ltvBreached && size < 0) {
+    const full = fullShortSize(config, nav, snapshot.spotPrice, meanMark);
+    if (-size > full) {
+      log.add("flag", "credit LTV above limit: resize hedge to target and repay", { ltv: risk.creditLtv, limit: config.maxCreditLtv });
+      size = -full;
+    }
+  }
+
+  const allocation = allocateVenues({
+    config,
+    state,
+    requestedBase: Math.abs(size),
+    side: size > 0 ? "long" : "short",
+    forecast,
+    health,
+    reselect: rebalanceNow,
+    markOf: (venue: VenueId) => markOf(prices, venue),
+    navQuote: nav,
+    log,
+  });
+  if (allocation.totalBase < Math.abs(size) * (1 - 1e-9)) {
+    log.add("flag", "hedge limited by eligible venues or venue caps", { requestedBase: Math.abs(size), allocatedBase: allocation.totalBase });
+  }
+  const sign = size > 0 ? 1 : -1;
+
+  // Plan, project, check guardrails; shrink until the vault would accept the batch.
+  let plan: Plan | undefined;
+  let breaches: GuardrailBreach[] = [];
+  let scale = 1;
+  let firstRefusal: Record<string, number> = {};
+  for (let attempt = 0; attempt < 60; attempt += 1) {
+    const targets = new Map<VenueId, number>();
+    for (const [venue, abs] of allocation.sizes) targets.set(venue, sign * abs * scale);
+    const candidate = buildPlan({ config, state, prices, navQuote: nav, targets, rebalanceNow });
+    breaches = checkGuardrails(config, state, candidate.projected, prices);
+    if (candidate.shortfallQuote <= 1e-6 && breaches.length === 0) {
+      plan = candidate;
+      break;
+    }
+    if (attempt === 0) {
+      firstRefusal = { shortfallQuote: candidate.shortfallQuote, ...Object.fromEntries(breaches.map((b) => [b.rule, b.value])) };
+    }
+    scale *= 0.95;
+  }
+  if (plan === undefined) {
+    // Unwinding everything frees cash and lowers every exposure: the vault always accepts it.
+    plan = buildPlan({ config, state, prices, navQuote: nav, targets: new Map(), rebalanceNow: true });
+    log.add("flag", "no feasible batch inside the guardrails: unwind", {
+      breaches: breaches.length,
+      ...Object.fromEntries(breaches.map((b) => [b.rule, b.value])),
+    });
+  } else if (scale < 1) {
+    log.add("flag", "targets shrunk to fit cash and guardrails", { scale, ...firstRefusal });
+  }
+  for (const note of plan.notes) log.add(note.action.kind, note.reason, note.numbers);
+  if (plan.actions.length > 0 || rebalanceNow) {
+    log.add("hold", plan.actions.length > 0 ? "batch planned" : "scheduled check: nothing to do", {
+      nav,
+      regimeSignalApr: regime.signalApr,
+      perpSize: currentSize,
+      creditLtv: creditOf(state, asset).borrowQuote > 0 ? risk.creditLtv : 0,
+      estCostQuote: plan.cost.feeQuote + plan.cost.slippageQuote + plan.cost.gasQuote + plan.cost.transferQuote,
+    });
+  }
+  return done(plan.actions);
+}
+
+function validateInputs(config: StrategyConfig, state: PortfolioState, snapshot: MarketSnapshot): void {
+  if (snapshot.asset !== config.asset) {
+    throw new Error(`snapshot is for ${snapshot.asset} but the strategy trades ${config.asset}`);
+  }
+  if (!(snapshot.spotPrice > 0)) throw new Error(`snapshot.spotPrice must be > 0 (got ${snapshot.spotPrice})`);
+  for (const q of snapshot.venues) {
+    if (!(q.markPrice > 0)) throw new Error(`snapshot mark price of ${q.venue} must be > 0 (got ${q.markPrice})`);
+    venueMeta(config, q.venue);
+  }
+  for (const asset of Object.keys(state.spotBase)) {
+    if (asset !== config.asset && (state.spotBase[asset as keyof typeof state.spotBase] ?? 0) !== 0) {
+      throw new Error(`state holds ${asset}: one strategy instance manages one asset book (${config.asset})`);
+    }
+  }
+  for (const p of state.perps) {
+    if (p.asset !== config.asset) throw new Error(`state has a ${p.asset} perp on ${p.venue}: one asset book per strategy instance`);
+  }
+}

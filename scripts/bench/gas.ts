@@ -1,0 +1,147 @@
+/**
+ * `npm run bench` — gas of the Fusebox vault's depositor paths beside a bare OpenZeppelin ERC4626 compiled
+ * with the same settings in the same run, plus `execute` and the guardrail cost per touched market.
+ *
+ * Prints a table and writes reports/bench-gas.json. To compare with an earlier run:
+ *   BENCH_BASELINE=reports/bench-gas.baseline.json npm run bench
+ * (copy a previous reports/bench-gas.json there first). Figures are deterministic on the in-process chain.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { network } from "hardhat";
+import type { ContractTransactionResponse } from "ethers";
+import { ROLES, VAULT_FUNCTION_ROLES, ORACLE_FUNCTION_ROLES, wireRoleGuardians, wireTargetRoles } from "../lib/access.js";
+
+const TARGET_RATIO = 1.35;
+const { ethers } = await network.create();
+const [admin, atomist, alpha, , fuseManager, alice, bob, carol] = await ethers.getSigners();
+if (!admin || !atomist || !alpha || !fuseManager || !alice || !bob || !carol) throw new Error("need 8 accounts");
+const USDC = 10n ** 6n;
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const receipt = await (await tx).wait();
+  if (receipt === null) throw new Error("no receipt");
+  return Number(receipt.gasUsed);
+}
+
+const usdc = await ethers.deployContract("TestERC20", ["USD Coin (test)", "USDC", 6]);
+for (const who of [alice, bob, carol]) await (await usdc.mint(who.address, 10_000_000n * USDC)).wait();
+
+// ---------------------------------------------------------------- the Fusebox vault with N markets
+const manager = await ethers.deployContract("AccessManager", [admin.address]);
+const oracle = await ethers.deployContract("PriceOracleMiddleware", [await manager.getAddress()]);
+const vault = await ethers.deployContract("FuseboxVault", [
+  await usdc.getAddress(), "Fusebox USDC", "fbUSDC", await manager.getAddress(), await oracle.getAddress(), 6,
+]);
+await wireTargetRoles(manager, vault, VAULT_FUNCTION_ROLES);
+await wireTargetRoles(manager, oracle, ORACLE_FUNCTION_ROLES);
+await wireRoleGuardians(manager);
+for (const [role, who] of [[ROLES.ATOMIST, atomist], [ROLES.ALPHA, alpha], [ROLES.FUSE_MANAGER, fuseManager]] as const) {
+  await (await manager.grantRole(role, who.address, 0)).wait();
+}
+
+interface Market { id: number; fuse: string; target: string }
+const markets: Market[] = [];
+async function addMarket(id: number): Promise<Market> {
+  const target = await ethers.deployContract("TestErc4626Target", [await usdc.getAddress(), 0]);
+  const fuse = await ethers.deployContract("Erc4626SupplyFuse", [id]);
+  const balanceFuse = await ethers.deployContract("Erc4626BalanceFuse", [id]);
+  await (await vault.connect(atomist).grantSubstrates(id, [ethers.zeroPadValue(await target.getAddress(), 32)])).wait();
+  await (await vault.connect(atomist).configureMarket(id, {
+    balanceFuse: await balanceFuse.getAddress(), capBps: 5_000, capAssets: 0, maxLeverageWad: 0, maxBalanceAge: 86_400,
+  })).wait();
+  await (await vault.connect(fuseManager).addFuses([await fuse.getAddress()])).wait();
+  const market = { id, fuse: await fuse.getAddress(), target: await target.getAddress() };
+  markets.push(market);
+  return market;
+}
+const supplyFuse = await ethers.getContractAt("Erc4626SupplyFuse", ethers.ZeroAddress);
+const enter = (m: Market, amount: bigint) => ({
+  fuse: m.fuse, data: supplyFuse.interface.encodeFunctionData("enter", [m.target, amount]),
+});
+
+// ---------------------------------------------------------------- the bare OpenZeppelin ERC4626
+const bare = await ethers.deployContract("TestErc4626Target", [await usdc.getAddress(), 6]);
+
+for (const who of [alice, bob, carol]) {
+  await (await usdc.connect(who).approve(await vault.getAddress(), ethers.MaxUint256)).wait();
+  await (await usdc.connect(who).approve(await bare.getAddress(), ethers.MaxUint256)).wait();
+}
+for (let id = 1; id <= 3; ++id) await addMarket(id);
+
+type Row = { operation: string; fusebox: number; bare: number };
+const rows: Row[] = [];
+async function both(operation: string, run: (v: typeof bare | typeof vault) => Promise<ContractTransactionResponse>) {
+  const fusebox = await gasOf(run(vault));
+  const bareGas = await gasOf(run(bare));
+  rows.push({ operation, fusebox, bare: bareGas });
+}
+
+await both("first deposit", (v) => v.connect(alice).deposit(100_000n * USDC, alice.address));
+// Put the three markets to work (20% each) so the vault's figures are for a vault with active markets.
+await (await vault.connect(alpha).execute(markets.map((m) => enter(m, 20_000n * USDC)))).wait();
+await both("deposit (new holder)", (v) => v.connect(bob).deposit(1_000n * USDC, bob.address));
+await both("deposit (existing holder)", (v) => v.connect(alice).deposit(1_000n * USDC, alice.address));
+await both("mint (existing holder)", (v) => v.connect(bob).mint(1_000n * 10n ** 12n, bob.address));
+await both("withdraw (partial)", (v) => v.connect(alice).withdraw(500n * USDC, alice.address, alice.address));
+await both("redeem (partial)", (v) => v.connect(alice).redeem(500n * 10n ** 12n, alice.address, alice.address));
+
+// ---------------------------------------------------------------- execute and guardrails
+const executeRows: { operation: string; gas: number; perMarket?: number }[] = [];
+executeRows.push({ operation: "execute: 1 fuse action (ERC-4626 supply)", gas: await gasOf(vault.connect(alpha).execute([enter(markets[0]!, 100n * USDC)])) });
+
+// Guardrail cost per touched market: the same fuse actions run by execute (with refresh + guardrails) vs
+// the bare protocol calls the fuses make, at 1, 5 and 10 touched markets.
+while (markets.length < 10) await addMarket(markets.length + 1);
+await (await usdc.mint(carol.address, 0n)).wait();
+const direct = await ethers.getContractAt("TestErc4626Target", ethers.ZeroAddress);
+for (const n of [1, 5, 10]) {
+  const batch = markets.slice(0, n).map((m) => enter(m, 10n * USDC));
+  const viaVault = await gasOf(vault.connect(alpha).execute(batch));
+  // Baseline: carol makes the same deposits into the same targets directly, as one EOA would (n txs).
+  let bareCalls = 0;
+  for (const m of markets.slice(0, n)) {
+    await (await usdc.connect(carol).approve(m.target, ethers.MaxUint256)).wait();
+    bareCalls += await gasOf(direct.attach(m.target).connect(carol).deposit(10n * USDC, carol.address) as Promise<ContractTransactionResponse>);
+  }
+  // n direct txs each pay the 21,000 base cost; the vault pays it once.
+  const overhead = viaVault - (bareCalls - 21_000 * (n - 1));
+  executeRows.push({ operation: `execute: ${n} touched market${n > 1 ? "s" : ""}`, gas: viaVault, perMarket: Math.round(overhead / n) });
+}
+
+// A deposit that finds the NAV expired pays to refresh every market (10 here) first.
+await ethers.provider.send("evm_increaseTime", [86_401]);
+await ethers.provider.send("evm_mine", []);
+const staleDeposit = await gasOf(vault.connect(carol).deposit(1_000n * USDC, carol.address));
+executeRows.push({ operation: "deposit after NAV expiry (refreshes 10 markets)", gas: staleDeposit });
+
+// ---------------------------------------------------------------- report
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+console.log(`\nGas: FuseboxVault (3 active markets) vs bare OpenZeppelin ERC4626 (decimals offset 6), solc 0.8.28, optimizer 200 runs\n`);
+console.log(`${"operation".padEnd(30)}${pad("fusebox", 10)}${pad("bare", 10)}${pad("ratio", 8)}   target ≤ ${TARGET_RATIO}x`);
+let worst = 0;
+for (const r of rows) {
+  const ratio = r.fusebox / r.bare;
+  worst = Math.max(worst, ratio);
+  console.log(`${r.operation.padEnd(30)}${pad(r.fusebox, 10)}${pad(r.bare, 10)}${pad(ratio.toFixed(3), 8)}   ${ratio <= TARGET_RATIO ? "ok" : "OVER"}`);
+}
+console.log(`\n${"execute / guardrails".padEnd(50)}${pad("gas", 10)}${pad("overhead/market", 18)}`);
+for (const r of executeRows) console.log(`${r.operation.padEnd(50)}${pad(r.gas, 10)}${pad(r.perMarket ?? "", 18)}`);
+
+const result = { generatedBy: "scripts/bench/gas.ts", compiler: "solc 0.8.28, optimizer on, 200 runs", rows, executeRows, worstRatio: worst };
+mkdirSync("reports", { recursive: true });
+writeFileSync("reports/bench-gas.json", `${JSON.stringify(result, null, 2)}\n`);
+console.log(`\nwrote reports/bench-gas.json`);
+
+const baselinePath = process.env.BENCH_BASELINE;
+if (baselinePath !== undefined) {
+  if (!existsSync(baselinePath)) throw new Error(`BENCH_BASELINE=${baselinePath}: no such file`);
+  const baseline = JSON.parse(readFileSync(baselinePath, "utf8")) as typeof result;
+  console.log(`\nvs baseline ${baselinePath}:`);
+  for (const r of [...rows.map((x) => ({ operation: x.operation, gas: x.fusebox })), ...executeRows]) {
+    const before = [...baseline.rows.map((x) => ({ operation: x.operation, gas: x.fusebox })), ...baseline.executeRows]
+      .find((b) => b.operation === r.operation);
+    if (before === undefined) continue;
+    const delta = r.gas - before.gas;
+    console.log(`${r.operation.padEnd(50)}${pad(before.gas, 10)} -> ${pad(r.gas, 8)}  (${delta >= 0 ? "+" : ""}${delta})`);
+  }
+}
