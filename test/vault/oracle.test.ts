@@ -4,11 +4,16 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
 import { deployVaultStack } from "../fixtures/vault.js";
 
-const connection = await network.create();
-const { ethers, networkHelpers } = connection;
-const { time } = networkHelpers;
+// The connection is opened in the suite's `before` hook, not at import: opening it installs the chai matchers'
+// bigint overrides (closeTo on integers only), which must not leak into other files' suites that run earlier.
+type Connection = NetworkConnection;
+let connection: Connection;
+let ethers: Connection["ethers"];
+let networkHelpers: Connection["networkHelpers"];
+let time: Connection["networkHelpers"]["time"];
 
 async function fixture() {
   const s = await deployVaultStack(connection);
@@ -22,6 +27,12 @@ async function fixture() {
 }
 
 describe("PriceOracleMiddleware", function () {
+  before(async function () {
+    connection = await network.create();
+    ({ ethers, networkHelpers } = connection);
+    ({ time } = networkHelpers);
+  });
+
   it("setFeed is the atomist's, validates its inputs and emits FeedSet", async function () {
     const { s, weth, wethFeed } = await networkHelpers.loadFixture(fixture);
     const [outsider] = s.depositors;
@@ -98,7 +109,7 @@ describe("PriceOracleMiddleware", function () {
       .to.be.revertedWithCustomError(s.oracle, "NonPositivePrice")
       .withArgs(asset, 0n);
     await wethFeed.setAnswer(-1n);
-    await s.usdcFeed.setAnswer(10n ** 8n); // keep the USDC leg fresh so the WETH leg is what fails
+    await s.usdcFeed.getFunction("setAnswer")(10n ** 8n); // keep the USDC leg fresh so the WETH leg is what fails
     await expect(s.oracle.quote(usdc, 1n, asset))
       .to.be.revertedWithCustomError(s.oracle, "NonPositivePrice")
       .withArgs(asset, -1n);

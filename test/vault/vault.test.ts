@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import {
   DAY,
@@ -16,9 +17,13 @@ import {
   marketParams,
 } from "../fixtures/vault.js";
 
-const connection = await network.create();
-const { ethers, networkHelpers } = connection;
-const { time } = networkHelpers;
+// The connection is opened in the suite's `before` hook, not at import: opening it installs the chai matchers'
+// bigint overrides (closeTo on integers only), which must not leak into other files' suites that run earlier.
+type Connection = NetworkConnection;
+let connection: Connection;
+let ethers: Connection["ethers"];
+let networkHelpers: Connection["networkHelpers"];
+let time: Connection["networkHelpers"]["time"];
 
 const ERC4626_MARKET = 1n;
 const LEV_MARKET = 2n;
@@ -58,12 +63,25 @@ function exit(f: Fixture, assets: bigint) {
 }
 async function levAction(f: Fixture, fn: "addMargin" | "removeMargin" | "setNotional", amount: bigint) {
   const venue = await f.lev.venue.getAddress();
-  return { fuse: await f.lev.fuse.getAddress(), data: f.lev.fuse.interface.encodeFunctionData(fn, [venue, amount]) };
+  const iface = f.lev.fuse.interface;
+  const data =
+    fn === "addMargin"
+      ? iface.encodeFunctionData("addMargin", [venue, amount])
+      : fn === "removeMargin"
+        ? iface.encodeFunctionData("removeMargin", [venue, amount])
+        : iface.encodeFunctionData("setNotional", [venue, amount]);
+  return { fuse: await f.lev.fuse.getAddress(), data };
 }
 
 const U = ONE_USDC;
 
 describe("FuseboxVault", function () {
+  before(async function () {
+    connection = await network.create();
+    ({ ethers, networkHelpers } = connection);
+    ({ time } = networkHelpers);
+  });
+
   describe("deployment and views", function () {
     it("starts with a 10% buffer, no markets cached, unpaused, allowlist off, oracle set", async function () {
       const s = await deployVaultStack(await network.create());
@@ -350,7 +368,7 @@ describe("FuseboxVault", function () {
       expect((await s.vault.getMarket(ORACLE_MARKET)).balance).to.equal(200n * U);
       // The ETH price moves; the USDC feed is kept fresh; the WETH feed goes stale.
       await time.increase(7201);
-      await s.usdcFeed.setAnswer(100_000_000n);
+      await s.usdcFeed.getFunction("setAnswer")(100_000_000n);
       const stamp = await wethFeed.updatedAt();
       await expect(s.vault.connect(alice).deposit(1n * U, alice.address))
         .to.be.revertedWithCustomError(s.oracle, "StalePrice")
