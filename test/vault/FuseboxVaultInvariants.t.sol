@@ -188,8 +188,8 @@ contract FuseboxVaultInvariantTest is VaultTestBase {
     }
 
     /// Total assets = idle + Σ cached market balances (and the running sum matches); shares never claim more.
-    /// forge-config: default.invariant.runs = 48
-    /// forge-config: default.invariant.depth = 40
+    /// forge-config: default.invariant.runs = 128
+    /// forge-config: default.invariant.depth = 64
     function invariant_accounting() public view {
         uint256 sum = _sumMarketBalances();
         assertEq(vault.totalMarketBalance(), sum, "running sum");
@@ -198,16 +198,16 @@ contract FuseboxVaultInvariantTest is VaultTestBase {
     }
 
     /// Every successful execute kept caps, leverage and buffer (or made them no worse) and the share supply.
-    /// forge-config: default.invariant.runs = 48
-    /// forge-config: default.invariant.depth = 40
+    /// forge-config: default.invariant.runs = 128
+    /// forge-config: default.invariant.depth = 64
     function invariant_guardrailsAndShareSupply() public view {
         assertTrue(!handler.guardrailBroken(), "guardrail broken by a successful execute");
         assertTrue(!handler.supplyChangedByExecute(), "execute changed the share supply");
     }
 
     /// Round trips never profit; a redemption covered by idle always goes through, paused or not.
-    /// forge-config: default.invariant.runs = 48
-    /// forge-config: default.invariant.depth = 40
+    /// forge-config: default.invariant.runs = 128
+    /// forge-config: default.invariant.depth = 64
     function invariant_depositorsProtected() public view {
         assertTrue(!handler.roundTripProfited(), "round trip profited");
         assertTrue(!handler.idleRedemptionFailed(), "redemption covered by idle failed");
