@@ -41,6 +41,17 @@ export const ORACLE_FUNCTION_ROLES: Record<string, bigint> = {
   setFeed: ROLES.ATOMIST,
 };
 
+/**
+ * CEX custody oracle functions by role. The custody contract itself must hold GUARDIAN (its code calls only
+ * `vault.pause()`, on a report that jumps beyond its bound): AccessManager maps `pause` to one role.
+ */
+export const CUSTODY_FUNCTION_ROLES: Record<string, bigint> = {
+  propose: ROLES.REPORTER,
+  confirm: ROLES.REPORTER,
+  acknowledge: ROLES.ATOMIST,
+  setLimits: ROLES.ATOMIST,
+};
+
 /** The minimal AccessManager surface the wiring uses (the typechain binding satisfies it). */
 export interface AccessManagerLike {
   setTargetFunctionRole(target: string, selectors: string[], roleId: bigint): Promise<{ wait(): Promise<unknown> }>;

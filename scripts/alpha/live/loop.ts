@@ -26,7 +26,8 @@ export interface AlphaChain<TDecision> {
 
 export interface LoopOptions {
   readonly intervalSec: number;
-  /** Stop after this many ticks (tests, one-shot runs); run forever when absent. */
+  /** Stop after this many ticks (tests, one-shot runs); run forever when absent. A tick already settled
+   * when the loop starts (a restart within the tick) counts as one. */
   readonly maxTicks?: number;
   /** Sleep between polls; injected so tests run instantly. */
   readonly sleep: (ms: number) => Promise<void>;
@@ -37,6 +38,7 @@ export interface LoopOptions {
 
 export async function runAlphaLoop<T>(chain: AlphaChain<T>, journal: Journal, options: LoopOptions): Promise<void> {
   let ticksDone = 0;
+  let lastSeenTick = -1;
   let backoffMs = options.pollMs;
   const say = options.onEvent ?? (() => undefined);
   while (options.maxTicks === undefined || ticksDone < options.maxTicks) {
@@ -45,6 +47,9 @@ export async function runAlphaLoop<T>(chain: AlphaChain<T>, journal: Journal, op
       const time = await chain.now();
       tick = Math.floor(time / options.intervalSec);
       if (journal.isSettled(tick)) {
+        if (tick !== lastSeenTick) ticksDone += 1;
+        lastSeenTick = tick;
+        if (options.maxTicks !== undefined && ticksDone >= options.maxTicks) break;
         await options.sleep(options.pollMs);
         continue;
       }
@@ -53,6 +58,7 @@ export async function runAlphaLoop<T>(chain: AlphaChain<T>, journal: Journal, op
         say(`tick ${tick}: awaiting ${pending}, sent before a restart`);
         await settle(chain, journal, tick, time, pending, say);
         ticksDone += 1;
+        lastSeenTick = tick;
         continue;
       }
       const unsettledNonce = journal.unsettledNonce(tick);
@@ -62,6 +68,7 @@ export async function runAlphaLoop<T>(chain: AlphaChain<T>, journal: Journal, op
         journal.append({ kind: "skipped", tick, time, reason: `batch with nonce ${unsettledNonce} mined before a restart` });
         say(`tick ${tick}: batch with nonce ${unsettledNonce} was already mined; not acting twice`);
         ticksDone += 1;
+        lastSeenTick = tick;
         continue;
       }
       const { decision, actions, log } = await chain.decide(time);
@@ -76,6 +83,7 @@ export async function runAlphaLoop<T>(chain: AlphaChain<T>, journal: Journal, op
         await settle(chain, journal, tick, time, txHash, say);
       }
       ticksDone += 1;
+      lastSeenTick = tick;
       backoffMs = options.pollMs;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -1,0 +1,64 @@
+/**
+ * What the deploy / plan / status code needs from a network connection, built once per CLI command.
+ * Keys never live in files: local nodes sign with their unlocked accounts; real networks with the accounts
+ * the Hardhat config declares through `configVariable(...)` (keystore or environment).
+ */
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { Interface, type InterfaceAbi } from "ethers";
+
+export const LOCAL_CHAIN_ID = 31337n;
+
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export interface ChainContext {
+  ethers: HardhatEthers;
+  networkName: string;
+  /** Folder under deployments/ for this network's records. */
+  recordFolder: string;
+  chainId: bigint;
+  /** The in-process chain: it starts empty on every run, so its previous record is ignored. */
+  inProcess: boolean;
+  /** The accounts this connection can sign for (unlocked on a local node, configured keys elsewhere). */
+  signers: HardhatEthersSigner[];
+  artifactExists(name: string): Promise<boolean>;
+  abiOf(name: string): Promise<InterfaceAbi>;
+  io: Output;
+}
+
+export function isLocalChain(ctx: ChainContext): boolean {
+  return ctx.chainId === LOCAL_CHAIN_ID;
+}
+
+export function signerFor(ctx: ChainContext, address: string): HardhatEthersSigner | undefined {
+  const lower = address.toLowerCase();
+  return ctx.signers.find((s) => s.address.toLowerCase() === lower);
+}
+
+/** Decode a revert into `ErrorName(args)` with the ABIs of the Fusebox contracts, when possible. */
+export async function explainError(ctx: ChainContext, error: unknown): Promise<string> {
+  const message = error instanceof Error ? error.message.split("\n")[0] ?? String(error) : String(error);
+  const data = findRevertData(error);
+  if (data === undefined) return message;
+  for (const name of ["FuseboxVault", "AccessManager", "PriceOracleMiddleware"]) {
+    try {
+      const parsed = new Interface(await ctx.abiOf(name)).parseError(data);
+      if (parsed !== null) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+    } catch {
+      // not this contract's error
+    }
+  }
+  return `${message} (revert data ${data})`;
+}
+
+function findRevertData(error: unknown): string | undefined {
+  let cursor: unknown = error;
+  for (let depth = 0; depth < 5 && cursor !== null && typeof cursor === "object"; depth++) {
+    const data = (cursor as { data?: unknown }).data;
+    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) return data;
+    cursor = (cursor as { error?: unknown; cause?: unknown }).error ?? (cursor as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

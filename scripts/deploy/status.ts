@@ -1,0 +1,114 @@
+/**
+ * `status`: a vault's guardrails as the chain sees them now — total assets, idle vs buffer, each market's
+ * balance vs cap and leverage vs limit (a breach printed as BREACH), pending timelocked changes, roles.
+ * Reads only; sends nothing.
+ */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { Contract, formatUnits, isAddress } from "ethers";
+import { ROLES } from "../lib/access.js";
+import type { ChainContext } from "./context.js";
+import { readRecord, recordPath, type DeploymentRecord } from "./record.js";
+
+const BPS = 10_000n;
+const WAD = 10n ** 18n;
+const MAX = (1n << 256n) - 1n;
+
+export interface StatusResult {
+  breaches: string[];
+  lines: string[];
+}
+
+async function findRecord(ctx: ChainContext, root: string, vault: string): Promise<DeploymentRecord | undefined> {
+  if (!isAddress(vault)) return readRecord(recordPath(root, ctx.recordFolder, vault));
+  let files: string[];
+  try {
+    files = await readdir(join(root, ctx.recordFolder));
+  } catch {
+    return undefined;
+  }
+  for (const file of files.filter((f) => f.endsWith(".json"))) {
+    const record = await readRecord(join(root, ctx.recordFolder, file));
+    if (record?.contracts["FuseboxVault"]?.address.toLowerCase() === vault.toLowerCase()) return record;
+  }
+  return undefined;
+}
+
+export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: string): Promise<StatusResult> {
+  const record = await findRecord(ctx, root, vaultArg);
+  const vaultAddress = isAddress(vaultArg) ? vaultArg : record?.contracts["FuseboxVault"]?.address;
+  if (vaultAddress === undefined) {
+    throw new Error(`no record ${recordPath(root, ctx.recordFolder, vaultArg)} for network "${ctx.networkName}"; pass the vault's address or deploy it first`);
+  }
+  if ((await ctx.ethers.provider.getCode(vaultAddress)) === "0x") throw new Error(`no contract at ${vaultAddress} on network "${ctx.networkName}"`);
+  const { ethers } = ctx;
+  const vault = await ethers.getContractAt("FuseboxVault", vaultAddress);
+  const assetAddress = await vault.asset();
+  const token = new Contract(assetAddress, ["function decimals() view returns (uint8)", "function symbol() view returns (string)"], ethers.provider);
+  const decimals = Number(await token.getFunction("decimals").staticCall());
+  const symbol = String(await token.getFunction("symbol").staticCall());
+  const now = BigInt((await ethers.provider.getBlock("latest"))?.timestamp ?? 0);
+  const amount = (x: bigint): string => `${formatUnits(x, decimals)} ${symbol}`;
+  const pct = (x: bigint, of: bigint): string => (of === 0n ? "-" : `${(Number((x * 1_000_000n) / of) / 10_000).toFixed(2)}%`);
+  const lines: string[] = [];
+  const breaches: string[] = [];
+
+  const total = await vault.totalAssets();
+  const idle = total - (await vault.totalMarketBalance());
+  const bufferBps = await vault.idleBufferBps();
+  const requiredIdle = (total * bufferBps + BPS - 1n) / BPS;
+  lines.push(`vault    ${record?.vault ?? "(no record)"} ${vaultAddress} on ${ctx.networkName} (chainId ${ctx.chainId})`);
+  lines.push(`asset    ${symbol} ${assetAddress}`);
+  lines.push(`paused   ${(await vault.paused()) ? "YES" : "no"}; depositor allowlist ${(await vault.depositorAllowlistEnabled()) ? "on" : "off"}`);
+  lines.push(`total    ${amount(total)}`);
+  const idleOk = idle >= requiredIdle;
+  if (!idleOk) breaches.push(`idle buffer: ${amount(idle)} < required ${amount(requiredIdle)}`);
+  lines.push(`idle     ${amount(idle)} (${pct(idle, total)}) vs buffer ${bufferBps} bps = ${amount(requiredIdle)}  ${idleOk ? "OK" : "BREACH"}`);
+
+  for (const id of await vault.getMarketIds()) {
+    const m = await vault.getMarket(id);
+    const name = record?.markets.find((x) => BigInt(x.id) === id)?.name ?? "";
+    let cap = (total * m.capBps) / BPS;
+    if (m.capAssets !== 0n && m.capAssets < cap) cap = m.capAssets;
+    const leverage = m.grossNotional === 0n ? 0n : m.balance === 0n ? MAX : (m.grossNotional * WAD + m.balance - 1n) / m.balance;
+    const capOk = m.balance <= cap;
+    const levOk = leverage <= m.maxLeverageWad;
+    const stale = m.updatedAt + m.maxBalanceAge < now;
+    if (!capOk) breaches.push(`market ${id}${name ? ` (${name})` : ""}: balance ${amount(m.balance)} > cap ${amount(cap)}`);
+    if (!levOk) breaches.push(`market ${id}${name ? ` (${name})` : ""}: leverage ${showLeverage(leverage)} > limit ${showLeverage(m.maxLeverageWad)}`);
+    lines.push(
+      `market ${id}${name ? ` ${name}` : ""}: balance ${amount(m.balance)} (${pct(m.balance, total)}) vs cap ${m.capBps} bps${m.capAssets === 0n ? "" : ` / ${amount(m.capAssets)}`} = ${amount(cap)}  ${capOk ? "OK" : "BREACH"}` +
+      ` | leverage ${showLeverage(leverage)} vs limit ${showLeverage(m.maxLeverageWad)}  ${levOk ? "OK" : "BREACH"}` +
+      ` | balance age ${now - m.updatedAt}s of ${m.maxBalanceAge}s${stale ? "  STALE (next deposit/redeem refreshes)" : ""}`,
+    );
+  }
+
+  const manager = await ethers.getContractAt("AccessManager", await vault.authority());
+  const pending = record?.scheduled ?? [];
+  lines.push(`pending timelocked changes: ${pending.length === 0 ? "none recorded" : ""}`);
+  for (const s of pending) {
+    const due = await manager.getSchedule(s.operationId);
+    const when = due === 0n ? "expired, executed or cancelled (the next deploy clears it)" : due <= now ? "DUE now: run deploy to execute it" : `due in ${due - now}s (${new Date(Number(due) * 1000).toISOString()})`;
+    lines.push(`  ${s.step} by ${s.caller}: ${when}`);
+  }
+  if (record !== undefined) {
+    lines.push("roles:");
+    for (const [role, holders] of Object.entries(record.roles)) {
+      const id = ROLES[role as keyof typeof ROLES];
+      const parts: string[] = [];
+      for (const holder of holders) {
+        const [isMember, delay] = await manager.hasRole(id, holder);
+        parts.push(`${holder}${isMember ? (delay === 0n ? "" : ` (delay ${delay}s)`) : " (NOT GRANTED)"}`);
+      }
+      lines.push(`  ${role.padEnd(12)} ${parts.join(", ") || "-"}`);
+    }
+  }
+  lines.push(breaches.length === 0 ? "guardrails: all within limits" : `guardrails: ${breaches.length} BREACH${breaches.length === 1 ? "" : "ES"}`);
+  for (const b of breaches) lines.push(`  BREACH ${b}`);
+  return { breaches, lines };
+}
+
+function showLeverage(wad: bigint): string {
+  if (wad === MAX) return "unbounded";
+  return wad === 0n ? "0x" : `${(Number(wad) / 1e18).toFixed(2)}x`;
+}

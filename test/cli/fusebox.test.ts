@@ -1,0 +1,319 @@
+/**
+ * The fusebox CLI against a separate anvil node over JSON-RPC: idempotent deploys, guardian lowerings,
+ * timelocked raises, interrupted runs, config errors before any transaction, and `status` breaches.
+ * One anvil for the file; each test deploys its own vault (its own config name) so tests stay independent.
+ */
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
+import { main } from "../../scripts/cli/main.js";
+import type { DeploymentRecord } from "../../scripts/deploy/record.js";
+import { preflight } from "../../scripts/deploy/reconcile.js";
+import { validateConfig, type VaultConfigInput } from "../../scripts/config/schema.js";
+import { startAnvil, type AnvilNode } from "./anvil.js";
+
+const ROOT = process.cwd();
+const EXAMPLE = join(ROOT, "deployments", "configs", "funding-rate-usdc.ts");
+const ACCOUNTS = [
+  "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+  "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+  "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+  "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+  "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+  "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+] as const;
+const [, ATOMIST, ALPHA, GUARDIAN, FUSE_MANAGER, DEPOSITOR] = ACCOUNTS;
+const HOUR = 3_600;
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function baseConfig(name: string): VaultConfigInput {
+  return {
+    name,
+    share: { name: "Test vault", symbol: "tv" },
+    asset: { deployTest: { name: "USD Coin (test)", symbol: "USDC", decimals: 6 } },
+    idleBufferBps: 1_000,
+    markets: [{ id: 1, name: "parking", kind: "erc4626", substrates: [{ deployTest: true }], capBps: 5_000 }],
+    oracle: { feeds: [{ asset: "vault-asset", feed: { deployTest: { decimals: 8, answer: "1" } }, maxStalenessSeconds: 86_400 }] },
+    roles: { atomist: [ATOMIST], alpha: [ALPHA], guardian: [GUARDIAN], fuseManager: [FUSE_MANAGER] },
+    timelocks: { atomistSeconds: HOUR, fuseManagerSeconds: HOUR },
+  };
+}
+
+describe("fusebox CLI (anvil over JSON-RPC)", function () {
+  this.timeout(120_000);
+  let anvil: AnvilNode | undefined;
+  let records: string;
+  let connection: NetworkConnection;
+
+  before(async function () {
+    records = await mkdtemp(join(tmpdir(), "fusebox-cli-"));
+    anvil = await startAnvil(ROOT);
+    connection = await network.create({ network: "anvil", override: { url: anvil.url } });
+  });
+
+  after(async function () {
+    await anvil?.stop();
+    if (records !== undefined) await rm(records, { recursive: true, force: true });
+  });
+
+  const url = (): string => {
+    if (anvil === undefined) throw new Error("anvil not started");
+    return anvil.url;
+  };
+
+  /** Run the CLI in-process against the file's anvil (network options appended). */
+  async function cli(...args: string[]): Promise<Run> {
+    const withNetwork = ["plan", "deploy", "status"].includes(args[0] ?? "") && !args.includes("--help")
+      ? [...args, "--network", "anvil", "--rpc-url", url(), "--records", records, "--no-build"]
+      : args;
+    return cliRaw(...withNetwork);
+  }
+
+  async function cliRaw(...args: string[]): Promise<Run> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  }
+
+  async function writeConfig(config: unknown, file = `${(config as { name?: string }).name ?? "bad"}-${Date.now()}.json`): Promise<string> {
+    const path = join(records, file);
+    await writeFile(path, JSON.stringify(config, null, 2));
+    return path;
+  }
+
+  async function record(name: string): Promise<DeploymentRecord> {
+    return JSON.parse(await readFile(join(records, "anvil", `${name}.json`), "utf8")) as DeploymentRecord;
+  }
+
+  const blockNumber = async (): Promise<number> => connection.ethers.provider.getBlockNumber();
+
+  async function vaultOf(name: string) {
+    const address = (await record(name)).contracts["FuseboxVault"]?.address;
+    if (address === undefined) throw new Error(`no vault in record ${name}`);
+    return connection.ethers.getContractAt("FuseboxVault", address);
+  }
+
+  async function deployed(config: VaultConfigInput): Promise<string> {
+    const file = await writeConfig(config);
+    const run = await cli("deploy", "--config", file);
+    expect(run.code, run.err).to.equal(0);
+    return file;
+  }
+
+  it("deploys the example config on a fresh node; a second deploy and a plan change nothing", async function () {
+    const first = await cli("deploy", "--config", EXAMPLE);
+    expect(first.code, first.err).to.equal(0);
+    const rec = await record("funding-rate-usdc");
+    expect(rec.bootstrapped).to.equal(true);
+    expect(Object.values(rec.contracts).every((c) => c.status === "deployed" && c.block !== null)).to.equal(true);
+    expect(rec.transactions.length).to.be.greaterThan(30);
+
+    const vault = await vaultOf("funding-rate-usdc");
+    expect(await vault.getMarketIds()).to.deep.equal([1n, 2n]);
+    expect((await vault.getMarket(2)).capAssets).to.equal(5_000_000n * 10n ** 6n);
+    expect(await vault.idleBufferBps()).to.equal(1_000n);
+    expect(await vault.getInstantWithdrawFuses()).to.have.length(2);
+    const manager = await connection.ethers.getContractAt("AccessManager", await vault.authority());
+    expect(await manager.hasRole(1n, ATOMIST)).to.deep.equal([true, 86_400n]);
+    expect((await manager.hasRole(1n, ACCOUNTS[0]))[0]).to.equal(false); // bootstrap role given up
+
+    const before = await blockNumber();
+    const second = await cli("deploy", "--config", EXAMPLE);
+    expect(second.code, second.err).to.equal(0);
+    expect(second.out).to.contain("nothing to do");
+    expect(second.out).to.contain("0 transaction(s) sent");
+    const plan = await cli("plan", "--config", EXAMPLE);
+    expect(plan.out).to.contain("nothing to do");
+    expect(await blockNumber()).to.equal(before);
+  });
+
+  it("a lowered cap is the only change, applied at once by the guardian", async function () {
+    const config = baseConfig("lower-cap");
+    await deployed(config);
+    const lowered = { ...config, markets: [{ ...config.markets[0]!, capBps: 3_000 }] };
+    const file = await writeConfig(lowered);
+    const plan = await cli("plan", "--config", file);
+    expect(plan.out).to.match(/1 change\(s\); nothing sent/);
+
+    const before = await blockNumber();
+    const run = await cli("deploy", "--config", file);
+    expect(run.code, run.err).to.equal(0);
+    const applied = run.out.split("\n").filter((l) => /^\s+(apply|schedule|execute|deploy)\s/.test(l));
+    expect(applied).to.have.length(1);
+    expect(applied[0]).to.contain("[GUARDIAN]").and.to.contain("capBps 5000 -> 3000");
+    expect(await blockNumber()).to.equal(before + 1);
+    expect((await (await vaultOf("lower-cap")).getMarket(1)).capBps).to.equal(3_000n);
+  });
+
+  it("a raised cap is scheduled, refused before its delay, and applied by a later run once due", async function () {
+    const config = baseConfig("raise-cap");
+    await deployed(config);
+    const raised = await writeConfig({ ...config, markets: [{ ...config.markets[0]!, capBps: 7_000 }] });
+    const vault = await vaultOf("raise-cap");
+
+    const scheduled = await cli("deploy", "--config", raised);
+    expect(scheduled.code, scheduled.err).to.equal(0);
+    expect(scheduled.out).to.match(/schedule\s+\[ATOMIST\] market 1 \(parking\): capBps 5000 -> 7000/);
+    expect(scheduled.out).to.contain("1 transaction(s) sent");
+    expect((await vault.getMarket(1)).capBps).to.equal(5_000n);
+    const rec = await record("raise-cap");
+    expect(rec.scheduled).to.have.length(1);
+    const op = rec.scheduled[0]!;
+
+    // Early: the AccessManager refuses to execute; a rerun only reports it pending and sends nothing.
+    const manager = await connection.ethers.getContractAt("AccessManager", await vault.authority());
+    const atomist = await connection.ethers.getSigner(ATOMIST);
+    await expectRevert(manager.connect(atomist).execute.staticCall(op.target, op.data), "AccessManagerNotReady");
+    const before = await blockNumber();
+    const early = await cli("deploy", "--config", raised);
+    expect(early.out).to.match(/pending\s+\[ATOMIST\] market 1/);
+    expect(await blockNumber()).to.equal(before);
+    const status = await cli("status", "--vault", "raise-cap");
+    expect(status.out).to.match(/market:1:configure by 0x[0-9a-fA-F]{40}: due in \d+s/);
+
+    await connection.provider.request({ method: "evm_increaseTime", params: [HOUR + 1] });
+    await connection.provider.request({ method: "evm_mine", params: [] });
+    const due = await cli("deploy", "--config", raised);
+    expect(due.out).to.match(/execute\s+\[ATOMIST\] market 1/);
+    expect((await vault.getMarket(1)).capBps).to.equal(7_000n);
+    expect((await record("raise-cap")).scheduled).to.have.length(0);
+    const again = await cli("deploy", "--config", raised);
+    expect(again.out).to.contain("nothing to do");
+  });
+
+  it("an interrupted deploy resumes without deploying any contract twice", async function () {
+    const file = await writeConfig(baseConfig("interrupted"));
+    const start = await blockNumber();
+    const broken = await cli("deploy", "--config", file, "--fail-after", "4");
+    expect(broken.code).to.not.equal(0);
+    expect(broken.err).to.contain("injected failure after 4 transactions");
+    const partial = await record("interrupted");
+    expect(Object.keys(partial.contracts)).to.have.length(4);
+
+    const resumed = await cli("deploy", "--config", file);
+    expect(resumed.code, resumed.err).to.equal(0);
+    const rec = await record("interrupted");
+    for (const [key, c] of Object.entries(partial.contracts)) expect(rec.contracts[key]?.address).to.equal(c.address);
+    // Every contract creation on the chain since the start is one recorded contract: no duplicates.
+    let creations = 0;
+    for (let n = start + 1; n <= (await blockNumber()); n++) {
+      const block = await connection.ethers.provider.getBlock(n, true);
+      for (const tx of block?.prefetchedTransactions ?? []) if (tx.to === null) creations += 1;
+    }
+    expect(creations).to.equal(Object.keys(rec.contracts).length);
+    expect((await cli("deploy", "--config", file)).out).to.contain("nothing to do");
+  });
+
+  describe("bad configs fail before any transaction, naming field, value and rule", function () {
+    const cases: [string, (c: Record<string, unknown> & VaultConfigInput) => unknown, RegExp][] = [
+      ["unknown fuse kind", (c) => ({ ...c, markets: [{ ...c.markets[0]!, kind: "uniswap-v9" }] }), /markets\[0\]\.kind: "uniswap-v9" is not a known fuse kind \(known: erc4626/],
+      ["cap over 100%", (c) => ({ ...c, markets: [{ ...c.markets[0]!, capBps: 12_000 }] }), /markets\[0\]\.capBps: 12000 must be <= 10000/],
+      ["leverage below 1", (c) => ({ ...c, markets: [{ ...c.markets[0]!, kind: "perp-v2", substrates: [ATOMIST], maxLeverage: 0.5, params: { clearingHouse: GUARDIAN } }] }), /markets\[0\]\.maxLeverage: 0\.5 must be >= 1/],
+      ["buffer missing", (c) => { const { idleBufferBps: _, ...rest } = c; return rest; }, /idleBufferBps: missing \(required, number\)/],
+      ["duplicate market", (c) => ({ ...c, markets: [c.markets[0]!, { ...c.markets[0]!, name: "other" }] }), /markets\[1\]\.id: 1 duplicates markets\[0\]\.id/],
+      ["malformed address", (c) => ({ ...c, roles: { ...c.roles, alpha: ["0x1234"] } }), /roles\.alpha\[0\]: "0x1234" is not an address/],
+      ["CEX fuse in a public vault", (c) => ({ ...c, markets: [{ id: 3, name: "binance", kind: "cex", substrates: [DEPOSITOR], capBps: 2_000 }] }), /markets\[0\]\.kind: "cex" requires a restricted vault: set depositors\.allowlistEnabled = true/],
+    ];
+    for (const [title, mutate, message] of cases) {
+      it(title, async function () {
+        const file = await writeConfig(mutate(baseConfig("bad") as Record<string, unknown> & VaultConfigInput), `bad-${title.replace(/\W+/g, "-")}.json`);
+        const before = await blockNumber();
+        const run = await cli("deploy", "--config", file);
+        expect(run.code).to.equal(1);
+        expect(run.err).to.match(message);
+        expect(await blockNumber()).to.equal(before);
+      });
+    }
+
+    it("every problem of a config is listed at once", function () {
+      const result = validateConfig({ ...baseConfig("x"), idleBufferBps: -1, markets: [{ ...baseConfig("x").markets[0]!, capBps: 10_001 }], roles: { atomist: ["nope"] } });
+      expect(result.errors.join("\n")).to.match(/idleBufferBps: -1 must be >= 0/).and.match(/markets\[0\]\.capBps: 10001 must be <= 10000/)
+        .and.match(/roles\.atomist\[0\]: "nope" is not an address/).and.match(/roles\.alpha: missing/);
+    });
+
+    it("test contracts are refused on a network that is not local (chainId 31337)", async function () {
+      const { config } = validateConfig(baseConfig("remote"));
+      if (config === undefined) throw new Error("base config invalid");
+      const problems = await preflight({
+        ethers: connection.ethers, networkName: "mainnet", recordFolder: "mainnet", chainId: 1n, inProcess: false,
+        signers: await connection.ethers.getSigners(), artifactExists: async () => true, abiOf: async () => [],
+        io: { out: () => undefined, err: () => undefined },
+      }, config);
+      expect(problems.join("\n")).to.match(/asset: \{ deployTest \} refused: network "mainnet" has chainId 1; test contracts .* only to a local chain \(chainId 31337\)/);
+      expect(problems).to.have.length(3); // asset, feed, substrate
+    });
+  });
+
+  it("status shows a breached guardrail plainly", async function () {
+    const config = baseConfig("breach");
+    await deployed(config);
+    const rec = await record("breach");
+    const vault = await vaultOf("breach");
+    const { ethers } = connection;
+    const usdc = await ethers.getContractAt("TestERC20", rec.contracts["test:asset"]!.address);
+    const target = rec.contracts["test:market:1:substrate:0"]!.address;
+    const fuse = await ethers.getContractAt("Erc4626SupplyFuse", rec.markets[0]!.fuses["Erc4626SupplyFuse"]!);
+    const depositor = await ethers.getSigner(DEPOSITOR);
+    await (await usdc.mint(DEPOSITOR, 1_000_000_000n)).wait();
+    await (await usdc.connect(depositor).approve(await vault.getAddress(), 1_000_000_000n)).wait();
+    await (await vault.connect(depositor).deposit(1_000_000_000n, DEPOSITOR)).wait();
+    const alpha = await ethers.getSigner(ALPHA);
+    await (await vault.connect(alpha).execute([{ fuse: await fuse.getAddress(), data: fuse.interface.encodeFunctionData("enter", [target, 450_000_000n]) }])).wait();
+
+    const healthy = await cli("status", "--vault", "breach");
+    expect(healthy.out).to.contain("guardrails: all within limits").and.not.contain("BREACH");
+
+    await deployed({ ...config, markets: [{ ...config.markets[0]!, capBps: 2_000 }] }); // guardian lowers at once
+    const status = await cli("status", "--vault", await vault.getAddress(), "--strict");
+    expect(status.code).to.equal(3);
+    expect(status.out).to.match(/market 1 parking: balance 450\.0 USDC \(45\.00%\) vs cap 2000 bps = 200\.0 USDC {2}BREACH/);
+    expect(status.out).to.contain("BREACH market 1 (parking): balance 450.0 USDC > cap 200.0 USDC");
+  });
+
+  describe("command line", function () {
+    it("--help works for every command; argument errors exit non-zero", async function () {
+      for (const command of ["validate", "kinds", "plan", "deploy", "status"]) {
+        const run = await cli(command, "--help");
+        expect(run.code, command).to.equal(0);
+        expect(run.out).to.contain(`Usage: fusebox ${command}`);
+      }
+      const missing = await cli("deploy");
+      expect(missing.code).to.equal(1);
+      expect(missing.err).to.contain("required option '-c, --config <file>' not specified");
+      const network = await cliRaw("plan", "--config", EXAMPLE, "--network", "nowhere", "--no-build");
+      expect(network.code).to.equal(2);
+      expect(network.err).to.contain('unknown network "nowhere"');
+    });
+
+    it("runs as its own process (npm run fusebox) with a non-zero exit on a bad argument", async function () {
+      const run = promisify(execFile);
+      const tsx = join(ROOT, "node_modules", ".bin", "tsx");
+      const help = await run(tsx, ["scripts/fusebox.ts", "status", "--help"], { cwd: ROOT });
+      expect(help.stdout).to.contain("--vault <name|address>");
+      const failure = await run(tsx, ["scripts/fusebox.ts", "plan", "--config", "x.json", "--bogus"], { cwd: ROOT }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+      expect(failure?.code).to.equal(1);
+      expect(failure?.stderr).to.contain("unknown option '--bogus'");
+    });
+  });
+});
+
+async function expectRevert(promise: Promise<unknown>, errorName: string): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(String((error as Error).message) + JSON.stringify(error)).to.match(new RegExp(errorName + "|0x18cb6b7a"));
+    return;
+  }
+  expect.fail(`expected ${errorName}`);
+}
