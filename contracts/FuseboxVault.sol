@@ -177,7 +177,10 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         for (uint256 j; j < touchedCount; ++j) {
             FuseboxStorageLib.Market storage market = $.markets[touched[j]];
             if (!market.active) revert ErrorsLib.MarketNotActive(touched[j]);
-            if (market.updatedAt != block.timestamp) _refreshMarket(touched[j], market);
+            // fix: always revalue. Skipping markets cached earlier in the same block let a same-block price move
+            // (an oracle update, a venue loss) go unseen: a stale higher balance waived the cap check on new
+            // capital, and a stale lower leverage refused a de-risking cut as if it raised leverage.
+            _refreshMarket(touched[j], market);
             balanceBefore[j] = market.balance;
             leverageBefore[j] = GuardrailLib.leverageWadUp(market.grossNotional, market.balance);
         }
@@ -344,8 +347,21 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         emit EventsLib.MarketLimitsLowered(marketId, capBps, capAssets, maxLeverageWad);
     }
 
-    /// @notice Forbid `substrates` in `marketId` at once.
-    function revokeSubstrates(uint256 marketId, bytes32[] calldata substrates) external restricted {
+    /// @notice Forbid `substrates` in `marketId` at once. Refused while a revoked substrate still holds part of the
+    /// market's position (have the alpha unwind it first, or pause and remove the fuses).
+    /// @dev fix: balance fuses value the positions held at their market's listed substrates, so revoking one that
+    /// still holds a position dropped that position out of total assets at once (new depositors bought shares
+    /// cheap) and let `removeMarket` see an "empty" market and forget the assets. The market is valued before and
+    /// after the revocation; any change in its valuation reverts.
+    function revokeSubstrates(uint256 marketId, bytes32[] calldata substrates) external restricted nonReentrant {
+        FuseboxStorageLib.Market storage market = FuseboxStorageLib.vault().markets[marketId];
+        bool active = market.active;
+        uint256 balanceBefore;
+        uint256 notionalBefore;
+        if (active) {
+            _refreshMarket(marketId, market);
+            (balanceBefore, notionalBefore) = (market.balance, market.grossNotional);
+        }
         FuseboxStorageLib.SubstratesLayout storage s = FuseboxStorageLib.substrates();
         bytes32[] storage list = s.list[marketId];
         for (uint256 i; i < substrates.length; ++i) {
@@ -360,6 +376,17 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
                 }
             }
             emit EventsLib.SubstrateRevoked(marketId, substrates[i]);
+        }
+        if (active) {
+            _refreshMarket(marketId, market);
+            if (market.balance != balanceBefore || market.grossNotional != notionalBefore) {
+                revert ErrorsLib.SubstrateHoldsPosition(
+                    marketId, balanceBefore, market.balance, notionalBefore, market.grossNotional
+                );
+            }
+            uint256[] memory refreshed = new uint256[](1);
+            refreshed[0] = marketId;
+            _updateNavExpiry(refreshed, 1);
         }
     }
 

@@ -40,6 +40,11 @@ library ErrorsLib {
     error NotALowering(uint256 marketId);
     /// @notice `marketId` still holds `balance` / `notional`; it cannot be removed.
     error MarketNotEmpty(uint256 marketId, uint256 balance, uint256 notional);
+    /// @notice Revoking substrates of `marketId` would change its valuation (balance `balanceBefore` ->
+    /// `balanceAfter`, notional `notionalBefore` -> `notionalAfter`): a revoked substrate still holds a position.
+    error SubstrateHoldsPosition(
+        uint256 marketId, uint256 balanceBefore, uint256 balanceAfter, uint256 notionalBefore, uint256 notionalAfter
+    );
 
     // ---------------------------------------------------------------- oracle
     error PriceFeedNotSet(address asset);
