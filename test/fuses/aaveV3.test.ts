@@ -1,3 +1,4 @@
+import type { NetworkConnection } from "hardhat/types/network";
 /**
  * AaveV3Fuse + AaveV3BalanceFuse against a real Aave V3 pool (core-v3 1.19.3) on the local chain, driven
  * through `vault.execute`. Market 1: reserves USDC (the vault's asset) and WETH; minimum health factor 1.2.
@@ -13,8 +14,11 @@ const ONE_WETH = 10n ** 18n;
 const MIN_HF = (12n * WAD) / 10n;
 const WETH_USD_8 = 2_000n * 10n ** 8n;
 
-const connection = await network.create();
-const { ethers, networkHelpers } = connection;
+// Opened inside the suite (not at import): the chai-matchers plugin a connection installs must not leak
+// into suites that run earlier (float closeTo in the alpha's tests).
+let connection: NetworkConnection;
+let ethers: NetworkConnection["ethers"];
+let networkHelpers: NetworkConnection["networkHelpers"];
 
 async function fixture() {
   const s = await deployVaultStack(connection);
@@ -60,6 +64,11 @@ async function record(label: string, tx: Promise<ContractTransactionResponse>): 
 }
 
 describe("Aave V3 fuses (real Aave V3 pool)", function () {
+  before(async function () {
+    connection = await network.create();
+    ({ ethers, networkHelpers } = connection);
+  });
+
   let c: Ctx;
   let usdcAddr: string;
   let wethAddr: string;

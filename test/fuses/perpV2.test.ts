@@ -1,3 +1,4 @@
+import type { NetworkConnection } from "hardhat/types/network";
 import { expect } from "chai";
 import type { Interface } from "ethers";
 import { network } from "hardhat";
@@ -10,10 +11,18 @@ const Q = (usd: bigint): bigint => usd * WAD;
 const TX_GAS = 8_000_000n;
 const leverageWadUp = (notional: bigint, equity: bigint): bigint => (notional * WAD + equity - 1n) / equity;
 
-const connection = await network.create();
-const { ethers, networkHelpers } = connection;
+// Opened inside the suite (not at import): the chai-matchers plugin a connection installs must not leak
+// into suites that run earlier (float closeTo in the alpha's tests).
+let connection: NetworkConnection;
+let ethers: NetworkConnection["ethers"];
+let networkHelpers: NetworkConnection["networkHelpers"];
 
 describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", function () {
+  before(async function () {
+    connection = await network.create();
+    ({ ethers, networkHelpers } = connection);
+  });
+
   const gas = new GasLog("PerpV2Fuse on Perp v2 (Curie)");
 
   async function fixture() {

@@ -1,3 +1,4 @@
+import type { NetworkConnection } from "hardhat/types/network";
 import { expect } from "chai";
 import type { Interface } from "ethers";
 import { network } from "hardhat";
@@ -14,10 +15,18 @@ const MARKET = 1n;
 const Q = (usd: bigint): bigint => usd * WAD; // quote notional, 18 decimals
 const leverageWadUp = (notional: bigint, equity: bigint): bigint => (notional * WAD + equity - 1n) / equity;
 
-const connection = await network.create();
-const { ethers, networkHelpers } = connection;
+// Opened inside the suite (not at import): the chai-matchers plugin a connection installs must not leak
+// into suites that run earlier (float closeTo in the alpha's tests).
+let connection: NetworkConnection;
+let ethers: NetworkConnection["ethers"];
+let networkHelpers: NetworkConnection["networkHelpers"];
 
 describe("Simulated perp venue fuses (SimulatedPerpFuse / SimulatedPerpBalanceFuse)", function () {
+  before(async function () {
+    connection = await network.create();
+    ({ ethers, networkHelpers } = connection);
+  });
+
   const gas = new GasLog("SimulatedPerpFuse");
 
   async function fixture() {
