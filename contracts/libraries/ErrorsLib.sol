@@ -24,12 +24,17 @@ library ErrorsLib {
 
     // ---------------------------------------------------------------- deposits and redemptions
     error VaultPaused();
+    /// @notice A cached market balance expired at `navExpiresAt`: a preview cannot promise what the operation,
+    /// which refreshes first, would give.
+    error NavExpired(uint256 navExpiresAt);
     error DepositorNotAllowed(address receiver);
     /// @notice Idle plus everything instant-withdrawable came to `available`, short of `requested`.
     error InsufficientLiquidity(uint256 requested, uint256 available);
 
     // ---------------------------------------------------------------- configuration
     error InvalidMarketId();
+    /// @notice `dependentId` cannot depend on `marketId` (itself, inactive, or listed twice).
+    error InvalidDependency(uint256 marketId, uint256 dependentId);
     error TooManyMarkets(uint256 max);
     error InvalidBps(uint256 bps);
     error InvalidMaxBalanceAge();

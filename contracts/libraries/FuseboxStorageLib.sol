@@ -37,6 +37,10 @@ library FuseboxStorageLib {
         uint256[] marketIds; // active markets, at most MAX_MARKETS
         address[] instantWithdrawFuses; // redemption order after idle (IInstantWithdrawFuse)
         mapping(address depositor => bool) depositorAllowed;
+        mapping(uint256 marketId => address[]) marketFuses; // the allowed fuses of each market
+        // Markets whose valuation a market's fuses can change (e.g. tokens an Aave borrow leaves in the vault
+        // are valued by the spot market): execute and redemptions value them together.
+        mapping(uint256 marketId => uint256[]) marketDependents;
     }
 
     /// @custom:storage-location erc7201:fusebox.storage.Substrates

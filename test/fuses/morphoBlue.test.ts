@@ -102,7 +102,7 @@ describe("Morpho Blue fuses (real Morpho Blue)", function () {
    * view-accrued numbers can then be compared with Morpho's stored ones. */
   const refreshThenAccrueInOneBlock = async (): Promise<ContractTransactionResponse> => {
     await provider.request({ method: "evm_setAutomine", params: [false] });
-    const refresh = await c.s.vault.refreshMarketBalances([MARKET], { gasLimit: 1_000_000n });
+    const refresh = await c.s.vault.connect(c.s.alpha).refreshMarketBalances([MARKET], { gasLimit: 1_000_000n });
     await c.m.morpho.accrueInterest(c.m.params, { gasLimit: 1_000_000n });
     await provider.request({ method: "evm_mine", params: [] });
     await provider.request({ method: "evm_setAutomine", params: [true] });

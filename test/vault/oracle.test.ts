@@ -120,9 +120,17 @@ describe("PriceOracleMiddleware", function () {
       .withArgs(await unset.getAddress());
   });
 
-  it("treats a feed stamped in the future as fresh", async function () {
+  it("refuses a feed stamped in the future (as untrustworthy as a stale one), even an absurd stamp", async function () {
     const { s, weth, wethFeed } = await networkHelpers.loadFixture(fixture);
-    await wethFeed.setAnswerAt(1_000n * 10n ** 8n, BigInt(await time.latest()) + 10_000n);
-    expect(await s.oracle.getAssetPriceWad(await weth.getAddress())).to.equal(1_000n * 10n ** 18n);
+    const future = BigInt(await time.latest()) + 10_000n;
+    await wethFeed.setAnswerAt(1_000n * 10n ** 8n, future);
+    await expect(s.oracle.getAssetPriceWad(await weth.getAddress()))
+      .to.be.revertedWithCustomError(s.oracle, "StalePrice")
+      .withArgs(await weth.getAddress(), future, 3600n);
+    const absurd = 2n ** 256n - 1n;
+    await wethFeed.setAnswerAt(1_000n * 10n ** 8n, absurd);
+    await expect(s.oracle.getAssetPriceWad(await weth.getAddress()))
+      .to.be.revertedWithCustomError(s.oracle, "StalePrice")
+      .withArgs(await weth.getAddress(), absurd, 3600n);
   });
 });

@@ -326,8 +326,11 @@ describe("FuseboxVault", function () {
       const supply = await s.vault.totalSupply();
       const assets = 100n * U;
       const expectedShares = (assets * (supply + 10n ** 6n)) / (idle + freshBalance + 1n);
-      const staleShares = await s.vault.previewDeposit(assets);
-      expect(staleShares).to.be.greaterThan(expectedShares);
+      // A preview cannot promise what the deposit (which refreshes first) gives: it refuses rather than over-promise.
+      const expiresAt = await s.vault.navExpiresAt();
+      for (const preview of ["previewDeposit", "previewMint", "previewWithdraw", "previewRedeem"] as const) {
+        await expect(s.vault[preview](assets)).to.be.revertedWithCustomError(s.vault, "NavExpired").withArgs(expiresAt);
+      }
       await expect(s.vault.connect(bob).deposit(assets, bob.address))
         .to.emit(s.vault, "MarketBalanceUpdated")
         .withArgs(ERC4626_MARKET, freshBalance, 0n)
@@ -364,7 +367,7 @@ describe("FuseboxVault", function () {
       await s.vault.connect(s.atomist).configureMarket(ORACLE_MARKET, marketParams(await balanceFuse.getAddress()));
       await s.vault.connect(alice).deposit(1_000n * U, alice.address);
       await weth.mint(await s.vault.getAddress(), 10n ** 17n); // 0.1 WETH = 200 USDC
-      await s.vault.refreshMarketBalances([ORACLE_MARKET]);
+      await s.vault.connect(s.alpha).refreshMarketBalances([ORACLE_MARKET]);
       expect((await s.vault.getMarket(ORACLE_MARKET)).balance).to.equal(200n * U);
       // The ETH price moves; the USDC feed is kept fresh; the WETH feed goes stale.
       await time.increase(7201);
@@ -384,7 +387,7 @@ describe("FuseboxVault", function () {
         .withArgs(ORACLE_MARKET, 300n * U, 0n);
     });
 
-    it("refreshMarketBalances and refreshAllMarketBalances update cache and expiry; unknown market reverts", async function () {
+    it("refreshMarketBalances and refreshAllMarketBalances update cache and expiry; only the alpha refreshes; unknown market reverts", async function () {
       const f = await load();
       const { s, alice } = f;
       await s.vault.connect(alice).deposit(1_000n * U, alice.address);
@@ -392,13 +395,20 @@ describe("FuseboxVault", function () {
       await s.usdc.mint(await f.m4626.target.getAddress(), 50n * U);
       const fresh = await f.m4626.target.convertToAssets(await f.m4626.target.balanceOf(await s.vault.getAddress()));
       expect(fresh).to.be.greaterThan(549n * U);
+      // A depositor cannot refresh (else: deposit at the cached NAV, refresh it up, redeem, in one transaction).
       await expect(s.vault.connect(alice).refreshMarketBalances([ERC4626_MARKET]))
+        .to.be.revertedWithCustomError(s.vault, "AccessManagedUnauthorized")
+        .withArgs(alice.address);
+      await expect(s.vault.connect(alice).refreshAllMarketBalances())
+        .to.be.revertedWithCustomError(s.vault, "AccessManagedUnauthorized")
+        .withArgs(alice.address);
+      await expect(s.vault.connect(s.alpha).refreshMarketBalances([ERC4626_MARKET]))
         .to.emit(s.vault, "MarketBalanceUpdated")
         .withArgs(ERC4626_MARKET, fresh, 0n);
       expect(await s.vault.totalAssets()).to.equal(500n * U + fresh);
-      await expect(s.vault.refreshMarketBalances([9n])).to.be.revertedWithCustomError(s.vault, "MarketNotActive").withArgs(9n);
+      await expect(s.vault.connect(s.alpha).refreshMarketBalances([9n])).to.be.revertedWithCustomError(s.vault, "MarketNotActive").withArgs(9n);
       await time.increase(100);
-      const tx = s.vault.refreshAllMarketBalances();
+      const tx = s.vault.connect(s.alpha).refreshAllMarketBalances();
       await expect(tx).to.emit(s.vault, "MarketBalanceUpdated").withArgs(ERC4626_MARKET, fresh, 0n);
       await expect(tx).to.emit(s.vault, "MarketBalanceUpdated").withArgs(LEV_MARKET, 0n, 0n);
       const now = BigInt(await time.latest());
@@ -544,7 +554,7 @@ describe("FuseboxVault", function () {
       await connection.provider.request({ method: "evm_setAutomine", params: [false] });
       try {
         const gasLimit = 1_000_000n;
-        await s.vault.refreshMarketBalances([LEV_MARKET], { gasLimit });
+        await s.vault.connect(s.alpha).refreshMarketBalances([LEV_MARKET], { gasLimit });
         await f.lev.venue.applyPnl(await s.vault.getAddress(), -40n * U, { gasLimit });
         const cut = await s.vault.connect(s.alpha).execute([await levAction(f, "setNotional", 240n * U)], { gasLimit });
         await networkHelpers.mine();
@@ -676,6 +686,80 @@ describe("FuseboxVault", function () {
       await expect(s.vault.connect(f.alice).withdraw(501n * U, f.alice.address, f.alice.address))
         .to.be.revertedWithCustomError(s.vault, "InsufficientLiquidity")
         .withArgs(501n * U, 500n * U);
+    });
+    it("a reverting instant-withdraw fuse is skipped, not fatal: the next one serves the redemption", async function () {
+      const f = await load();
+      const { s } = f;
+      await s.vault.connect(f.alice).deposit(1_000n * U, f.alice.address);
+      await s.vault.connect(s.alpha).execute([await enter(f, 500n * U)]);
+      // The leveraged test fuse has no instantWithdraw: listed first, its delegatecall reverts.
+      const levFuse = await f.lev.fuse.getAddress();
+      await s.vault.connect(s.atomist).setInstantWithdrawFuses([levFuse, await f.m4626.fuse.getAddress()]);
+      await expect(s.vault.connect(f.alice).withdraw(700n * U, f.alice.address, f.alice.address))
+        .to.emit(s.vault, "InstantWithdrawalFailed")
+        .and.to.emit(s.vault, "InstantWithdrawal")
+        .withArgs(await f.m4626.fuse.getAddress(), 200n * U, 200n * U);
+      expect(await s.vault.totalAssets()).to.equal(300n * U);
+    });
+  });
+
+  describe("market dependencies", function () {
+    // A WETH-like token (6 decimals, $1) the vault can hold: market A (a venue taking WETH) moves it out of the
+    // vault, market B values what the vault holds. Without the dependency, B's cache would keep counting it.
+    async function twoMarkets() {
+      const f = await load();
+      const { s } = f;
+      const weth = await ethers.deployContract("TestERC20", ["WETH (test)", "WETH", 6]);
+      const wethFeed = await ethers.deployContract("TestPriceFeed", [8, 100_000_000n]);
+      await s.oracle.connect(s.atomist).setFeed(await weth.getAddress(), await wethFeed.getAddress(), 3600);
+      const venue = await ethers.deployContract("TestLeveragedVenue", [await weth.getAddress()]);
+      const fuseA = await ethers.deployContract("TestLeveragedFuse", [10n]);
+      const balanceA = await ethers.deployContract("TestLeveragedBalanceFuse", [10n]);
+      const balanceB = await ethers.deployContract("TestOracleValuedBalanceFuse", [11n, await weth.getAddress()]);
+      await s.vault.connect(s.atomist).grantSubstrates(10n, [addressSubstrate(ethers, await venue.getAddress())]);
+      await s.vault.connect(s.atomist).configureMarket(10n, marketParams(await balanceA.getAddress()));
+      await s.vault.connect(s.atomist).configureMarket(11n, marketParams(await balanceB.getAddress()));
+      await s.vault.connect(s.fuseManager).addFuses([await fuseA.getAddress()]);
+      await s.vault.connect(f.alice).deposit(1_000n * U, f.alice.address);
+      await weth.mint(await s.vault.getAddress(), 100n * U); // e.g. bought by a swap fuse
+      await s.vault.connect(s.alpha).refreshMarketBalances([11n]);
+      const supplyWeth = {
+        fuse: await fuseA.getAddress(),
+        data: fuseA.interface.encodeFunctionData("addMargin", [await venue.getAddress(), 100n * U]),
+      };
+      return { ...f, supplyWeth };
+    }
+
+    it("without a declared dependency, a market's cache goes on counting tokens another market took", async function () {
+      const { s, supplyWeth } = await twoMarkets();
+      await s.vault.connect(s.alpha).execute([supplyWeth]);
+      expect(await s.vault.totalAssets()).to.equal(1_200n * U); // 100 WETH counted twice
+    });
+
+    it("with it, execute values both markets together: no double count, and both pass the guardrails", async function () {
+      const { s, supplyWeth } = await twoMarkets();
+      await expect(s.vault.connect(s.atomist).setMarketDependencies(10n, [11n]))
+        .to.emit(s.vault, "MarketDependenciesSet")
+        .withArgs(10n, [11n]);
+      expect(await s.vault.getMarketDependencies(10n)).to.deep.equal([11n]);
+      await expect(s.vault.connect(s.alpha).execute([supplyWeth]))
+        .to.emit(s.vault, "MarketBalanceUpdated")
+        .withArgs(11n, 0n, 0n);
+      expect(await s.vault.totalAssets()).to.equal(1_100n * U);
+    });
+
+    it("setMarketDependencies refuses itself, an inactive market, a repeat, and a caller without the role", async function () {
+      const { s, outsider } = await twoMarkets();
+      await expect(s.vault.connect(s.atomist).setMarketDependencies(10n, [10n]))
+        .to.be.revertedWithCustomError(s.vault, "InvalidDependency").withArgs(10n, 10n);
+      await expect(s.vault.connect(s.atomist).setMarketDependencies(10n, [99n]))
+        .to.be.revertedWithCustomError(s.vault, "InvalidDependency").withArgs(10n, 99n);
+      await expect(s.vault.connect(s.atomist).setMarketDependencies(10n, [11n, 11n]))
+        .to.be.revertedWithCustomError(s.vault, "InvalidDependency").withArgs(10n, 11n);
+      await expect(s.vault.connect(s.atomist).setMarketDependencies(99n, [11n]))
+        .to.be.revertedWithCustomError(s.vault, "MarketNotActive").withArgs(99n);
+      await expect(s.vault.connect(outsider).setMarketDependencies(10n, [11n]))
+        .to.be.revertedWithCustomError(s.vault, "AccessManagedUnauthorized").withArgs(outsider.address);
     });
   });
 
@@ -832,9 +916,14 @@ describe("FuseboxVault", function () {
       await expect(s.vault.connect(s.atomist).removeMarket(LEV_MARKET))
         .to.be.revertedWithCustomError(s.vault, "MarketNotActive")
         .withArgs(LEV_MARKET);
+      // The market's fuses and substrates are forgotten with it: reusing the id later starts from nothing.
+      const levFuse = await f.lev.fuse.getAddress();
       await expect(s.vault.connect(s.alpha).execute([await levAction(f, "addMargin", 1n)]))
-        .to.be.revertedWithCustomError(s.vault, "MarketNotActive")
-        .withArgs(LEV_MARKET);
+        .to.be.revertedWithCustomError(s.vault, "FuseNotAllowed")
+        .withArgs(levFuse);
+      expect(await s.vault.fuseMarketId(levFuse)).to.equal(0n);
+      expect(await s.vault.getMarketFuses(LEV_MARKET)).to.deep.equal([]);
+      expect(await s.vault.getSubstrates(LEV_MARKET)).to.deep.equal([]);
       expect(await s.vault.totalAssets()).to.equal(1_000n * U);
     });
   });
