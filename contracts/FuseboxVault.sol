@@ -203,12 +203,11 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         for (uint256 j; j < touchedCount; ++j) {
             FuseboxStorageLib.Market storage market = $.markets[touched[j]];
             if (!market.active) revert ErrorsLib.MarketNotActive(touched[j]);
-            // fix: always revalue. Skipping markets cached earlier in the same block let a same-block price move
-            // (an oracle update, a venue loss) go unseen: a stale higher balance waived the cap check on new
-            // capital, and a stale lower leverage refused a de-risking cut as if it raised leverage.
-            _refreshMarket(touched[j], market);
-            balanceBefore[j] = market.balance;
-            leverageBefore[j] = GuardrailLib.leverageWadUp(market.grossNotional, market.balance);
+            // Always revalue (never trust a cache, even from this block: a same-block price move would go unseen),
+            // but only into memory: the refresh after the batch records the market's state.
+            (uint256 equity, uint256 grossNotional) = _valueMarket(market.balanceFuse);
+            balanceBefore[j] = equity;
+            leverageBefore[j] = GuardrailLib.leverageWadUp(grossNotional, equity);
         }
         uint256 idleBefore = _idleAssets();
         uint256 supplyBefore = totalSupply();
@@ -321,6 +320,7 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
             }
         }
         $.marketDependents[marketId] = dependents;
+        $.markets[marketId].dependentCount = uint8(dependents.length); // < MAX_MARKETS, checked above
         emit EventsLib.MarketDependenciesSet(marketId, dependents);
     }
 
@@ -699,9 +699,7 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
 
     /// @dev Values `marketId` through its balance fuse (delegatecall) and updates the running total.
     function _refreshMarket(uint256 marketId, FuseboxStorageLib.Market storage market) internal {
-        bytes memory result =
-            Address.functionDelegateCall(market.balanceFuse, abi.encodeCall(IBalanceFuse.marketValuation, ()));
-        (uint256 equity, uint256 grossNotional) = abi.decode(result, (uint256, uint256));
+        (uint256 equity, uint256 grossNotional) = _valueMarket(market.balanceFuse);
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         // The running total never underflows: it always includes this market's previous balance.
         $.totalMarketBalance = ($.totalMarketBalance - market.balance + equity).toUint128();
@@ -709,6 +707,13 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         market.grossNotional = grossNotional.toUint128();
         market.updatedAt = uint64(block.timestamp);
         emit EventsLib.MarketBalanceUpdated(marketId, equity, grossNotional);
+    }
+
+    /// @dev The position's value and gross notional per the market's balance fuse (delegatecall; reverts bubble).
+    function _valueMarket(address balanceFuse) internal returns (uint256 equity, uint256 grossNotional) {
+        bytes memory result =
+            Address.functionDelegateCall(balanceFuse, abi.encodeCall(IBalanceFuse.marketValuation, ()));
+        (equity, grossNotional) = abi.decode(result, (uint256, uint256));
     }
 
     function _refreshAllMarkets() internal {
@@ -796,22 +801,29 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         uint256 total = count;
         for (uint256 i; i < count; ++i) {
-            total += $.marketDependents[ids[i]].length;
+            total += $.markets[ids[i]].dependentCount;
         }
+        if (total == count) return _truncated(ids, count); // no dependents: the common case, one slot per market
         all = new uint256[](total);
         uint256 allCount;
         for (uint256 i; i < count; ++i) {
             allCount = _addUnique(all, allCount, ids[i]);
         }
         for (uint256 i; i < count; ++i) {
+            if ($.markets[ids[i]].dependentCount == 0) continue;
             uint256[] storage dependents = $.marketDependents[ids[i]];
             for (uint256 k; k < dependents.length; ++k) {
                 allCount = _addUnique(all, allCount, dependents[k]);
             }
         }
+        return _truncated(all, allCount);
+    }
+
+    function _truncated(uint256[] memory ids, uint256 count) internal pure returns (uint256[] memory) {
         assembly ("memory-safe") {
-            mstore(all, allCount) // shrink to the distinct ids
+            mstore(ids, count) // `count` <= the array's length: only shrinks it
         }
+        return ids;
     }
 
     function _removeAddress(address[] storage list, address item) internal {

@@ -14,6 +14,7 @@ library FuseboxStorageLib {
         uint32 maxBalanceAge; // seconds after which `balance` must not price a deposit or a redemption
         uint16 capBps; // capital cap, basis points of total assets
         bool active;
+        uint8 dependentCount; // length of `VaultLayout.marketDependents[id]`, kept here so execute reads one slot
         // slot 1
         address balanceFuse;
         uint96 maxLeverageWad; // gross notional / equity, 1e18 = 1x; 0 = the market may hold no notional
