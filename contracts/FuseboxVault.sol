@@ -122,6 +122,30 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ERC4626
+    /// @dev Reverts `NavExpired` once a cached balance has expired (the deposit would refresh first).
+    function previewDeposit(uint256 assets) public view override returns (uint256) {
+        return _toSharesDown(assets, _freshTotalAssetsView());
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Reverts `NavExpired` once a cached balance has expired.
+    function previewMint(uint256 shares) public view override returns (uint256) {
+        return _toAssetsUp(shares, _freshTotalAssetsView());
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Reverts `NavExpired` once a cached balance has expired.
+    function previewWithdraw(uint256 assets) public view override returns (uint256) {
+        return _toSharesUp(assets, _freshTotalAssetsView());
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Reverts `NavExpired` once a cached balance has expired.
+    function previewRedeem(uint256 shares) public view override returns (uint256) {
+        return _toAssetsDown(shares, _freshTotalAssetsView());
+    }
+
+    /// @inheritdoc ERC4626
     function maxDeposit(address receiver) public view override returns (uint256) {
         return _depositAllowed(receiver) ? type(uint256).max : 0;
     }
@@ -170,6 +194,8 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
             actionMarketIds[i] = marketId;
             touchedCount = _addUnique(touched, touchedCount, marketId);
         }
+        touched = _withDependents(touched, touchedCount);
+        touchedCount = touched.length;
 
         // Fresh "before" balances: the de-risking comparison must not rest on a stale cache.
         uint256[] memory balanceBefore = new uint256[](touchedCount);
@@ -177,9 +203,11 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         for (uint256 j; j < touchedCount; ++j) {
             FuseboxStorageLib.Market storage market = $.markets[touched[j]];
             if (!market.active) revert ErrorsLib.MarketNotActive(touched[j]);
-            if (market.updatedAt != block.timestamp) _refreshMarket(touched[j], market);
-            balanceBefore[j] = market.balance;
-            leverageBefore[j] = GuardrailLib.leverageWadUp(market.grossNotional, market.balance);
+            // Always revalue (never trust a cache, even from this block: a same-block price move would go unseen),
+            // but only into memory: the refresh after the batch records the market's state.
+            (uint256 equity, uint256 grossNotional) = _valueMarket(market.balanceFuse);
+            balanceBefore[j] = equity;
+            leverageBefore[j] = GuardrailLib.leverageWadUp(grossNotional, equity);
         }
         uint256 idleBefore = _idleAssets();
         uint256 supplyBefore = totalSupply();
@@ -197,9 +225,11 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         _checkGuardrails(touched, touchedCount, balanceBefore, leverageBefore, idleBefore);
     }
 
-    /// @notice Refresh the cached balances of `marketIds` from their balance fuses. Anyone may call it: it only
-    /// reads positions (balance fuses value them at oracle prices, not at manipulable spot prices).
-    function refreshMarketBalances(uint256[] calldata marketIds) external nonReentrant {
+    /// @notice Refresh the cached balances of `marketIds` from their balance fuses (the alpha keeps the NAV fresh).
+    /// @dev Restricted: if anyone could refresh, anyone could deposit at the cached NAV, refresh it upward and
+    /// redeem in one transaction. Depositors never need it: a deposit or redemption after the NAV expired
+    /// refreshes every market first.
+    function refreshMarketBalances(uint256[] calldata marketIds) external restricted nonReentrant {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         uint256 count = marketIds.length;
         uint256[] memory ids = new uint256[](count);
@@ -212,8 +242,8 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         _updateNavExpiry(ids, count);
     }
 
-    /// @notice Refresh every market's cached balance.
-    function refreshAllMarketBalances() external nonReentrant {
+    /// @notice Refresh every market's cached balance (restricted like `refreshMarketBalances`).
+    function refreshAllMarketBalances() external restricted nonReentrant {
         _refreshAllMarkets();
     }
 
@@ -255,7 +285,9 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         for (uint256 i; i < fuses.length; ++i) {
             uint256 marketId = IFuse(fuses[i]).MARKET_ID();
             if (!$.markets[marketId].active) revert ErrorsLib.MarketNotActive(marketId);
+            if ($.fuseMarketId[fuses[i]] == marketId) continue;
             $.fuseMarketId[fuses[i]] = marketId;
+            $.marketFuses[marketId].push(fuses[i]);
             emit EventsLib.FuseAdded(fuses[i], marketId);
         }
     }
@@ -269,6 +301,27 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
             s.list[marketId].push(substrates[i]);
             emit EventsLib.SubstrateGranted(marketId, substrates[i]);
         }
+    }
+
+    /// @notice Declare the markets whose valuation the fuses of `marketId` can change (e.g. a credit market
+    /// whose borrow leaves tokens that the spot market values). `execute` and redemptions then value and check
+    /// them together with `marketId`, so the cached NAV never double-counts nor misses what moved between them.
+    function setMarketDependencies(uint256 marketId, uint256[] calldata dependents) external restricted {
+        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
+        if (!$.markets[marketId].active) revert ErrorsLib.MarketNotActive(marketId);
+        if (dependents.length >= MAX_MARKETS) revert ErrorsLib.TooManyMarkets(MAX_MARKETS);
+        for (uint256 i; i < dependents.length; ++i) {
+            uint256 dependentId = dependents[i];
+            if (dependentId == marketId || !$.markets[dependentId].active) {
+                revert ErrorsLib.InvalidDependency(marketId, dependentId);
+            }
+            for (uint256 k; k < i; ++k) {
+                if (dependents[k] == dependentId) revert ErrorsLib.InvalidDependency(marketId, dependentId);
+            }
+        }
+        $.marketDependents[marketId] = dependents;
+        $.markets[marketId].dependentCount = uint8(dependents.length); // < MAX_MARKETS, checked above
+        emit EventsLib.MarketDependenciesSet(marketId, dependents);
     }
 
     /// @notice Set the idle buffer, in basis points of total assets.
@@ -344,8 +397,21 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         emit EventsLib.MarketLimitsLowered(marketId, capBps, capAssets, maxLeverageWad);
     }
 
-    /// @notice Forbid `substrates` in `marketId` at once.
-    function revokeSubstrates(uint256 marketId, bytes32[] calldata substrates) external restricted {
+    /// @notice Forbid `substrates` in `marketId` at once. Refused while a revoked substrate still holds part of the
+    /// market's position (have the alpha unwind it first, or pause and remove the fuses).
+    /// @dev fix: balance fuses value the positions held at their market's listed substrates, so revoking one that
+    /// still holds a position dropped that position out of total assets at once (new depositors bought shares
+    /// cheap) and let `removeMarket` see an "empty" market and forget the assets. The market is valued before and
+    /// after the revocation; any change in its valuation reverts.
+    function revokeSubstrates(uint256 marketId, bytes32[] calldata substrates) external restricted nonReentrant {
+        FuseboxStorageLib.Market storage market = FuseboxStorageLib.vault().markets[marketId];
+        bool active = market.active;
+        uint256 balanceBefore;
+        uint256 notionalBefore;
+        if (active) {
+            _refreshMarket(marketId, market);
+            (balanceBefore, notionalBefore) = (market.balance, market.grossNotional);
+        }
         FuseboxStorageLib.SubstratesLayout storage s = FuseboxStorageLib.substrates();
         bytes32[] storage list = s.list[marketId];
         for (uint256 i; i < substrates.length; ++i) {
@@ -361,6 +427,17 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
             }
             emit EventsLib.SubstrateRevoked(marketId, substrates[i]);
         }
+        if (active) {
+            _refreshMarket(marketId, market);
+            if (market.balance != balanceBefore || market.grossNotional != notionalBefore) {
+                revert ErrorsLib.SubstrateHoldsPosition(
+                    marketId, balanceBefore, market.balance, notionalBefore, market.grossNotional
+                );
+            }
+            uint256[] memory refreshed = new uint256[](1);
+            refreshed[0] = marketId;
+            _updateNavExpiry(refreshed, 1);
+        }
     }
 
     /// @notice Forbid `fuses` at once. Positions they opened stay valued by the market's balance fuse.
@@ -370,6 +447,7 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
             uint256 marketId = $.fuseMarketId[fuses[i]];
             if (marketId == 0) continue;
             delete $.fuseMarketId[fuses[i]];
+            _removeAddress($.marketFuses[marketId], fuses[i]);
             emit EventsLib.FuseRemoved(fuses[i], marketId);
         }
     }
@@ -383,6 +461,22 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         if (market.balance != 0 || market.grossNotional != 0) {
             revert ErrorsLib.MarketNotEmpty(marketId, market.balance, market.grossNotional);
         }
+        // Forget everything the market had, so re-using its id later starts from nothing: its fuses must be
+        // added again (behind the fuse manager's delay) and its substrates granted again.
+        address[] storage fuses = $.marketFuses[marketId];
+        for (uint256 k; k < fuses.length; ++k) {
+            delete $.fuseMarketId[fuses[k]];
+            emit EventsLib.FuseRemoved(fuses[k], marketId);
+        }
+        delete $.marketFuses[marketId];
+        delete $.marketDependents[marketId];
+        FuseboxStorageLib.SubstratesLayout storage s = FuseboxStorageLib.substrates();
+        bytes32[] storage substrateList = s.list[marketId];
+        for (uint256 k; k < substrateList.length; ++k) {
+            delete s.allowed[marketId][substrateList[k]];
+            emit EventsLib.SubstrateRevoked(marketId, substrateList[k]);
+        }
+        delete s.list[marketId];
         delete $.markets[marketId];
         uint256[] storage ids = $.marketIds;
         for (uint256 k; k < ids.length; ++k) {
@@ -421,6 +515,16 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     /// @notice The market an allowed fuse acts on (0 = not allowed).
     function fuseMarketId(address fuse) external view returns (uint256) {
         return FuseboxStorageLib.vault().fuseMarketId[fuse];
+    }
+
+    /// @notice The allowed fuses of `marketId`.
+    function getMarketFuses(uint256 marketId) external view returns (address[] memory) {
+        return FuseboxStorageLib.vault().marketFuses[marketId];
+    }
+
+    /// @notice The markets valued together with `marketId` when its fuses run.
+    function getMarketDependencies(uint256 marketId) external view returns (uint256[] memory) {
+        return FuseboxStorageLib.vault().marketDependents[marketId];
     }
 
     /// @notice The instant-withdraw fuses, in redemption order.
@@ -492,6 +596,12 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         totalAssets_ = idle + $.totalMarketBalance;
     }
 
+    function _freshTotalAssetsView() internal view returns (uint256) {
+        uint256 expiresAt = FuseboxStorageLib.vault().navExpiresAt;
+        if (block.timestamp > expiresAt) revert ErrorsLib.NavExpired(expiresAt);
+        return totalAssets();
+    }
+
     function _depositAllowed(address receiver) internal view returns (bool) {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         return !$.paused && (!$.depositorAllowlistEnabled || $.depositorAllowed[receiver]);
@@ -542,16 +652,32 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
             uint256 marketId = $.fuseMarketId[fuse];
             FuseboxStorageLib.Market storage market = $.markets[marketId];
             if (!market.active) continue; // fuse or market removed since the order was set
-            uint256 shortfall = assets - idle;
-            Address.functionDelegateCall(fuse, abi.encodeCall(IInstantWithdrawFuse.instantWithdraw, (shortfall)));
-            uint256 idleAfter = _idleAssets();
-            emit EventsLib.InstantWithdrawal(fuse, shortfall, idleAfter - idle);
-            idle = idleAfter;
-            _refreshMarket(marketId, market);
-            usedCount = _addUnique(used, usedCount, marketId);
+            bool ok;
+            (ok, idle) = _tryInstantWithdraw(fuse, assets - idle, idle);
+            if (ok) usedCount = _addUnique(used, usedCount, marketId);
         }
-        _updateNavExpiry(used, usedCount);
+        used = _withDependents(used, usedCount);
+        for (uint256 j; j < used.length; ++j) {
+            _refreshMarket(used[j], $.markets[used[j]]);
+        }
+        _updateNavExpiry(used, used.length);
         if (idle < assets) revert ErrorsLib.InsufficientLiquidity(assets, idle);
+    }
+
+    /// @dev A fuse that reverts (a paused target, say) must not block redemptions the next fuse can serve: its
+    /// call is rolled back on its own and the vault moves on.
+    function _tryInstantWithdraw(address fuse, uint256 shortfall, uint256 idle)
+        internal
+        returns (bool ok, uint256 idleAfter)
+    {
+        bytes memory reason;
+        (ok, reason) = fuse.delegatecall(abi.encodeCall(IInstantWithdrawFuse.instantWithdraw, (shortfall)));
+        if (!ok) {
+            emit EventsLib.InstantWithdrawalFailed(fuse, shortfall, reason);
+            return (false, idle);
+        }
+        idleAfter = _idleAssets();
+        emit EventsLib.InstantWithdrawal(fuse, shortfall, idleAfter - idle);
     }
 
     function _withdrawableLiquidity() internal view returns (uint256 liquidity) {
@@ -573,9 +699,7 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
 
     /// @dev Values `marketId` through its balance fuse (delegatecall) and updates the running total.
     function _refreshMarket(uint256 marketId, FuseboxStorageLib.Market storage market) internal {
-        bytes memory result =
-            Address.functionDelegateCall(market.balanceFuse, abi.encodeCall(IBalanceFuse.marketValuation, ()));
-        (uint256 equity, uint256 grossNotional) = abi.decode(result, (uint256, uint256));
+        (uint256 equity, uint256 grossNotional) = _valueMarket(market.balanceFuse);
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         // The running total never underflows: it always includes this market's previous balance.
         $.totalMarketBalance = ($.totalMarketBalance - market.balance + equity).toUint128();
@@ -583,6 +707,13 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         market.grossNotional = grossNotional.toUint128();
         market.updatedAt = uint64(block.timestamp);
         emit EventsLib.MarketBalanceUpdated(marketId, equity, grossNotional);
+    }
+
+    /// @dev The position's value and gross notional per the market's balance fuse (delegatecall; reverts bubble).
+    function _valueMarket(address balanceFuse) internal returns (uint256 equity, uint256 grossNotional) {
+        bytes memory result =
+            Address.functionDelegateCall(balanceFuse, abi.encodeCall(IBalanceFuse.marketValuation, ()));
+        (equity, grossNotional) = abi.decode(result, (uint256, uint256));
     }
 
     function _refreshAllMarkets() internal {
@@ -662,6 +793,46 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         if (idle < idleBefore) {
             uint256 requiredIdle = GuardrailLib.requiredIdleUp(totalAssets_, $.idleBufferBps);
             if (idle < requiredIdle) revert ErrorsLib.IdleBufferBreached(requiredIdle, idle);
+        }
+    }
+
+    /// @dev `ids[0:count]` plus each one's declared dependents, without repeats. Bounded: at most MAX_MARKETS.
+    function _withDependents(uint256[] memory ids, uint256 count) internal view returns (uint256[] memory all) {
+        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
+        uint256 total = count;
+        for (uint256 i; i < count; ++i) {
+            total += $.markets[ids[i]].dependentCount;
+        }
+        if (total == count) return _truncated(ids, count); // no dependents: the common case, one slot per market
+        all = new uint256[](total);
+        uint256 allCount;
+        for (uint256 i; i < count; ++i) {
+            allCount = _addUnique(all, allCount, ids[i]);
+        }
+        for (uint256 i; i < count; ++i) {
+            if ($.markets[ids[i]].dependentCount == 0) continue;
+            uint256[] storage dependents = $.marketDependents[ids[i]];
+            for (uint256 k; k < dependents.length; ++k) {
+                allCount = _addUnique(all, allCount, dependents[k]);
+            }
+        }
+        return _truncated(all, allCount);
+    }
+
+    function _truncated(uint256[] memory ids, uint256 count) internal pure returns (uint256[] memory) {
+        assembly ("memory-safe") {
+            mstore(ids, count) // `count` <= the array's length: only shrinks it
+        }
+        return ids;
+    }
+
+    function _removeAddress(address[] storage list, address item) internal {
+        for (uint256 k; k < list.length; ++k) {
+            if (list[k] == item) {
+                list[k] = list[list.length - 1];
+                list.pop();
+                return;
+            }
         }
     }
 

@@ -67,8 +67,8 @@ contract PriceOracleMiddleware is IPriceOracleMiddleware, AccessManaged {
         if (address(feed.aggregator) == address(0)) revert ErrorsLib.PriceFeedNotSet(asset);
         (, int256 answer,, uint256 updatedAt,) = feed.aggregator.latestRoundData();
         if (answer <= 0) revert ErrorsLib.NonPositivePrice(asset, answer);
-        // A feed stamped in the future is treated as fresh only up to now (no underflow).
-        if (updatedAt + feed.maxStaleness < block.timestamp) {
+        // A timestamp in the future is as untrustworthy as an old one (and must not overflow the sum below).
+        if (updatedAt > block.timestamp || block.timestamp - updatedAt > feed.maxStaleness) {
             revert ErrorsLib.StalePrice(asset, updatedAt, feed.maxStaleness);
         }
         uint256 price = uint256(answer);

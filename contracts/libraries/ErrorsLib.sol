@@ -24,12 +24,17 @@ library ErrorsLib {
 
     // ---------------------------------------------------------------- deposits and redemptions
     error VaultPaused();
+    /// @notice A cached market balance expired at `navExpiresAt`: a preview cannot promise what the operation,
+    /// which refreshes first, would give.
+    error NavExpired(uint256 navExpiresAt);
     error DepositorNotAllowed(address receiver);
     /// @notice Idle plus everything instant-withdrawable came to `available`, short of `requested`.
     error InsufficientLiquidity(uint256 requested, uint256 available);
 
     // ---------------------------------------------------------------- configuration
     error InvalidMarketId();
+    /// @notice `dependentId` cannot depend on `marketId` (itself, inactive, or listed twice).
+    error InvalidDependency(uint256 marketId, uint256 dependentId);
     error TooManyMarkets(uint256 max);
     error InvalidBps(uint256 bps);
     error InvalidMaxBalanceAge();
@@ -40,6 +45,11 @@ library ErrorsLib {
     error NotALowering(uint256 marketId);
     /// @notice `marketId` still holds `balance` / `notional`; it cannot be removed.
     error MarketNotEmpty(uint256 marketId, uint256 balance, uint256 notional);
+    /// @notice Revoking substrates of `marketId` would change its valuation (balance `balanceBefore` ->
+    /// `balanceAfter`, notional `notionalBefore` -> `notionalAfter`): a revoked substrate still holds a position.
+    error SubstrateHoldsPosition(
+        uint256 marketId, uint256 balanceBefore, uint256 balanceAfter, uint256 notionalBefore, uint256 notionalAfter
+    );
 
     // ---------------------------------------------------------------- oracle
     error PriceFeedNotSet(address asset);

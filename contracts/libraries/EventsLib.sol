@@ -27,4 +27,7 @@ library EventsLib {
     event DepositorAllowedSet(address indexed depositor, bool allowed);
     event PriceOracleSet(address priceOracle);
     event InstantWithdrawal(address indexed fuse, uint256 requested, uint256 received);
+    /// @notice An instant-withdraw fuse reverted during a redemption; the vault went on to the next one.
+    event InstantWithdrawalFailed(address indexed fuse, uint256 requested, bytes reason);
+    event MarketDependenciesSet(uint256 indexed marketId, uint256[] dependents);
 }

@@ -14,6 +14,7 @@ library FuseboxStorageLib {
         uint32 maxBalanceAge; // seconds after which `balance` must not price a deposit or a redemption
         uint16 capBps; // capital cap, basis points of total assets
         bool active;
+        uint8 dependentCount; // length of `VaultLayout.marketDependents[id]`, kept here so execute reads one slot
         // slot 1
         address balanceFuse;
         uint96 maxLeverageWad; // gross notional / equity, 1e18 = 1x; 0 = the market may hold no notional
@@ -37,6 +38,10 @@ library FuseboxStorageLib {
         uint256[] marketIds; // active markets, at most MAX_MARKETS
         address[] instantWithdrawFuses; // redemption order after idle (IInstantWithdrawFuse)
         mapping(address depositor => bool) depositorAllowed;
+        mapping(uint256 marketId => address[]) marketFuses; // the allowed fuses of each market
+        // Markets whose valuation a market's fuses can change (e.g. tokens an Aave borrow leaves in the vault
+        // are valued by the spot market): execute and redemptions value them together.
+        mapping(uint256 marketId => uint256[]) marketDependents;
     }
 
     /// @custom:storage-location erc7201:fusebox.storage.Substrates

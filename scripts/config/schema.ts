@@ -63,6 +63,12 @@ const market = z.object({
   leverageTier: z.enum(["major", "alt"]).default("major"),
   maxLeverage: z.number().optional(),
   maxBalanceAgeSeconds: seconds.min(1).optional(),
+  /**
+   * Names of markets whose valuation this market's fuses can change, revalued with it after every batch (the
+   * vault's dependency graph, `setMarketDependencies`): e.g. a credit market whose borrow leaves tokens in the
+   * vault that the spot market values.
+   */
+  revalueWith: z.array(slug).default([]),
   /** Per-kind constructor parameters (`npm run fusebox -- kinds` lists them), e.g. `{ clearingHouse: "0x..." }`. */
   params: z.record(z.union([z.string(), z.number()])).default({}),
 }).strict();
@@ -157,6 +163,17 @@ export const vaultConfigSchema = z.object({
         issue(path, `is not ${expected}; "${m.kind}" substrates are ${spec.substrates.what}s`);
       } else if (seenSubstrates.has(s.toLowerCase())) issue(path, "is listed twice");
       seenSubstrates.add(s.toLowerCase());
+    });
+  });
+
+  config.markets.forEach((m, i) => {
+    const seen = new Set<string>();
+    m.revalueWith.forEach((name, k) => {
+      const path = ["markets", i, "revalueWith", k];
+      if (name === m.name) issue(path, "names the market itself");
+      else if (!config.markets.some((x) => x.name === name)) issue(path, "names no market of this config");
+      else if (seen.has(name)) issue(path, "is listed twice");
+      seen.add(name);
     });
   });
 

@@ -577,6 +577,25 @@ class Reconciler {
       }
     }
 
+    // Dependency graph: markets revalued together (accounting only; the atomist's, like all configuration).
+    for (const m of markets) {
+      const want = m.config.revalueWith.map((name) => markets.find((x) => x.config.name === name)?.id ?? 0n);
+      const label = `market ${m.id} (${m.config.name})`;
+      const existsOrPlanned = async (id: bigint): Promise<boolean> =>
+        (await vault.getMarket(id)).active || (!this.apply && plannedNow.has(`market:${id}`));
+      if (!(await existsOrPlanned(m.id))) {
+        if (want.length > 0) this.defer(`market:${m.id}:dependencies`, `${label}: revalue with [${m.config.revalueWith.join(", ")}]`, `waits for market ${m.id} to exist on chain`);
+        continue;
+      }
+      const have = (await vault.getMarketDependencies(m.id)).map((x) => BigInt(x));
+      if (have.join() === want.join()) continue;
+      const description = `${label}: revalue with [${m.config.revalueWith.join(", ")}] (was [${have.join(", ")}])`;
+      const missing: bigint[] = [];
+      for (const id of want) if (!(await existsOrPlanned(id))) missing.push(id);
+      if (missing.length === 0) await call(`market:${m.id}:dependencies`, "ATOMIST", description, vault, "setMarketDependencies", [m.id, want]);
+      else this.defer(`market:${m.id}:dependencies`, description, `waits for market(s) ${missing.join(", ")} to exist on chain`);
+    }
+
     // Redemption order after idle.
     const order = (this.config.withdrawOrder ?? markets.filter((m) => fuseKind(m.config.kind).instantWithdrawFuse !== undefined).map((m) => m.config.name))
       .map((name) => markets.find((m) => m.config.name === name))

@@ -27,8 +27,12 @@ export const VAULT_FUNCTION_ROLES: Record<string, bigint> = {
   setPriceOracle: ROLES.ATOMIST,
   unpause: ROLES.ATOMIST,
   removeMarket: ROLES.ATOMIST,
+  setMarketDependencies: ROLES.ATOMIST,
   addFuses: ROLES.FUSE_MANAGER,
   execute: ROLES.ALPHA,
+  // The alpha keeps the NAV fresh; depositors never need to (an expired NAV is refreshed by their own call).
+  refreshMarketBalances: ROLES.ALPHA,
+  refreshAllMarketBalances: ROLES.ALPHA,
   // Risk-lowering: the guardian acts at once.
   pause: ROLES.GUARDIAN,
   lowerMarketLimits: ROLES.GUARDIAN,

@@ -5,7 +5,7 @@ import { renderReport } from "../../scripts/alpha/backtest/report.js";
 import { loadMarketData } from "../../scripts/alpha/data/market.js";
 import { defaultStrategyConfig, VENUES } from "../../scripts/alpha/strategy/config.js";
 import type { FundingPrint, StrategyConfig, VenueId, VenueMeta } from "../../scripts/alpha/strategy/types.js";
-import { DAY, HOUR, prints, syntheticWorld, T0, testConfig } from "./fixtures.js";
+import { DAY, HOUR, prints, syntheticWorld, T0, testConfig, expectClose } from "./fixtures.js";
 
 /** No fees, slippage, gas or transfer costs: the NAV then moves only with funding and prices. */
 function costFree(overrides: Partial<StrategyConfig> = {}): StrategyConfig {
@@ -44,12 +44,12 @@ describe("alpha backtest: accounting against hand-computed cases", () => {
     };
     const result = runBacktest(world, { config: costFree(), capitalQuote: 100_000, from: T0, to: T0 + 3 * HOUR });
     const passive = result.passive;
-    expect(passive.performance.startNav).to.be.closeTo(100_000, 1e-6);
-    expect(passive.fundingQuote).to.be.closeTo(74.25 - 30.375, 1e-9);
+    expectClose(passive.performance.startNav, 100_000, 1e-6);
+    expectClose(passive.fundingQuote, 74.25 - 30.375, 1e-9);
     expect(passive.liquidations).to.have.length(1);
-    expect(passive.liquidations[0]?.lossQuote).to.be.closeTo(22_543.875, 1e-6);
-    expect(passive.performance.endNav).to.be.closeTo(97_750, 1e-6);
-    expect(passive.performance.maxDrawdown).to.be.closeTo(1 - 97_750 / 100_074.25, 1e-12);
+    expectClose(passive.liquidations[0]?.lossQuote, 22_543.875, 1e-6);
+    expectClose(passive.performance.endNav, 97_750, 1e-6);
+    expectClose(passive.performance.maxDrawdown, 1 - 97_750 / 100_074.25, 1e-12);
     expect(passive.costsQuote).to.equal(0);
     expect(result.strategy.performance.endNav).to.equal(100_000);
     expect(result.actionCount).to.equal(0);
@@ -64,17 +64,17 @@ describe("alpha backtest: accounting against hand-computed cases", () => {
     const world = syntheticWorld({ from: T0, hours: 9, price: () => 100, rates: { binance: rate, bybit: rate } });
     const result = runBacktest(world, { config: costFree(), capitalQuote: 100_000, from: T0, to: T0 + 8 * HOUR });
     const size = 89_000 / 140;
-    expect(result.strategy.fundingQuote).to.be.closeTo(size * 100 * 0.0005, 1e-6);
-    expect(result.strategy.performance.endNav).to.be.closeTo(100_000 + size * 100 * 0.0005, 1e-6);
-    expect(result.passive.performance.endNav).to.be.closeTo(100_033.75, 1e-6);
+    expectClose(result.strategy.fundingQuote, size * 100 * 0.0005, 1e-6);
+    expectClose(result.strategy.performance.endNav, 100_000 + size * 100 * 0.0005, 1e-6);
+    expectClose(result.passive.performance.endNav, 100_033.75, 1e-6);
     expect(result.guardrailBreaches).to.deep.equal([]);
   });
 
   it("metrics: drawdown and Sharpe of known series", () => {
-    expect(maxDrawdown([100, 120, 90, 130, 104])).to.be.closeTo(0.25, 1e-12);
+    expectClose(maxDrawdown([100, 120, 90, 130, 104]), 0.25, 1e-12);
     expect(sharpeRatio([0.01, -0.01, 0.01, -0.01])).to.equal(0);
     // mean 0.002, sample sd 0.001 → 2·√365.
-    expect(sharpeRatio([0.001, 0.002, 0.003])).to.be.closeTo(2 * Math.sqrt(365), 1e-9);
+    expectClose(sharpeRatio([0.001, 0.002, 0.003]), 2 * Math.sqrt(365), 1e-9);
   });
 });
 

@@ -4,7 +4,7 @@ import { loadMarketData } from "../../scripts/alpha/data/market.js";
 import { parseTimestampMs, parseTimestampSec } from "../../scripts/alpha/data/time.js";
 import { VENUES } from "../../scripts/alpha/strategy/config.js";
 import { expectedAverage, forecastVenue } from "../../scripts/alpha/strategy/forecast.js";
-import { testConfig } from "./fixtures.js";
+import { testConfig, expectClose } from "./fixtures.js";
 
 const UTC_2021 = Date.UTC(2021, 0, 1) / 1000;
 
@@ -75,8 +75,8 @@ describe("alpha data: timestamps and time zones", () => {
 
 describe("alpha strategy: funding forecast", () => {
   it("averages a mean-reverting path: the start over a short horizon, the mean over a long one", () => {
-    expect(expectedAverage(0.001, 0, 72, 1)).to.be.closeTo(0.001, 1e-12);
-    expect(expectedAverage(0.001, 0.0002, 72, 100_000)).to.be.closeTo(0.0002, 1e-6);
+    expectClose(expectedAverage(0.001, 0, 72, 1), 0.001, 1e-12);
+    expectClose(expectedAverage(0.001, 0.0002, 72, 100_000), 0.0002, 1e-6);
     const mid = expectedAverage(0.001, 0.0002, 72, 168);
     expect(mid).to.be.within(0.0002, 0.001);
   });

@@ -9,6 +9,7 @@ import type {
   StrategyConfig,
   VenueId,
 } from "../../scripts/alpha/strategy/types.js";
+import { AssertionError } from "chai";
 
 export const HOUR = 3600;
 export const DAY = 86_400;
@@ -111,4 +112,18 @@ export function syntheticWorld(args: {
     funding[venue] = prints(venue, args.from - 30 * DAY, args.from + n * HOUR, rate);
   }
   return { asset: "BTC", prices: { asset: "BTC", time, mark, high, low, spot: mark.slice() }, funding };
+}
+
+/**
+ * `actual` is within `tolerance` of `expected`. (Not chai's `closeTo`: Hardhat's chai-matchers plugin, once any
+ * suite opens a network connection, replaces it with a bigint version that rejects fractional numbers.)
+ */
+export function expectClose(actual: number | undefined, expected: number, tolerance: number): void {
+  if (actual === undefined || !Number.isFinite(actual) || Math.abs(actual - expected) > tolerance) {
+    throw new AssertionError(`expected ${actual} to be within ${tolerance} of ${expected}`, {
+      actual,
+      expected,
+      showDiff: true,
+    });
+  }
 }

@@ -12,7 +12,7 @@ import {
   perpLeverage,
   totalPerpSize,
 } from "../../scripts/alpha/strategy/valuation.js";
-import { DAY, emptyState, heldState, history, HOUR, snapshot, T0, testConfig } from "./fixtures.js";
+import { DAY, emptyState, heldState, history, HOUR, snapshot, T0, testConfig, expectClose } from "./fixtures.js";
 
 const CAPITAL = 1_000_000;
 const PRICE = 40_000;
@@ -79,7 +79,7 @@ describe("alpha strategy: funding regime", () => {
     expect(decision.regime.regime).to.equal("negative");
     const after = execute(config, state, snap, decision);
     expect(totalPerpSize(after, "BTC")).to.equal(0);
-    expect(longLegBase(after, "BTC")).to.be.closeTo(0, 1e-9);
+    expectClose(longLegBase(after, "BTC"), 0, 1e-9);
     expect(decision.log.some((l) => l.reason.includes("negative funding regime: go flat"))).to.equal(true);
   });
 
@@ -90,7 +90,7 @@ describe("alpha strategy: funding regime", () => {
     const snap = snapshot(T0, PRICE, h);
     const after = execute(config, state, snap, decide(config, state, snap, h));
     // full = NAV·(1 − 11 %) / (spot + mark/2.5) = 1e6·0.89 / 56,000 ≈ 15.89 BTC → 30 % ≈ 4.77 BTC.
-    expect(-totalPerpSize(after, "BTC")).to.be.closeTo(0.3 * (CAPITAL * 0.89) / 56_000, 0.05);
+    expectClose(-totalPerpSize(after, "BTC"), 0.3 * (CAPITAL * 0.89) / 56_000, 0.05);
     expect(Math.abs(netDeltaBase(after, "BTC"))).to.be.below(1e-6);
   });
 
@@ -109,7 +109,7 @@ describe("alpha strategy: funding regime", () => {
     expect(kinds(decision)).to.include.members(["credit.supply", "credit.borrow", "spot.sell", "perp.adjustLong"]);
     const looped = execute(config, unwound, snap2, decision);
     expect(totalPerpSize(looped, "BTC")).to.be.greaterThan(0); // long perp receives negative funding
-    expect(looped.credit.BTC?.borrowBase ?? 0).to.be.closeTo(totalPerpSize(looped, "BTC"), 1e-9);
+    expectClose(looped.credit.BTC?.borrowBase ?? 0, totalPerpSize(looped, "BTC"), 1e-9);
     expect(Math.abs(netDeltaBase(looped, "BTC"))).to.be.below(1e-6);
   });
 
@@ -139,7 +139,7 @@ describe("alpha strategy: margin management", () => {
     let decision = decide(config, state, snap, h(notRebalance));
     const adds = decision.actions.filter((a): a is Extract<Action, { kind: "perp.addMargin" }> => a.kind === "perp.addMargin");
     expect(adds.map((a) => a.venue).sort()).to.deep.equal(["binance", "bybit"]);
-    for (const a of adds) expect(a.amountQuote).to.be.closeTo(12_600, 1e-6);
+    for (const a of adds) expectClose(a.amountQuote, 12_600, 1e-6);
     expect(decision.actions.some((a) => a.kind === "perp.adjustShort")).to.equal(false); // notional kept
     state = execute(config, state, snap, decision);
     // Another +3 % from there: the next 10 % drawdown, the next top-up.
@@ -223,7 +223,7 @@ describe("alpha strategy: data and venue failures", () => {
     const snap = snapshot(T0 + HOUR, PRICE, h, { quotePegUsd: 0.96 });
     const after = execute(config, state, snap, decide(config, state, snap, h));
     // Cut to reduceFraction of the full size: 0.3 · 1e6 · 0.89 / 56,000 ≈ 4.77 BTC (from 15).
-    expect(-totalPerpSize(after, "BTC")).to.be.closeTo((config.reduceFraction * CAPITAL * 0.89) / 56_000, 0.02);
+    expectClose(-totalPerpSize(after, "BTC"), (config.reduceFraction * CAPITAL * 0.89) / 56_000, 0.02);
   });
 });
 
@@ -246,7 +246,7 @@ describe("alpha strategy: venue selection", () => {
     expect(switchLine?.numbers.gainQuote ?? 0).to.be.greaterThan((switchLine?.numbers.costQuote ?? 0) * config.switchHurdle);
     const after = execute(config, state, snap, decision);
     expect(sizeOn(after, "gate")).to.be.lessThan(0);
-    expect(-totalPerpSize(after, "BTC")).to.be.closeTo(15, 1e-9);
+    expectClose(-totalPerpSize(after, "BTC"), 15, 1e-9);
   });
 
   it("compares 1 h and 8 h venues on per-hour rates", () => {

@@ -215,6 +215,25 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     expect((await cli("deploy", "--config", file)).out).to.contain("nothing to do");
   });
 
+  it("markets revalued together: the dependency is set on a fresh vault, then changes only through the timelock", async function () {
+    const config = baseConfig("deps");
+    const two = {
+      ...config,
+      markets: [
+        { ...config.markets[0]!, revalueWith: ["reserve"] },
+        { id: 2, name: "reserve", kind: "erc4626", substrates: [{ deployTest: true as const }], capBps: 5_000 },
+      ],
+    };
+    await deployed(two);
+    const vault = await vaultOf("deps");
+    expect(await vault.getMarketDependencies(1)).to.deep.equal([2n]);
+    const dropped = { ...two, markets: [{ ...two.markets[0]!, revalueWith: [] }, two.markets[1]!] };
+    const run = await cli("deploy", "--config", await writeConfig(dropped));
+    expect(run.code, run.err).to.equal(0);
+    expect(run.out).to.match(/schedule\s+\[ATOMIST\].*revalue with \[\] \(was \[2\]\)/);
+    expect(await vault.getMarketDependencies(1)).to.deep.equal([2n]);
+  });
+
   describe("bad configs fail before any transaction, naming field, value and rule", function () {
     const cases: [string, (c: Record<string, unknown> & VaultConfigInput) => unknown, RegExp][] = [
       ["unknown fuse kind", (c) => ({ ...c, markets: [{ ...c.markets[0]!, kind: "uniswap-v9" }] }), /markets\[0\]\.kind: "uniswap-v9" is not a known fuse kind \(known: erc4626/],
@@ -222,6 +241,7 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
       ["leverage below 1", (c) => ({ ...c, markets: [{ ...c.markets[0]!, kind: "perp-v2", substrates: [ATOMIST], maxLeverage: 0.5, params: { clearingHouse: GUARDIAN } }] }), /markets\[0\]\.maxLeverage: 0\.5 must be >= 1/],
       ["buffer missing", (c) => { const { idleBufferBps: _, ...rest } = c; return rest; }, /idleBufferBps: missing \(required, number\)/],
       ["duplicate market", (c) => ({ ...c, markets: [c.markets[0]!, { ...c.markets[0]!, name: "other" }] }), /markets\[1\]\.id: 1 duplicates markets\[0\]\.id/],
+      ["revalueWith names no market", (c) => ({ ...c, markets: [{ ...c.markets[0]!, revalueWith: ["spot"] }] }), /markets\[0\]\.revalueWith\[0\]: "spot" names no market of this config/],
       ["malformed address", (c) => ({ ...c, roles: { ...c.roles, alpha: ["0x1234"] } }), /roles\.alpha\[0\]: "0x1234" is not an address/],
       ["CEX fuse in a public vault", (c) => ({ ...c, markets: [{ id: 3, name: "binance", kind: "cex", substrates: [DEPOSITOR], capBps: 2_000 }] }), /markets\[0\]\.kind: "cex" requires a restricted vault: set depositors\.allowlistEnabled = true/],
     ];

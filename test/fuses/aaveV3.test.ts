@@ -1,3 +1,4 @@
+import type { NetworkConnection } from "hardhat/types/network";
 /**
  * AaveV3Fuse + AaveV3BalanceFuse against a real Aave V3 pool (core-v3 1.19.3) on the local chain, driven
  * through `vault.execute`. Market 1: reserves USDC (the vault's asset) and WETH; minimum health factor 1.2.
@@ -13,8 +14,11 @@ const ONE_WETH = 10n ** 18n;
 const MIN_HF = (12n * WAD) / 10n;
 const WETH_USD_8 = 2_000n * 10n ** 8n;
 
-const connection = await network.create();
-const { ethers, networkHelpers } = connection;
+// Opened inside the suite (not at import): the chai-matchers plugin a connection installs must not leak
+// into suites that run earlier (float closeTo in the alpha's tests).
+let connection: NetworkConnection;
+let ethers: NetworkConnection["ethers"];
+let networkHelpers: NetworkConnection["networkHelpers"];
 
 async function fixture() {
   const s = await deployVaultStack(connection);
@@ -60,6 +64,11 @@ async function record(label: string, tx: Promise<ContractTransactionResponse>): 
 }
 
 describe("Aave V3 fuses (real Aave V3 pool)", function () {
+  before(async function () {
+    connection = await network.create();
+    ({ ethers, networkHelpers } = connection);
+  });
+
   let c: Ctx;
   let usdcAddr: string;
   let wethAddr: string;
@@ -116,7 +125,7 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
     await networkHelpers.time.increase(30n * DAY);
     await (await c.s.usdcFeed.getFunction("setAnswer")(10n ** 8n)).wait();
     await (await c.wethFeed.setAnswer(WETH_USD_8)).wait();
-    await record("balance refresh (refreshMarketBalances, 2 reserves)", vault.refreshMarketBalances([MARKET]));
+    await record("balance refresh (refreshMarketBalances, 2 reserves)", vault.connect(c.s.alpha).refreshMarketBalances([MARKET]));
     expect(await marketBalance()).to.deep.equal(await expectedValuation(WETH_USD_8));
     expect(await balanceOf("d", usdcAddr)).to.be.greaterThan(1_000n * ONE_USDC); // interest accrued on the debt
 
@@ -244,7 +253,7 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
 
     const crashed = 1_400n * 10n ** 8n;
     await (await c.wethFeed.setAnswer(crashed)).wait(); // Aave and the vault read the same feed
-    await (await vault.refreshMarketBalances([MARKET])).wait();
+    await (await vault.connect(c.s.alpha).refreshMarketBalances([MARKET])).wait();
     const afterCrash = await marketBalance();
     expect(afterCrash).to.deep.equal(await expectedValuation(crashed));
     expect(afterCrash.equity).to.be.closeTo(400n * ONE_USDC, ONE_USDC); // 2,800 − 2,400 (+ seconds of interest)
@@ -257,7 +266,7 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
     await (await usdc.connect(liquidator).approve(c.aave.pool.target as string, ethers.MaxUint256)).wait();
     await (await c.aave.pool.connect(liquidator).getFunction("liquidationCall")(wethAddr, usdcAddr, vaultAddr, 1_200n * ONE_USDC, false)).wait();
     expect((await c.weth.balanceOf(liquidator.address)) - wethBefore).to.be.closeTo(900_000_000_000_000_000n, 1n); // 1,200 / 1,400 × 1.05
-    await (await vault.refreshMarketBalances([MARKET])).wait();
+    await (await vault.connect(c.s.alpha).refreshMarketBalances([MARKET])).wait();
     const afterLiquidation = await marketBalance();
     expect(afterLiquidation).to.deep.equal(await expectedValuation(crashed));
     // Lost the bonus: 5% of the 1,200 repaid = 60 USDC of equity.

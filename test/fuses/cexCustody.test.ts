@@ -93,7 +93,7 @@ describe("CEX whitelist fuse + custody reports", function () {
     return asOf;
   }
   async function marketBalance(): Promise<bigint> {
-    await (await f.s.vault.refreshMarketBalances([CEX])).wait();
+    await (await f.s.vault.connect(f.s.alpha).refreshMarketBalances([CEX])).wait();
     return (await f.s.vault.getMarket(CEX)).balance;
   }
 
@@ -116,7 +116,7 @@ describe("CEX whitelist fuse + custody reports", function () {
     expect(await marketBalance()).to.equal(40_300n * ONE_USDC);
     // The next report covers it.
     await report(binance, 40_350n * ONE_USDC, 40_000n * ONE_USDC, 0n);
-    await recordGas("vault.refreshMarketBalances([cex]) (CexBalanceFuse)", vault.refreshMarketBalances([CEX]));
+    await recordGas("vault.connect(alpha).refreshMarketBalances([cex]) (CexBalanceFuse)", vault.connect(alpha).refreshMarketBalances([CEX]));
     expect((await vault.getMarket(CEX)).balance).to.equal(40_350n * ONE_USDC);
     expect(await vault.totalAssets()).to.equal(100_350n * ONE_USDC);
   });
@@ -215,11 +215,11 @@ describe("CEX whitelist fuse + custody reports", function () {
     const sentAt = await now();
     // Before any report, staleness runs from the first transfer.
     await connection.networkHelpers.time.increase(MAX_REPORT_AGE + 1n);
-    await expect(vault.refreshMarketBalances([CEX]))
+    await expect(vault.connect(alpha).refreshMarketBalances([CEX]))
       .to.be.revertedWithCustomError(f.custody, "StaleCustodyReport")
       .withArgs(binance, sentAt, MAX_REPORT_AGE);
     const asOf = await report(binance, 30_000n * ONE_USDC, 30_000n * ONE_USDC, 0n);
-    await (await vault.refreshMarketBalances([CEX])).wait();
+    await (await vault.connect(alpha).refreshMarketBalances([CEX])).wait();
 
     await connection.networkHelpers.time.increase(MAX_REPORT_AGE + 1n); // report and cached balance both expire
     await expect(vault.connect(f.alice).deposit(ONE_USDC, f.alice.address))

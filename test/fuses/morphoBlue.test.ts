@@ -1,3 +1,4 @@
+import type { NetworkConnection } from "hardhat/types/network";
 /**
  * MorphoBlueFuse + MorphoBlueBalanceFuse against the real Morpho Blue singleton (compiled from
  * @morpho-org/morpho-blue 1.0.0) on the local chain, driven through `vault.execute`. Market 2: one Morpho market,
@@ -15,8 +16,12 @@ const MIN_HF = (12n * WAD) / 10n;
 const WETH_USD_8 = 2_000n * 10n ** 8n;
 const VIRTUAL_SHARES = 10n ** 6n;
 
-const connection = await network.create();
-const { ethers, networkHelpers, provider } = connection;
+// Opened inside the suite (not at import): the chai-matchers plugin a connection installs must not leak
+// into suites that run earlier (float closeTo in the alpha's tests).
+let connection: NetworkConnection;
+let ethers: NetworkConnection["ethers"];
+let networkHelpers: NetworkConnection["networkHelpers"];
+let provider: NetworkConnection["provider"];
 
 async function fixture() {
   const s = await deployVaultStack(connection);
@@ -54,6 +59,11 @@ async function record(label: string, tx: Promise<ContractTransactionResponse>): 
 }
 
 describe("Morpho Blue fuses (real Morpho Blue)", function () {
+  before(async function () {
+    connection = await network.create();
+    ({ ethers, networkHelpers, provider } = connection);
+  });
+
   let c: Ctx;
   let vaultAddr: string;
 
@@ -92,7 +102,7 @@ describe("Morpho Blue fuses (real Morpho Blue)", function () {
    * view-accrued numbers can then be compared with Morpho's stored ones. */
   const refreshThenAccrueInOneBlock = async (): Promise<ContractTransactionResponse> => {
     await provider.request({ method: "evm_setAutomine", params: [false] });
-    const refresh = await c.s.vault.refreshMarketBalances([MARKET], { gasLimit: 1_000_000n });
+    const refresh = await c.s.vault.connect(c.s.alpha).refreshMarketBalances([MARKET], { gasLimit: 1_000_000n });
     await c.m.morpho.accrueInterest(c.m.params, { gasLimit: 1_000_000n });
     await provider.request({ method: "evm_mine", params: [] });
     await provider.request({ method: "evm_setAutomine", params: [true] });

@@ -1,3 +1,4 @@
+import type { NetworkConnection } from "hardhat/types/network";
 import { expect } from "chai";
 import type { Interface } from "ethers";
 import { network } from "hardhat";
@@ -10,10 +11,18 @@ const Q = (usd: bigint): bigint => usd * WAD;
 const TX_GAS = 8_000_000n;
 const leverageWadUp = (notional: bigint, equity: bigint): bigint => (notional * WAD + equity - 1n) / equity;
 
-const connection = await network.create();
-const { ethers, networkHelpers } = connection;
+// Opened inside the suite (not at import): the chai-matchers plugin a connection installs must not leak
+// into suites that run earlier (float closeTo in the alpha's tests).
+let connection: NetworkConnection;
+let ethers: NetworkConnection["ethers"];
+let networkHelpers: NetworkConnection["networkHelpers"];
 
 describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", function () {
+  before(async function () {
+    connection = await network.create();
+    ({ ethers, networkHelpers } = connection);
+  });
+
   const gas = new GasLog("PerpV2Fuse on Perp v2 (Curie)");
 
   async function fixture() {
@@ -65,7 +74,7 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
     // Funding accrues over time (mark below index after the short: shorts pay), and the index moves.
     await networkHelpers.time.increase(3_600);
     await perpV2.setIndexPrice(145n);
-    await (await vault.refreshMarketBalances([MARKET])).wait();
+    await (await vault.connect(stack.alpha).refreshMarketBalances([MARKET])).wait();
     expect((await market()).balance).to.equal(await accountValue());
     const sizeBefore = await size();
 
@@ -118,7 +127,7 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
     const { stack, perpV2, baseToken, act, execute, market } = await setup();
     await execute([act("depositMargin", [2_000n * ONE_USDC]), act("increasePosition", [baseToken, false, Q(5_500n), 0n])]);
     await pushPrice(perpV2, baseToken, [162n]);
-    await (await stack.vault.refreshMarketBalances([MARKET])).wait();
+    await (await stack.vault.connect(stack.alpha).refreshMarketBalances([MARKET])).wait();
     const breached = leverageWadUp((await market()).grossNotional, (await market()).balance);
     expect(breached).to.be.greaterThan(4n * WAD);
     await expect(execute([act("increasePosition", [baseToken, false, Q(100n), 0n])])).to.be.revertedWithCustomError(
@@ -180,7 +189,7 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
       (perpV2.clearingHouse.connect(liquidator) as typeof perpV2.clearingHouse).getFunction("liquidate(address,address)")(vaultAddress, baseToken, { gasLimit: TX_GAS }),
     );
     expect(-(await size())).to.be.lessThan(-sizeBefore);
-    await (await stack.vault.refreshMarketBalances([MARKET])).wait();
+    await (await stack.vault.connect(stack.alpha).refreshMarketBalances([MARKET])).wait();
     const m = await market();
     const value = await accountValue();
     expect(m.balance).to.equal(value > 0n ? value : 0n);
@@ -192,11 +201,11 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
     const { stack, perpV2, baseToken, perp, act, execute } = await setup();
     await execute([act("depositMargin", [2_000n * ONE_USDC]), act("increasePosition", [baseToken, true, Q(2_000n), 0n])]);
     await networkHelpers.time.increase(2_401);
-    await expect(stack.vault.refreshMarketBalances([MARKET]))
+    await expect(stack.vault.connect(stack.alpha).refreshMarketBalances([MARKET]))
       .to.be.revertedWithCustomError(perp.balanceFuse, "PerpV2StaleIndexPrice")
       .withArgs(baseToken, await perpV2.chainlinkV3.getAddress());
     await perpV2.setIndexPrice(150n);
-    await (await stack.vault.refreshMarketBalances([MARKET])).wait();
+    await (await stack.vault.connect(stack.alpha).refreshMarketBalances([MARKET])).wait();
   });
 });
 

@@ -1,3 +1,4 @@
+import type { NetworkConnection } from "hardhat/types/network";
 import { expect } from "chai";
 import type { Interface } from "ethers";
 import { network } from "hardhat";
@@ -14,10 +15,18 @@ const MARKET = 1n;
 const Q = (usd: bigint): bigint => usd * WAD; // quote notional, 18 decimals
 const leverageWadUp = (notional: bigint, equity: bigint): bigint => (notional * WAD + equity - 1n) / equity;
 
-const connection = await network.create();
-const { ethers, networkHelpers } = connection;
+// Opened inside the suite (not at import): the chai-matchers plugin a connection installs must not leak
+// into suites that run earlier (float closeTo in the alpha's tests).
+let connection: NetworkConnection;
+let ethers: NetworkConnection["ethers"];
+let networkHelpers: NetworkConnection["networkHelpers"];
 
 describe("Simulated perp venue fuses (SimulatedPerpFuse / SimulatedPerpBalanceFuse)", function () {
+  before(async function () {
+    connection = await network.create();
+    ({ ethers, networkHelpers } = connection);
+  });
+
   const gas = new GasLog("SimulatedPerpFuse");
 
   async function fixture() {
@@ -64,7 +73,7 @@ describe("Simulated perp venue fuses (SimulatedPerpFuse / SimulatedPerpBalanceFu
     // Price falls 5%: the short gains 3.1 × 100 = 310 USDC.
     await (await venue.setMarkPrice(ethMarket, 1_900n * WAD)).wait();
     expect((await venue.getAccountValue(vaultAddress)) - valueBefore).to.equal(310_620_000n);
-    await (await vault.refreshMarketBalances([MARKET])).wait();
+    await (await vault.connect(stack.alpha).refreshMarketBalances([MARKET])).wait();
     expect((await market()).balance).to.equal(await venue.getAccountValue(vaultAddress));
     expect((await market()).grossNotional).to.equal(3_100n * 1_900n * ONE_USDC / 1_000n);
 
@@ -121,7 +130,7 @@ describe("Simulated perp venue fuses (SimulatedPerpFuse / SimulatedPerpBalanceFu
     const { stack, venue, ethMarket, act, execute, market } = await setup();
     await execute([act("depositMargin", [2_000n * ONE_USDC]), act("increasePosition", [ethMarket, false, Q(5_800n), 0n])]);
     await (await venue.setMarkPrice(ethMarket, 2_140n * WAD)).wait(); // the short loses 406
-    await (await stack.vault.refreshMarketBalances([MARKET])).wait();
+    await (await stack.vault.connect(stack.alpha).refreshMarketBalances([MARKET])).wait();
     const breached = leverageWadUp((await market()).grossNotional, (await market()).balance);
     expect(breached).to.be.greaterThan(3n * WAD);
     await expect(execute([act("increasePosition", [ethMarket, false, Q(100n), 0n])])).to.be.revertedWithCustomError(
@@ -174,7 +183,7 @@ describe("Simulated perp venue fuses (SimulatedPerpFuse / SimulatedPerpBalanceFu
     await gas.record("venue.liquidate (third party)", venue.connect(liquidator).liquidate(vaultAddress));
     expect(await stack.usdc.balanceOf(liquidator.address)).to.equal(penalty);
     expect(await venue.positionSize(vaultAddress, ethMarket)).to.equal(0n);
-    await (await stack.vault.refreshMarketBalances([MARKET])).wait();
+    await (await stack.vault.connect(stack.alpha).refreshMarketBalances([MARKET])).wait();
     expect((await market()).balance).to.equal(valueBefore - penalty);
     expect((await market()).grossNotional).to.equal(0n);
   });
@@ -183,9 +192,9 @@ describe("Simulated perp venue fuses (SimulatedPerpFuse / SimulatedPerpBalanceFu
     const { stack, venue, ethMarket, act, execute } = await setup();
     await execute([act("depositMargin", [2_000n * ONE_USDC]), act("increasePosition", [ethMarket, true, Q(2_000n), 0n])]);
     await networkHelpers.time.increase(SIM_MAX_PRICE_AGE + 1);
-    await expect(stack.vault.refreshMarketBalances([MARKET])).to.be.revertedWithCustomError(venue, "StaleMarkPrice");
+    await expect(stack.vault.connect(stack.alpha).refreshMarketBalances([MARKET])).to.be.revertedWithCustomError(venue, "StaleMarkPrice");
     await (await venue.setMarkPrice(ethMarket, SIM_ETH_PRICE)).wait();
-    await (await stack.vault.refreshMarketBalances([MARKET])).wait();
+    await (await stack.vault.connect(stack.alpha).refreshMarketBalances([MARKET])).wait();
   });
 
   it("venue: a long pays positive funding, a flip realises PnL on the closed side", async function () {

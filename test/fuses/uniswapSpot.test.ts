@@ -163,7 +163,7 @@ describe("Uniswap V3 spot swap fuse + spot balance fuse", function () {
     await (await vault.connect(alpha).execute([swapSingle(f.usdcAddr, f.wethAddr, 20_000n * ONE_USDC)])).wait();
     const before = (await vault.getMarket(SPOT)).balance;
     await (await f.wethFeed.setAnswer(1_000n * 10n ** 8n)).wait(); // WETH -50%
-    await recordGas("vault.refreshMarketBalances([spot])", vault.refreshMarketBalances([SPOT]));
+    await recordGas("vault.connect(alpha).refreshMarketBalances([spot])", vault.connect(alpha).refreshMarketBalances([SPOT]));
     const after = (await vault.getMarket(SPOT)).balance;
     expect(after).to.be.closeTo(before / 2n, 1n);
     expect(await vault.totalAssets()).to.equal(80_000n * ONE_USDC + after);
@@ -176,7 +176,7 @@ describe("Uniswap V3 spot swap fuse + spot balance fuse", function () {
     if (block === null) throw new Error("no block");
     const stale = BigInt(block.timestamp) - 7_200n;
     await (await f.wethFeed.setAnswerAt(2_000n * 10n ** 8n, stale)).wait();
-    await expect(vault.refreshMarketBalances([SPOT])).to.be.revertedWithCustomError(oracle, "StalePrice").withArgs(f.wethAddr, stale, 3600n);
+    await expect(vault.connect(alpha).refreshMarketBalances([SPOT])).to.be.revertedWithCustomError(oracle, "StalePrice").withArgs(f.wethAddr, stale, 3600n);
     await expect(vault.connect(alpha).execute([swapSingle(f.usdcAddr, f.wethAddr, ONE_USDC)])).to.be.revertedWithCustomError(oracle, "StalePrice");
     await f.connection.networkHelpers.time.increase(3_601); // the cached balance expires too
     await (await stack.usdcFeed.getFunction("setAnswer")(100_000_000n)).wait();

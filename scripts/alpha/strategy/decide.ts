@@ -111,14 +111,26 @@ export function decide(
   }
   const sign = size > 0 ? 1 : -1;
 
-  // Plan, project, check guardrails; shrink until the vault would accept the batch.
+  // Plan, project, check guardrails; shrink until the vault would accept the batch. First only the
+  // growth shrinks (each venue's increase, toward its current size: reductions are kept whole, so a
+  // cash shortfall never turns into selling one venue to buy another); if even no growth does not
+  // fit, every size shrinks (de-risking: sells the hedge down).
   let plan: Plan | undefined;
   let breaches: GuardrailBreach[] = [];
+  let growth = 1;
   let scale = 1;
   let firstRefusal: Record<string, number> = {};
-  for (let attempt = 0; attempt < 60; attempt += 1) {
+  const currentOn = (venue: VenueId): number => state.perps.find((p) => p.venue === venue && p.asset === asset)?.sizeBase ?? 0;
+  const venuesInPlay = new Set<VenueId>([...allocation.sizes.keys(), ...state.perps.filter((p) => p.asset === asset).map((p) => p.venue)]);
+  for (let attempt = 0; attempt < 80; attempt += 1) {
     const targets = new Map<VenueId, number>();
-    for (const [venue, abs] of allocation.sizes) targets.set(venue, sign * abs * scale);
+    for (const venue of venuesInPlay) {
+      const desired = sign * (allocation.sizes.get(venue) ?? 0);
+      const current = currentOn(venue);
+      const grows = Math.abs(desired) > Math.abs(current) && Math.sign(desired) === Math.sign(current || desired);
+      const target = grows ? current + growth * (desired - current) : desired;
+      targets.set(venue, target * scale);
+    }
     const candidate = buildPlan({ config, state, prices, navQuote: nav, targets, rebalanceNow });
     breaches = checkGuardrails(config, state, candidate.projected, prices);
     if (candidate.shortfallQuote <= 1e-6 && breaches.length === 0) {
@@ -128,7 +140,17 @@ export function decide(
     if (attempt === 0) {
       firstRefusal = { shortfallQuote: candidate.shortfallQuote, ...Object.fromEntries(breaches.map((b) => [b.rule, b.value])) };
     }
-    scale *= 0.95;
+    if (growth > 0.02) {
+      // Shrink the growth by about the missing cash (a guardrail breach: by 20 %).
+      let grossGrowth = 0;
+      for (const venue of venuesInPlay) {
+        const extra = Math.abs(allocation.sizes.get(venue) ?? 0) - Math.abs(currentOn(venue));
+        if (extra > 0) grossGrowth += extra * growth * (snapshot.spotPrice + meanMark / config.targetLeverage);
+      }
+      const byCash = grossGrowth > 0 ? 1 - (1.2 * candidate.shortfallQuote) / grossGrowth : 0;
+      growth *= breaches.length === 0 && byCash > 0 ? Math.min(0.999, Math.max(0.5, byCash)) : 0.8;
+      if (growth < 0.1) growth = 0;
+    } else scale *= 0.95;
   }
   if (plan === undefined) {
     // Unwinding everything frees cash and lowers every exposure: the vault always accepts it.
@@ -137,8 +159,8 @@ export function decide(
       breaches: breaches.length,
       ...Object.fromEntries(breaches.map((b) => [b.rule, b.value])),
     });
-  } else if (scale < 1) {
-    log.add("flag", "targets shrunk to fit cash and guardrails", { scale, ...firstRefusal });
+  } else if (scale < 1 || growth < 1) {
+    log.add("flag", "targets shrunk to fit cash and guardrails", { growth, scale, ...firstRefusal });
   }
   for (const note of plan.notes) log.add(note.action.kind, note.reason, note.numbers);
   if (plan.actions.length > 0 || rebalanceNow) {

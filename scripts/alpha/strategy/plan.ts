@@ -42,6 +42,8 @@ interface Step {
   readonly action: Action;
   readonly reason: string;
   readonly numbers: Record<string, number>;
+  /** A margin top-up that protects an existing position (may be funded by debt). */
+  readonly safety?: boolean;
 }
 
 export function buildPlan(input: PlanInput): Plan {
@@ -116,6 +118,7 @@ export function buildPlan(input: PlanInput): Plan {
       }
     } else if (need.amountQuote > 0) {
       marginAdds.push({
+        safety: need.reason === "top-up" || need.reason === "liquidation-distance",
         action: { kind: "perp.addMargin", venue, asset, amountQuote: need.amountQuote },
         reason:
           need.reason === "top-up"
@@ -185,40 +188,43 @@ export function buildPlan(input: PlanInput): Plan {
   const useCount = marginAdds.length + longBuys.length + loopSteps.length + increases.length;
   const gasReserve = (useCount > 0 ? useCount + 1 : 0) * config.gasPerActionQuote;
   const transferReserve = marginAdds.reduce((sum, s) => sum + (s.action.kind === "perp.addMargin" ? venueMeta(config, s.action.venue).transferCostQuote : 0), 0);
-  const needMargin = marginAdds.reduce((sum, s) => sum + (s.action.kind === "perp.addMargin" ? s.action.amountQuote : 0), 0);
-  const needLong = longBuys.reduce((sum, s) => sum + (s.action.kind === "spot.buy" ? s.action.amountQuote : 0), 0);
-  const needLoop = loopSteps.reduce((sum, s) => {
-    if (s.action.kind === "credit.supply") return sum + s.action.amount;
-    if (s.action.kind === "spot.sell") return sum - s.action.amountBase * prices.spot * (1 - spotCostFraction);
+  const marginSum = (steps: readonly Step[]): number =>
+    steps.reduce((sum, st) => sum + (st.action.kind === "perp.addMargin" ? st.action.amountQuote : 0), 0);
+  const needSafety = marginSum(marginAdds.filter((st) => st.safety === true));
+  const needLong = longBuys.reduce((sum, st) => sum + (st.action.kind === "spot.buy" ? st.action.amountQuote : 0), 0);
+  const needLoop = loopSteps.reduce((sum, st) => {
+    if (st.action.kind === "credit.supply") return sum + st.action.amount;
+    if (st.action.kind === "spot.sell") return sum - st.action.amountBase * prices.spot * (1 - spotCostFraction);
     return sum;
   }, 0);
-  const need = needMargin + needLong + needLoop + gasReserve + transferReserve;
-  let cash = available - need;
+  const needGrowth = marginSum(marginAdds.filter((st) => st.safety !== true)) + needLong + needLoop;
 
+  // Cash policy: (1) top-ups protecting open positions first, borrowing against the long leg if
+  // needed (hybrid: notional is kept as prices rise); (2) at rebalances, repay debt before any growth;
+  // (3) growth only from cash left, never from new debt: a shortfall makes the caller shrink targets.
   const afterCredit = creditOf(afterSources, asset);
   const debtSteps: Step[] = [];
-  if (cash < 0 && useCount > 0) {
-    const canBorrow = config.mode === "hybrid" && config.longLeg === "credit";
-    if (canBorrow) {
-      const collateral = (afterCredit.supplyBase + longSupply) * prices.spot;
-      const room = config.maxCreditLtv * collateral - afterCredit.borrowQuote;
-      const borrow = Math.min(-cash, Math.max(0, room));
-      if (borrow > 0) {
-        debtSteps.push({
-          action: { kind: "credit.borrow", asset: "QUOTE", amount: borrow },
-          reason: "borrow quote against the long leg to fund margin (hybrid)",
-          numbers: { borrow, ltvAfter: (afterCredit.borrowQuote + borrow) / Math.max(collateral, 1e-9) },
-        });
-        cash += borrow;
-      }
+  let cash = available - gasReserve - transferReserve - needSafety;
+  if (cash < 0 && needSafety > 0 && config.mode === "hybrid" && config.longLeg === "credit") {
+    const collateral = (afterCredit.supplyBase + longSupply) * prices.spot;
+    const room = config.maxCreditLtv * collateral - afterCredit.borrowQuote;
+    const borrow = Math.min(-cash, Math.max(0, room));
+    if (borrow > 0) {
+      debtSteps.push({
+        action: { kind: "credit.borrow", asset: "QUOTE", amount: borrow },
+        reason: "borrow quote against the long leg to fund margin (hybrid)",
+        numbers: { borrow, ltvAfter: (afterCredit.borrowQuote + borrow) / Math.max(collateral, 1e-9) },
+      });
+      cash += borrow;
     }
-  } else if (afterCredit.borrowQuote > 0 && (rebalanceNow || longTarget < longNow)) {
+  } else if (cash > 0 && afterCredit.borrowQuote > 0 && (rebalanceNow || longTarget < longNow)) {
     const repay = Math.min(afterCredit.borrowQuote, cash);
     if (repay >= config.minTradeQuote || repay === afterCredit.borrowQuote) {
       debtSteps.push({ action: { kind: "credit.repay", asset: "QUOTE", amount: repay }, reason: "repay quote debt from free cash", numbers: { repay } });
       cash -= repay;
     }
   }
+  cash -= needGrowth;
 
   const steps = [...sources, ...debtSteps, ...marginAdds, ...longBuys, ...loopSteps, ...increases];
   const actions = steps.map((s) => s.action);

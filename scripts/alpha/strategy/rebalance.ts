@@ -57,7 +57,6 @@ export function fullLoopSize(config: StrategyConfig, navQuote: number, spot: num
 export function targetHedgeSize(inputs: HedgeInputs): number {
   const { config, currentSize, regime, rebalanceNow, log } = inputs;
   const full = fullShortSize(config, inputs.navQuote, inputs.spot, inputs.mark);
-  const horizon = config.forecastHorizonHours;
   const currentShort = Math.max(0, -currentSize);
   const numbers = {
     currentSize,
@@ -76,7 +75,7 @@ export function targetHedgeSize(inputs: HedgeInputs): number {
 
   // Negative-funding loop held (long perp): keep it while funding stays negative.
   if (currentSize > 0) {
-    if (regime === "positive" || inputs.heldCarryPerHour * horizon < 0) {
+    if (regime === "positive" || inputs.heldCarryPerHour < 0) {
       log.add("hold", "unwind negative-funding loop: funding no longer pays the long side", numbers);
       return 0;
     }
@@ -84,9 +83,12 @@ export function targetHedgeSize(inputs: HedgeInputs): number {
   }
 
   if (regime === "negative") {
-    const stayLoses = currentShort === 0 || inputs.heldCarryPerHour * horizon < 0;
+    // Leave only when staying is expected to lose more over the holding period than leaving and
+    // coming back costs: short dips into negative funding are cheaper to sit through.
+    const expectedLoss = -inputs.heldCarryPerHour * config.holdingHorizonHours;
+    const stayLoses = currentShort === 0 || expectedLoss > inputs.roundTripCost;
     if (!stayLoses) {
-      log.add("hold", "negative regime but the held venues still forecast positive carry: hold", numbers);
+      log.add("hold", "negative regime but leaving costs more than the expected funding loss: hold", { ...numbers, expectedLoss });
       return currentSize;
     }
     switch (config.negativeRegimeAction) {
@@ -135,6 +137,8 @@ export function targetHedgeSize(inputs: HedgeInputs): number {
   }
   if (ratio < 1 - lower) {
     if (regime === "transition") return currentSize; // no new risk while the regime is unclear
+    // Adding size pays the round trip on the added part only if the carry covers it.
+    if (inputs.heldCarryPerHour * config.holdingHorizonHours <= inputs.roundTripCost) return currentSize;
     log.add("hold", `${config.mode}: hedge ${((1 - ratio) * 100).toFixed(1)}% below target: resize up`, numbers);
     return -full;
   }

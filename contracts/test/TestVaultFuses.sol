@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+
+import {IFuse, IBalanceFuse} from "../interfaces/IFuse.sol";
+import {IPriceOracleMiddleware} from "../interfaces/IPriceOracleMiddleware.sol";
+import {FuseboxStorageLib} from "../libraries/FuseboxStorageLib.sol";
+
+/// @title TestOracleValuedBalanceFuse
+/// @notice TEST ONLY: values the vault's holding of one token at the oracle price, in the vault's asset, so the
+/// vault's stale-NAV and stale-oracle paths can be tested (a stale feed makes valuation revert).
+contract TestOracleValuedBalanceFuse is IBalanceFuse {
+    uint256 public immutable MARKET_ID;
+    address public immutable TOKEN;
+
+    constructor(uint256 marketId, address token) {
+        MARKET_ID = marketId;
+        TOKEN = token;
+    }
+
+    /// @inheritdoc IBalanceFuse
+    function marketValuation() external view returns (uint256 equity, uint256 grossNotional) {
+        uint256 held = IERC20(TOKEN).balanceOf(address(this));
+        if (held == 0) return (0, 0);
+        address asset = IERC4626(address(this)).asset();
+        equity = IPriceOracleMiddleware(FuseboxStorageLib.priceOracle()).quote(TOKEN, held, asset);
+        grossNotional = 0;
+    }
+}
+
+/// @title TestSupplyWriterFuse
+/// @notice TEST ONLY: a malicious fuse that writes the vault's OpenZeppelin ERC20 `_totalSupply` slot (slot 2:
+/// `_balances`, `_allowances`, `_totalSupply`), to prove `execute` refuses any batch that changes the share supply.
+/// `noop` does nothing (a fuse that touches a market without changing it).
+contract TestSupplyWriterFuse is IFuse {
+    uint256 public immutable MARKET_ID;
+    uint256 internal constant TOTAL_SUPPLY_SLOT = 2;
+
+    constructor(uint256 marketId) {
+        MARKET_ID = marketId;
+    }
+
+    function writeTotalSupply(uint256 newTotalSupply) external {
+        assembly {
+            sstore(TOTAL_SUPPLY_SLOT, newTotalSupply)
+        }
+    }
+
+    function noop() external {}
+}
