@@ -31,7 +31,8 @@ export function replayEthConfig(a: ReplayAddresses): VaultConfigInput {
       // The short hedge: ≤ 25 % of NAV as margin, ≤ 3x notional / equity (the strategy targets 2.5x).
       { id: 1, name: "eth-perp", kind: "perp-sim", substrates: [a.perpMarket], capBps: 2_500, maxLeverage: 3, params: { venue: a.perpVenue } },
       // The long leg as Aave collateral, and quote borrowed against it (hybrid margin funding): LTV ≤ 40 % → 1.67x.
-      { id: 2, name: "aave", kind: "aave-v3", substrates: [a.usdc, a.weth], capBps: 8_000, maxLeverage: 2, params: { pool: a.aavePool, minHealthFactor: 1.5 } },
+      // Supplying or withdrawing WETH moves tokens the spot market values: revalue it with every Aave batch.
+      { id: 2, name: "aave", kind: "aave-v3", substrates: [a.usdc, a.weth], capBps: 8_000, maxLeverage: 2, revalueWith: ["spot"], params: { pool: a.aavePool, minHealthFactor: 1.5 } },
       // Buying and selling the long leg on Uniswap V3, min-out from the oracle (1 % max slippage).
       { id: 3, name: "spot", kind: "spot", substrates: [a.usdc, a.weth], capBps: 8_000, params: { router: a.uniswapRouter, maxSlippageBps: 100, instantWithdrawFee: 500 } },
     ],

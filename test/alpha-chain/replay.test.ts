@@ -159,13 +159,14 @@ describe("alpha chain on the local chain (replay world: Aave V3, Uniswap V3, sim
     // Next tick, prices moved: the batch is broadcast but its hash is lost; the loop sees the nonce mined
     // and does not send it again. Then a restart in the same tick sends nothing either.
     await atTick(FROM + 3 * EPOCH);
+    const n1 = await ethers.provider.getTransactionCount(alpha); // the epoch's balance refresh is the alpha's too
     const losing = new LosesSendAnswer((await replayChain(s)).chain);
     const prepared = await losing.decide(FROM + 3 * EPOCH + s.clockOffset);
     expect(prepared.actions, "the moved market needs a batch").to.be.greaterThan(0);
     await runAlphaLoop(losing, new Journal(journalPath), { ...options, maxTicks: 1 });
-    expect(await ethers.provider.getTransactionCount(alpha)).to.equal(n0 + 2);
+    expect(await ethers.provider.getTransactionCount(alpha)).to.equal(n1 + 1);
     await runAlphaLoop(await live(), new Journal(journalPath), { ...options, maxTicks: 1 });
-    expect(await ethers.provider.getTransactionCount(alpha)).to.equal(n0 + 2);
+    expect(await ethers.provider.getTransactionCount(alpha)).to.equal(n1 + 1);
     const kinds = new Journal(journalPath).all().map((e) => e.kind);
     expect(kinds.filter((k) => k === "skipped").length).to.be.greaterThanOrEqual(1);
     expect(kinds.filter((k) => k === "sending")).to.have.length(2);

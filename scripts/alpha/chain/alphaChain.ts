@@ -127,7 +127,7 @@ export class EthersAlphaChain implements AlphaChain<PreparedBatch> {
     return { ok: false, gasUsed: receipt.gasUsed, reason };
   }
 
-  /** The vault's total assets (quote units) after refreshing every market's balance (keeper call). */
+  /** The vault's total assets (quote units) after refreshing every market's balance (`vault` connected as the alpha). */
   static async refreshedNav(vault: Contract): Promise<bigint> {
     await (await vault.getFunction("refreshAllMarketBalances")()).wait();
     return (await vault.getFunction("totalAssets")()) as bigint;

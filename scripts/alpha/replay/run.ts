@@ -108,7 +108,7 @@ export interface ReplaySetup {
   readonly world: ReplayWorld;
   readonly record: DeploymentRecord;
   readonly book: ChainBook;
-  /** The vault, connected as the keeper. */
+  /** The vault, connected as the alpha (who keeps its NAV fresh: `refreshAllMarketBalances` is ALPHA's). */
   readonly vault: Contract;
   readonly alpha: HardhatEthersSigner;
   readonly startNav: number;
@@ -164,7 +164,7 @@ export async function setupReplay(o: SetupOptions): Promise<ReplaySetup> {
   });
   say(`vault deployed by the reconciler: ${deployed.transactions} transactions, ${deployed.record.markets.length} markets (${deployed.record.markets.map((m) => m.name).join(", ")})`);
   const book = await bookFromRecord(deployed.record, ethers.provider, { asset: "ETH", venueId: "binance", poolFee: POOL_FEE });
-  const vault = new Contract(book.vault, VAULT_ABI, world.keeper);
+  const vault = new Contract(book.vault, VAULT_ABI, alpha);
 
   // 3. Deposits (40 / 35 / 25 %).
   const shares = [0.4, 0.35, 0.25];
@@ -208,8 +208,8 @@ export async function stepEpoch(s: ReplaySetup, t: number): Promise<{ rate?: num
   const venue = new Contract(s.book.perp.venue, VENUE_ABI, s.ethers.provider);
   const sizeBefore = toNumber(((await venue.getFunction("positions")(s.book.vault, s.book.perp.market)) as { sizeWad: bigint }).sizeWad, 18);
   await stepWorld(s.world, spot, mark, rate);
-  // A keeper refreshes every market's cached balance at the new prices (permissionless): the vault's caps
-  // are fractions of total assets, which a batch touching one market computes with the others' cached values.
+  // The alpha refreshes every market's cached balance at the new prices (its role's job): the vault's caps are
+  // fractions of total assets, which a batch touching one market computes with the others' cached values.
   await (await s.vault.getFunction("refreshAllMarketBalances")()).wait();
   return { ...(rate === undefined ? {} : { rate }), fundingQuote: rate === undefined ? 0 : -sizeBefore * mark * rate };
 }
