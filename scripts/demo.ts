@@ -40,7 +40,7 @@ const result = await runReplay({
   artifactExists: (name) => hre.artifacts.artifactExists(name),
   onLine: (line) => console.log(line),
   onEpoch: (e) => {
-    const what = e.refusal !== undefined ? `REFUSED ${e.refusal}` : e.actions > 0 ? `${e.actions} calls: ${e.summary}` : "hold";
+    const what = e.refusal !== undefined ? `REFUSED ${e.refusal}` : e.actions > 0 ? `${e.actions} calls, gas ${Math.round(Number(e.gasUsed) / 1000)}k: ${e.summary}` : "hold";
     console.log(`${iso(e.time)}  ETH ${e.spot.toFixed(0).padStart(5)}  fund ${(e.fundingRate * 1e4).toFixed(2).padStart(6)}bp  NAV ${money(e.nav).padStart(10)}  short ${(-e.perpSize).toFixed(1).padStart(6)}  long ${e.longBase.toFixed(1).padStart(6)}  ${what.slice(0, 110)}`);
   },
 });
