@@ -177,7 +177,7 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     /// @dev A batch that leaves each breached guardrail no worse than before (a market's balance not higher,
     /// its leverage not higher, idle not lower) is allowed even if the limit is still breached, so de-risking
     /// is never blocked. While paused, no batch may raise a market's leverage, nor put new capital into a market
-    /// other than margin that lowers its leverage.
+    /// other than margin that lowers its leverage. Past the NAV's expiry every market is refreshed first.
     /// @param actions The fuses to run and their calldata; every fuse must be allowed.
     function execute(FuseAction[] calldata actions) external restricted nonReentrant {
         uint256 actionCount = actions.length;
@@ -196,6 +196,9 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         }
         touched = _withDependents(touched, touchedCount);
         touchedCount = touched.length;
+        // Caps are shares of total assets, which include the untouched markets' cached balances: past the NAV's
+        // expiry those are refreshed first, as for a deposit, so no guardrail is checked against a stale total.
+        if (block.timestamp > $.navExpiresAt) _refreshAllMarkets();
 
         // Fresh "before" balances: the de-risking comparison must not rest on a stale cache.
         uint256[] memory balanceBefore = new uint256[](touchedCount);

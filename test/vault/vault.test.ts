@@ -417,6 +417,25 @@ describe("FuseboxVault", function () {
   });
 
   describe("execute and guardrails", function () {
+    it("past the NAV's expiry, execute refreshes every market before checking caps against total assets", async function () {
+      const f = await load();
+      const { s } = f;
+      await s.vault.connect(f.alice).deposit(1_000n * U, f.alice.address);
+      await s.vault.connect(s.alpha).execute([await enter(f, 400n * U)]);
+      await s.vault.connect(s.atomist).configureMarket(LEV_MARKET, marketParams(await f.lev.balanceFuse.getAddress(), { capBps: 3_000, maxLeverageWad: 3n * WAD }));
+      // The ERC-4626 market doubles (yield the cache has not seen); the batch touches only the leveraged market.
+      await s.usdc.mint(await f.m4626.target.getAddress(), 400n * U);
+      await time.increase(3601);
+      // 400 into the leveraged market: over its 30% cap of the stale total (300 of 1,000), within it of the fresh
+      // one (420 of 1,400). The batch goes through because the vault refreshed the untouched market first.
+      const fresh = await f.m4626.target.convertToAssets(await f.m4626.target.balanceOf(await s.vault.getAddress()));
+      expect(fresh).to.be.greaterThan(799n * U);
+      await expect(s.vault.connect(s.alpha).execute([await levAction(f, "addMargin", 400n * U)]))
+        .to.emit(s.vault, "MarketBalanceUpdated")
+        .withArgs(ERC4626_MARKET, fresh, 0n);
+      expect(await s.vault.totalAssets()).to.equal(600n * U + fresh);
+    });
+
     it("only the alpha executes", async function () {
       const f = await load();
       for (const signer of [f.s.atomist, f.s.guardian, f.outsider]) {

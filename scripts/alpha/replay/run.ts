@@ -208,8 +208,8 @@ export async function stepEpoch(s: ReplaySetup, t: number): Promise<{ rate?: num
   const venue = new Contract(s.book.perp.venue, VENUE_ABI, s.ethers.provider);
   const sizeBefore = toNumber(((await venue.getFunction("positions")(s.book.vault, s.book.perp.market)) as { sizeWad: bigint }).sizeWad, 18);
   await stepWorld(s.world, spot, mark, rate);
-  // The alpha refreshes every market's cached balance at the new prices (its role's job): the vault's caps are
-  // fractions of total assets, which a batch touching one market computes with the others' cached values.
+  // The alpha refreshes every market's cached balance at the new prices (its role's job), so the epoch's NAV line
+  // is exact. (Guardrails do not depend on it: past the NAV's expiry, `execute` itself refreshes every market.)
   await (await s.vault.getFunction("refreshAllMarketBalances")()).wait();
   return { ...(rate === undefined ? {} : { rate }), fundingQuote: rate === undefined ? 0 : -sizeBefore * mark * rate };
 }
