@@ -139,14 +139,18 @@ export function buildPlan(input: PlanInput): Plan {
   const longTarget = Math.max(0, -perpTotal);
   const loopTarget = Math.max(0, perpTotal);
   const longBuys: Step[] = [];
-  if (longTarget < longNow - 1e-12) {
+  // A mismatch worth less than a minimum trade is left alone (its delta is noise; its gas is not), unless the
+  // hedge is gone, when the whole long leg goes.
+  const longGap = Math.abs(longTarget - longNow) * prices.spot;
+  const longWorthTrading = longGap >= config.minTradeQuote || (longTarget === 0 && longNow > 1e-12);
+  if (longWorthTrading && longTarget < longNow - 1e-12) {
     const sell = longNow - longTarget;
     const fromCredit = Math.max(0, sell - spotHeld);
     if (fromCredit > 0) {
       sources.push({ action: { kind: "credit.withdraw", asset, amount: fromCredit }, reason: "withdraw long leg to sell", numbers: { base: fromCredit } });
     }
     sources.push({ action: { kind: "spot.sell", asset, amountBase: sell }, reason: "sell long leg to match hedge", numbers: { base: sell, price: prices.spot } });
-  } else if (longTarget > longNow + 1e-12) {
+  } else if (longWorthTrading && longTarget > longNow + 1e-12) {
     const buy = longTarget - longNow;
     longBuys.push({
       action: { kind: "spot.buy", asset, amountQuote: (buy * prices.spot) / (1 - spotCostFraction) },
@@ -155,7 +159,7 @@ export function buildPlan(input: PlanInput): Plan {
     });
   }
   const longSupply = config.longLeg === "credit" ? Math.max(0, longTarget - credit.supplyBase) : 0;
-  if (longSupply > 1e-12 && longTarget >= longNow - 1e-12) {
+  if (longSupply * prices.spot >= config.minTradeQuote && longTarget >= longNow - 1e-12) {
     longBuys.push({ action: { kind: "credit.supply", asset, amount: longSupply }, reason: "supply long leg to credit market", numbers: { base: longSupply } });
   }
   const loopSteps: Step[] = [];
