@@ -10,6 +10,8 @@ export interface ChartSeries {
   readonly name: string;
   readonly color: string;
   readonly values: readonly number[];
+  /** Draw dashed and thicker, so a series that coincides with another (a matched hedge) stays visible. */
+  readonly dashed?: boolean;
 }
 
 export function renderReport(result: BacktestResult, config: StrategyConfig, notes: readonly string[] = []): string {
@@ -171,7 +173,8 @@ export function lineChart(title: string, times: readonly number[], series: reado
       if (!Number.isFinite(v)) return;
       d += `${d === "" ? "M" : "L"}${x(times[i] as number).toFixed(1)},${y(v).toFixed(1)}`;
     });
-    return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`;
+    const style = s.dashed === true ? ` stroke-dasharray="6 4" stroke-width="2.6"` : ` stroke-width="1.6"`;
+    return `<path d="${d}" fill="none" stroke="${s.color}"${style}/>`;
   });
   const legend = series
     .map((s, i) => `<rect x="${left + 10 + i * 300}" y="8" width="12" height="3" fill="${s.color}"/><text x="${left + 28 + i * 300}" y="13" font-size="12">${esc(s.name)}</text>`)

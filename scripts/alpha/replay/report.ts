@@ -56,9 +56,9 @@ export function renderReplayReport(r: ReplayResult, summary: ReplaySummary, bt: 
   const fundingChart = lineChart("Funding earned, cumulative (USDC)", times, [
     { name: "replay on chain", color: "#2ca02c", values: r.epochs.map((e) => (cum += e.fundingQuote)) },
   ], money);
-  const hedgeChart = lineChart("Hedge (ETH): perp short vs long leg", times, [
-    { name: "perp short (−size)", color: "#d62728", values: r.epochs.map((e) => -e.perpSize) },
+  const hedgeChart = lineChart("Hedge (ETH): perp short vs long leg (they coincide when delta-neutral)", times, [
     { name: "long leg (spot + Aave)", color: "#9467bd", values: r.epochs.map((e) => e.longBase) },
+    { name: "perp short (−size)", color: "#d62728", values: r.epochs.map((e) => -e.perpSize), dashed: true },
   ], (x) => x.toFixed(1));
   const rows = summary.rows.map(([k, a, b]) => `<tr><td>${k}</td><td>${a}</td><td>${b}</td></tr>`).join("");
   const epochRows = r.epochs
