@@ -23,6 +23,8 @@ const USAGE = `usage: npx tsx scripts/backtest.ts [options]
   --mode hybrid|constant          rebalancing mode (default hybrid)
   --negative flat|reduce|loop     action in a negative funding regime (default flat)
   --passive-after-liquidation hold-spot|sell-spot   (default hold-spot: never rebalanced)
+  --passive-leverage N            the passive short's leverage on its margin, 1..3 (default 3, the strategy's
+                                  setup; 1 = Ethena-style, the hedge fully collateralised)
   --json PATH                     also write the summary as JSON
   --log PATH                      also write every decision line as JSON lines
   --help`;
@@ -43,6 +45,7 @@ function main(): void {
       mode: { type: "string", default: "hybrid" },
       negative: { type: "string", default: "flat" },
       "passive-after-liquidation": { type: "string", default: "hold-spot" },
+      "passive-leverage": { type: "string", default: "3" },
       json: { type: "string" },
       log: { type: "string" },
       help: { type: "boolean", default: false },
@@ -58,6 +61,10 @@ function main(): void {
   const mode = oneOf<RebalanceMode>("--mode", values.mode, ["hybrid", "constant"]);
   const negative = oneOf<NegativeRegimeAction>("--negative", values.negative, ["flat", "reduce", "loop"]);
   const afterLiquidation = oneOf<"hold-spot" | "sell-spot">("--passive-after-liquidation", values["passive-after-liquidation"], ["hold-spot", "sell-spot"]);
+  const passiveLeverage = Number(values["passive-leverage"]);
+  if (!Number.isFinite(passiveLeverage) || passiveLeverage < 1 || passiveLeverage > 3) {
+    throw new UsageError(`--passive-leverage must be a number from 1 to 3 (got "${values["passive-leverage"]}")`);
+  }
   const from = day("--from", values.from);
   const to = day("--to", values.to);
   if (from < day("data start", DATA_FIRST_DAY) || to > day("data end", DATA_LAST_DAY)) {
@@ -76,7 +83,7 @@ function main(): void {
     capitalQuote: capital,
     from,
     to: to + 23 * 3600,
-    passive: { venue: "binance", leverage: 3, afterLiquidation },
+    passive: { venue: "binance", leverage: passiveLeverage, afterLiquidation },
   });
   const notes = [
     `Passive benchmark: short Binance at 3× with a 10 % idle buffer, long spot, fixed notional from the first hour, never rebalanced; after a liquidation it ${

@@ -1,0 +1,68 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, "../..");
+const TSX = join(ROOT, "node_modules/.bin/tsx");
+
+async function backtest(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run(TSX, ["scripts/backtest.ts", ...args], { cwd: ROOT });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout, err: e.stderr };
+  }
+}
+
+describe("backtest CLI", function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(function () {
+    dir = mkdtempSync(join(tmpdir(), "fusebox-backtest-"));
+  });
+  after(function () {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses bad arguments with the rule, the usage and exit code 2, writing nothing", async function () {
+    const out = join(dir, "never.html");
+    const cases: [string[], RegExp][] = [
+      [["--asset", "DOGE", "--out", out], /--asset must be one of BTC, ETH/i],
+      [["--from", "2019-01-01", "--out", out], /window must lie within the shipped data/],
+      [["--passive-leverage", "7", "--out", out], /--passive-leverage must be a number from 1 to 3 \(got "7"\)/],
+      [["--frobnicate"], /unknown option '--frobnicate'/i],
+    ];
+    const results = await Promise.all(cases.map(([args]) => backtest(...args)));
+    results.forEach((r, i) => {
+      expect(r.code, cases[i]![0].join(" ")).to.equal(2);
+      expect(r.err).to.match(cases[i]![1]).and.to.contain("usage: npx tsx scripts/backtest.ts");
+    });
+    expect(existsSync(out)).to.equal(false);
+  });
+
+  it("runs a short window and writes the report and the JSON summary", async function () {
+    const html = join(dir, "r.html");
+    const json = join(dir, "r.json");
+    const r = await backtest("--asset", "ETH", "--from", "2022-03-01", "--to", "2022-03-10", "--out", html, "--json", json);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.match(/strategy\s+ann/).and.to.match(/passive\s+ann/);
+    expect(readFileSync(html, "utf8")).to.contain("<svg");
+    const summary = JSON.parse(readFileSync(json, "utf8")) as {
+      asset: string;
+      from: string;
+      capitalQuote: number;
+      strategy: { fundingQuote: number; liquidations: unknown[] };
+      passive: { fundingQuote: number };
+    };
+    expect(summary.asset).to.equal("ETH");
+    expect(summary.from).to.equal("2022-03-01T00:00:00.000Z");
+    expect(summary.capitalQuote).to.equal(1_000_000);
+    expect(summary.strategy.fundingQuote).to.be.a("number").and.not.equal(0); // ten days of prints were paid
+    expect(summary.strategy.liquidations).to.deep.equal([]);
+  });
+});
