@@ -26,9 +26,13 @@ const from = Date.parse(`${fromDay}T00:00:00Z`) / 1000;
 const to = from + days * 86_400 - 8 * 3600;
 const capital = 1_000_000;
 
-const { ethers } = await network.create();
+const connection = await network.create();
+const { ethers } = connection;
+// On a separate node (`--network localhost`), the deployment is recorded like any other in deployments/<network>/,
+// and the vault stays for `npm run fusebox -- alpha run --vault replay-eth --network <network>`.
+const onNode = connection.networkConfig.type !== "edr-simulated";
 const data = loadMarketData("ETH");
-console.log(`Fusebox replay: ETH ${fromDay} + ${days} days, ${capital.toLocaleString("en-US")} USDC, on the in-process chain`);
+console.log(`Fusebox replay: ETH ${fromDay} + ${days} days, ${capital.toLocaleString("en-US")} USDC, on ${onNode ? `network "${connection.networkName}"` : "the in-process chain"}`);
 const money = (x: number): string => Math.round(x).toLocaleString("en-US");
 const result = await runReplay({
   ethers,
@@ -38,6 +42,7 @@ const result = await runReplay({
   capitalQuote: capital,
   abiOf: async (name) => (await hre.artifacts.readArtifact(name)).abi,
   artifactExists: (name) => hre.artifacts.artifactExists(name),
+  ...(onNode ? { networkName: connection.networkName, recordsRoot: "deployments" } : {}),
   onLine: (line) => console.log(line),
   onEpoch: (e) => {
     const what = e.refusal !== undefined ? `REFUSED ${e.refusal}` : e.actions > 0 ? `${e.actions} calls, gas ${Math.round(Number(e.gasUsed) / 1000)}k: ${e.summary}` : "hold";

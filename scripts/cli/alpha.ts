@@ -75,7 +75,7 @@ export function registerAlphaCommands(program: Command, deps: AlphaCliDeps): voi
       const ctx = await deps.connect(opts);
       const record = await findVaultRecord(deps.recordsRoot(opts), ctx.recordFolder, opts.vault);
       if (record === undefined) throw deps.usageError(`no deployment record for "${opts.vault}" in deployments/${ctx.recordFolder}/ (deploy it with \`fusebox deploy\` first)`);
-      const alphaAddress = opts.from ?? record.roles["alpha"]?.[0];
+      const alphaAddress = opts.from ?? record.roles["ALPHA"]?.[0];
       if (alphaAddress === undefined) throw deps.usageError("the record names no alpha holder; pass --from");
       const signer = signerFor(ctx, alphaAddress);
       if (signer === undefined) throw deps.usageError(`cannot sign as ${alphaAddress} on "${ctx.networkName}" (configure its key, docs/atomist.md "Keys")`);

@@ -73,6 +73,11 @@ describe("alpha chain: Action → fuse call", () => {
     // Free = 60,000 − IM 10 % × 100,000 notional = 50,000, less 0.1 %.
     const clamped = one({ kind: "perp.removeMargin", venue: "binance", asset: "ETH", amountQuote: 80_000 });
     expect(clamped.args[0]).to.equal(49_950n * USDC);
+    // Flat (no position, none opened in the batch): the whole account value leaves, no cushion, so a close
+    // never strands dust that later batches chase.
+    const flat = { ...BAL, perpSizeWad: 0n, perpOpenNotionalWad: 0n, perpAccountValue: 449_500_000n, perpCollateralWad: 449_500_000n * 10n ** 12n };
+    const all = one({ kind: "perp.removeMargin", venue: "binance", asset: "ETH", amountQuote: 449.5 }, flat);
+    expect(all.args[0]).to.equal(449_500_000n);
   });
   it("spot.buy / spot.sell: swapExactInputSingle through the pool fee tier; a sale is capped at what is held", () => {
     const buy = one({ kind: "spot.buy", asset: "ETH", amountQuote: 10_000 });

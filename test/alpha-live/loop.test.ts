@@ -31,7 +31,9 @@ class FakeChain implements AlphaChain<number> {
   async nonce(): Promise<number> {
     return this.accountNonce;
   }
-  async decide(): Promise<{ decision: number; actions: number; log: string[] }> {
+  decidedAt: number[] = [];
+  async decide(time: number): Promise<{ decision: number; actions: number; log: string[] }> {
+    this.decidedAt.push(time);
     const delta = this.target - this.position;
     return { decision: delta, actions: delta === 0 ? 0 : 1, log: [`move ${delta}`] };
   }
@@ -81,6 +83,13 @@ describe("alpha live loop", function () {
     await runAlphaLoop(chain, journal, { ...options, maxTicks: 1 });
     expect(chain.sentTxs).to.have.length(1); // state at target: hold
     expect(journal.all().at(-1)).to.include({ kind: "skipped", reason: "hold: no action needed" });
+  });
+
+  it("decides as of the tick's start, whatever second of the tick it wakes at (the strategy's schedule grid)", async function () {
+    const chain = new FakeChain();
+    chain.time = 1_000_000 * 3600 + 1_234; // 20 min 34 s into a tick of an hour
+    await runAlphaLoop(chain, new Journal(join(dir, "j.jsonl")), { ...options, maxTicks: 1 });
+    expect(chain.decidedAt).to.deep.equal([1_000_000 * 3600]);
   });
 
   it("survives RPC failures with backoff and still acts exactly once", async function () {

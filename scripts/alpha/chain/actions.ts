@@ -116,7 +116,10 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
         const im = (abs(size) * mark * BigInt(b.initialMarginBps)) / WAD / 10_000n;
         const fees = (abs(size - b.perpSizeWad) * mark) / WAD / 1_000n;
         const free = floor - im - fees;
-        const freeUnits = free > 0n ? mulFrac(free / scale, 0.999) : 0n;
+        // The 0.1 % cushion covers rounding against an open position; with none left (no size now, no resize in
+        // the batch) the whole account value can leave, or a close would strand 0.1 % of dust, batch after batch.
+        const flatAndStill = size === 0n && b.perpSizeWad === 0n;
+        const freeUnits = free <= 0n ? 0n : flatAndStill ? free / scale : mulFrac(free / scale, 0.999);
         const amount = min(units(action.amountQuote, quote.decimals), freeUnits);
         if (amount > 0n) call(action, book.perp.fuse, "withdrawMargin", [amount], `withdrawMargin(${fmt(amount, quote.decimals)})`);
         break;

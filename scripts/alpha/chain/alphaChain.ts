@@ -49,6 +49,7 @@ const VAULT = new Interface(VAULT_ABI);
 
 export class EthersAlphaChain implements AlphaChain<PreparedBatch> {
   private alphaAddress?: string;
+  private latestSeen?: { number: number; atMs: number };
 
   constructor(private readonly o: EthersAlphaChainOptions) {}
 
@@ -57,10 +58,17 @@ export class EthersAlphaChain implements AlphaChain<PreparedBatch> {
     return this.alphaAddress;
   }
 
+  /**
+   * Chain time: the latest block's timestamp, plus the wall-clock seconds since this process first saw that block.
+   * On a live chain new blocks keep resetting it; on an idle automining dev node (whose latest block stands still
+   * until a transaction arrives) it moves on as the next block's timestamp would. (`pending` is not portable:
+   * some nodes reject the tag, others return a pending block without a number.)
+   */
   async now(): Promise<number> {
     const block = await this.o.provider.getBlock("latest");
     if (block === null) throw new Error("no latest block");
-    return block.timestamp;
+    if (this.latestSeen?.number !== block.number) this.latestSeen = { number: block.number, atMs: Date.now() };
+    return block.timestamp + Math.floor((Date.now() - this.latestSeen.atMs) / 1000);
   }
 
   async nonce(): Promise<number> {

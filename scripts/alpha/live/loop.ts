@@ -14,7 +14,7 @@ import { Journal } from "./journal.js";
 export interface AlphaChain<TDecision> {
   /** Current chain time (unix seconds). */
   now(): Promise<number>;
-  /** Read state + market data and decide; `actions === 0` means hold. */
+  /** Read state + market data and decide as of `time` (the tick's start); `actions === 0` means hold. */
   decide(time: number): Promise<{ decision: TDecision; actions: number; log: readonly string[] }>;
   /** The alpha account's count of mined transactions (the next nonce). */
   nonce(): Promise<number>;
@@ -71,7 +71,9 @@ export async function runAlphaLoop<T>(chain: AlphaChain<T>, journal: Journal, op
         lastSeenTick = tick;
         continue;
       }
-      const { decision, actions, log } = await chain.decide(time);
+      // Decide as of the tick's start: the strategy's schedule (rebalances at 00/08/16 UTC) is on that grid,
+      // whatever second of the tick this process happens to wake at.
+      const { decision, actions, log } = await chain.decide(tick * options.intervalSec);
       journal.append({ kind: "decided", tick, time, actions, log });
       for (const line of log) say(`tick ${tick}: ${line}`);
       if (actions === 0) {

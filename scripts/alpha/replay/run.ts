@@ -52,7 +52,11 @@ export interface ReplayOptions {
   readonly capitalQuote: number;
   readonly abiOf: (name: string) => Promise<InterfaceAbi>;
   readonly artifactExists: (name: string) => Promise<boolean>;
+  /** Where the reconciler records the deployment (default: a temporary folder, for in-process runs). */
   readonly recordsRoot?: string;
+  /** The network's name and record folder (default "replay"): a run on a node records under deployments/<name>/,
+   * so `fusebox alpha run --vault replay-eth --network <name>` can take over the vault afterwards. */
+  readonly networkName?: string;
   readonly onEpoch?: (e: EpochRecord) => void;
   readonly onLine?: (line: string) => void;
 }
@@ -147,10 +151,10 @@ export async function setupReplay(o: SetupOptions): Promise<ReplaySetup> {
   if (validated.config === undefined) throw new Error(`replay config invalid:\n  ${validated.errors.join("\n  ")}`);
   const ctx: ChainContext = {
     ethers,
-    networkName: "replay",
-    recordFolder: "replay",
+    networkName: o.networkName ?? "replay",
+    recordFolder: o.networkName ?? "replay",
     chainId: (await ethers.provider.getNetwork()).chainId,
-    inProcess: true,
+    inProcess: o.networkName === undefined,
     signers,
     artifactExists: o.artifactExists,
     abiOf: o.abiOf,

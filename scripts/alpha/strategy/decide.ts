@@ -163,8 +163,10 @@ export function decide(
     log.add("flag", "targets shrunk to fit cash and guardrails", { growth, scale, ...firstRefusal });
   }
   for (const note of plan.notes) log.add(note.action.kind, note.reason, note.numbers);
-  if (plan.actions.length > 0 || rebalanceNow) {
-    log.add("hold", plan.actions.length > 0 ? "batch planned" : "scheduled check: nothing to do", {
+  {
+    // Every decision explains itself, a hold between rebalances included.
+    const why = plan.actions.length > 0 ? "batch planned" : rebalanceNow ? "scheduled check: nothing to do" : "between rebalances: hedge, margins and guardrails within bands";
+    log.add("hold", why, {
       nav,
       regimeSignalApr: regime.signalApr,
       perpSize: currentSize,

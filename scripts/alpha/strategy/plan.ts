@@ -109,7 +109,8 @@ export function buildPlan(input: PlanInput): Plan {
     };
     if (need.amountQuote < 0) {
       const amount = -need.amountQuote;
-      if (need.reason === "close" || amount >= config.minTradeQuote) {
+      // A closed venue's margin comes home whatever its size, but not dust under one quote unit (no batch for that).
+      if ((need.reason === "close" && amount >= 1) || amount >= config.minTradeQuote) {
         sources.push({
           action: { kind: "perp.removeMargin", venue, asset, amountQuote: amount },
           reason: need.reason === "close" ? "withdraw margin of closed position" : "release excess margin (short gained)",
