@@ -12,6 +12,7 @@ import type { Command } from "commander";
 import type { ChainContext, Output } from "../deploy/context.js";
 import { signerFor } from "../deploy/context.js";
 import { createLiveAlpha, findVaultRecord } from "../alpha/chain/live.js";
+import { roleHolders } from "../deploy/record.js";
 import { Journal } from "../alpha/live/journal.js";
 import { runAlphaLoop } from "../alpha/live/loop.js";
 import type { Asset, VenueId } from "../alpha/strategy/types.js";
@@ -75,7 +76,7 @@ export function registerAlphaCommands(program: Command, deps: AlphaCliDeps): voi
       const ctx = await deps.connect(opts);
       const record = await findVaultRecord(deps.recordsRoot(opts), ctx.recordFolder, opts.vault);
       if (record === undefined) throw deps.usageError(`no deployment record for "${opts.vault}" in deployments/${ctx.recordFolder}/ (deploy it with \`fusebox deploy\` first)`);
-      const alphaAddress = opts.from ?? record.roles["ALPHA"]?.[0];
+      const alphaAddress = opts.from ?? roleHolders(record, "ALPHA")[0];
       if (alphaAddress === undefined) throw deps.usageError("the record names no alpha holder; pass --from");
       const signer = signerFor(ctx, alphaAddress);
       if (signer === undefined) throw deps.usageError(`cannot sign as ${alphaAddress} on "${ctx.networkName}" (configure its key, docs/atomist.md "Keys")`);

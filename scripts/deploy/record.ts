@@ -3,6 +3,7 @@
  * It is written after every mined transaction (and before waiting on a contract creation), so an
  * interrupted run resumes from it without deploying anything twice.
  */
+import type { RoleName } from "../lib/access.js";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
@@ -67,6 +68,11 @@ export interface DeploymentRecord {
 export function networkFolder(networkName: string, inProcess: boolean): string {
   if (!inProcess) return networkName;
   return networkName === "default" || networkName === "hardhat" ? "hardhat" : `hardhat-${networkName}`;
+}
+
+/** The accounts a record says hold `role` (role names as in scripts/lib/access.ts: "ALPHA", "GUARDIAN"…). */
+export function roleHolders(record: DeploymentRecord, role: RoleName): readonly string[] {
+  return record.roles[role] ?? [];
 }
 
 export function recordPath(root: string, folder: string, vault: string): string {

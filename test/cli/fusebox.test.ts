@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import { main } from "../../scripts/cli/main.js";
-import type { DeploymentRecord } from "../../scripts/deploy/record.js";
+import { roleHolders, type DeploymentRecord } from "../../scripts/deploy/record.js";
 import { preflight } from "../../scripts/deploy/reconcile.js";
 import { validateConfig, type VaultConfigInput } from "../../scripts/config/schema.js";
 import { startAnvil, type AnvilNode } from "./anvil.js";
@@ -127,6 +127,9 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     const manager = await connection.ethers.getContractAt("AccessManager", await vault.authority());
     expect(await manager.hasRole(1n, ATOMIST)).to.deep.equal([true, 86_400n]);
     expect((await manager.hasRole(1n, ACCOUNTS[0]))[0]).to.equal(false); // bootstrap role given up
+    // The record names the role holders the way `alpha run` looks them up.
+    expect(roleHolders(rec, "ALPHA")).to.deep.equal([ALPHA]);
+    expect(roleHolders(rec, "GUARDIAN")).to.deep.equal([GUARDIAN]);
 
     const before = await blockNumber();
     const second = await cli("deploy", "--config", EXAMPLE);
