@@ -1,7 +1,8 @@
 /**
  * `npm run demo` — the README's main job, on the in-process chain: the alpha replayed over real ETH history.
  *
- * Deploys real Aave V3 and Uniswap V3, the simulated perp venue and the vault (through the atomist's
+ * Deploys real Aave V3 and Uniswap V3, one simulated perp venue per strategy venue (Binance, Bybit, KuCoin) and
+ * the vault (through the atomist's
  * reconciler, from deployments/configs/replay-eth.ts), lets three depositors in, then runs the strategy epoch
  * by epoch (8 h), reading the vault's book from chain and sending its batches through `vault.execute`.
  * Prints one line per epoch, a summary beside the backtester's figures for the same window, and writes an
@@ -34,6 +35,7 @@ const onNode = connection.networkConfig.type !== "edr-simulated";
 const data = loadMarketData("ETH");
 console.log(`Fusebox replay: ETH ${fromDay} + ${days} days, ${capital.toLocaleString("en-US")} USDC, on ${onNode ? `network "${connection.networkName}"` : "the in-process chain"}`);
 const money = (x: number): string => Math.round(x).toLocaleString("en-US");
+const replayVenues = replayStrategyConfig().allowedVenues;
 const result = await runReplay({
   ethers,
   data,
@@ -46,7 +48,8 @@ const result = await runReplay({
   onLine: (line) => console.log(line),
   onEpoch: (e) => {
     const what = e.refusal !== undefined ? `REFUSED ${e.refusal}` : e.actions > 0 ? `${e.actions} calls, gas ${Math.round(Number(e.gasUsed) / 1000)}k: ${e.summary}` : "hold";
-    console.log(`${iso(e.time)}  ETH ${e.spot.toFixed(0).padStart(5)}  fund ${(e.fundingRate * 1e4).toFixed(2).padStart(6)}bp  NAV ${money(e.nav).padStart(10)}  short ${(-e.perpSize).toFixed(1).padStart(6)}  long ${e.longBase.toFixed(1).padStart(6)}  ${what.slice(0, 110)}`);
+    const venues = replayVenues.map((v) => `${v.slice(0, 2)} ${((e.fundingRates[v] ?? 0) * 1e4).toFixed(2).padStart(5)}/${(-(e.perpSizes[v] ?? 0)).toFixed(0).padStart(3)}`).join(" ");
+    console.log(`${iso(e.time)}  ETH ${e.spot.toFixed(0).padStart(5)}  NAV ${money(e.nav).padStart(10)}  long ${e.longBase.toFixed(1).padStart(6)}  fund bp/short ${venues}  ${what.slice(0, 100)}`);
   },
 });
 const replaySeconds = (Date.now() - started) / 1000;
@@ -56,8 +59,8 @@ const summary = summarise(result, backtest);
 console.log("");
 printSummary(summary, (line) => console.log(line));
 const notes = [
-  "Replay: state read from chain each epoch; funding and prices from data/market (Binance ETHUSDT perp, 8 h prints); Uniswap pool arbitraged to the oracle price each epoch by a keeper.",
-  "Backtest: the same strategy config on the same data, hourly, chain-free (scripts/alpha/backtest). Differences come from on-chain execution (Uniswap fee tier and price impact, Aave interest, venue fees and margin rules) and from the 8 h step.",
+  `Replay: state read from chain each epoch; one simulated venue per strategy venue (${replayVenues.join(", ")}), each fed its own 8 h funding prints from data/market, all marked at the Binance ETHUSDT perp close (no per-venue prices in the data, as in the backtest); Uniswap pool arbitraged to the oracle price each epoch by a keeper.`,
+  "Backtest: the same strategy config (same venues, fees, caps) on the same data, hourly, chain-free (scripts/alpha/backtest). Differences come from on-chain execution (Uniswap fee tier and price impact, Aave interest, venue fees and margin rules) and from the 8 h step.",
   `Replay wall time ${replaySeconds.toFixed(1)} s (${result.epochs.length} epochs, ${result.deployTxs} deployment transactions).`,
 ];
 mkdirSync("reports", { recursive: true });

@@ -1,7 +1,7 @@
 /**
  * The replay vault (`npm run demo`): the delta-neutral ETH funding book of the alpha on the in-process chain.
  * The protocol contracts it uses are deployed first by the replay (real Aave V3 and Uniswap V3 from npm, the
- * simulated perp venue, test tokens and feeds: scripts/alpha/replay/world.ts), so the config is a function of
+ * simulated perp venues (one per strategy venue), test tokens and feeds: scripts/alpha/replay/world.ts), so the config is a function of
  * their addresses; the replay validates it with the atomist schema and deploys it with the reconciler
  * (scripts/deploy/reconcile.ts), exactly as `npm run fusebox -- deploy` would.
  *
@@ -16,8 +16,9 @@ export interface ReplayAddresses {
   ethFeed: string;
   aavePool: string;
   uniswapRouter: string;
-  perpVenue: string;
-  perpMarket: string;
+  /** One simulated venue per strategy venue: each becomes its own vault market named `<venueId>-perp`
+   * (the alpha's chain layer reads the strategy venue from the name), with its own fuses. */
+  perps: readonly { venueId: string; venue: string; market: string }[];
 }
 
 export function replayEthConfig(a: ReplayAddresses): VaultConfigInput {
@@ -28,8 +29,9 @@ export function replayEthConfig(a: ReplayAddresses): VaultConfigInput {
     idleBufferBps: 1_000,
     maxBalanceAgeSeconds: 3_600,
     markets: [
-      // The short hedge: ≤ 25 % of NAV as margin, ≤ 3x notional / equity (the strategy targets 2.5x).
-      { id: 1, name: "eth-perp", kind: "perp-sim", substrates: [a.perpMarket], capBps: 2_500, maxLeverage: 3, params: { venue: a.perpVenue } },
+      // The short hedge, one market per venue (ids 10, 11, …): each ≤ 25 % of NAV as margin (the strategy's
+      // perpVenueCapBps), ≤ 3x notional / equity (the strategy targets 2.5x).
+      ...a.perps.map((p, i) => ({ id: 10 + i, name: `${p.venueId}-perp`, kind: "perp-sim", substrates: [p.market], capBps: 2_500, maxLeverage: 3, params: { venue: p.venue } })),
       // The long leg as Aave collateral, and quote borrowed against it (hybrid margin funding): LTV ≤ 40 % → 1.67x.
       // Supplying or withdrawing WETH moves tokens the spot market values: revalue it with every Aave batch.
       { id: 2, name: "aave", kind: "aave-v3", substrates: [a.usdc, a.weth], capBps: 8_000, maxLeverage: 2, revalueWith: ["spot"], params: { pool: a.aavePool, minHealthFactor: 1.5 } },

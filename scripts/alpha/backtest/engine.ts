@@ -64,6 +64,8 @@ export interface BacktestOptions {
 export interface LegReport {
   readonly performance: Performance;
   readonly fundingQuote: number;
+  /** Funding received per venue (quote). */
+  readonly fundingByVenueQuote: Readonly<Partial<Record<VenueId, number>>>;
   readonly costs: ActionCost;
   readonly costsQuote: number;
   readonly interestQuote: number;
@@ -267,6 +269,7 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
 
 interface Accumulator {
   funding: number;
+  fundingByVenue: Partial<Record<VenueId, number>>;
   interest: number;
   costs: ActionCost;
   navSum: number;
@@ -274,7 +277,7 @@ interface Accumulator {
 }
 
 function newAccumulator(): Accumulator {
-  return { funding: 0, interest: 0, costs: ZERO_COST, navSum: 0, liquidations: [] };
+  return { funding: 0, fundingByVenue: {}, interest: 0, costs: ZERO_COST, navSum: 0, liquidations: [] };
 }
 
 function legReport(time: readonly number[], nav: readonly number[], acc: Accumulator, hours: number): LegReport {
@@ -284,6 +287,7 @@ function legReport(time: readonly number[], nav: readonly number[], acc: Accumul
   return {
     performance: perf,
     fundingQuote: acc.funding,
+    fundingByVenueQuote: acc.fundingByVenue,
     costs: acc.costs,
     costsQuote: acc.costs.feeQuote + acc.costs.slippageQuote + acc.costs.gasQuote + acc.costs.transferQuote,
     interestQuote: acc.interest,
@@ -313,6 +317,7 @@ function payFunding(state: PortfolioState, venue: VenueId, rate: number, mark: n
     if (pos.venue !== venue || pos.sizeBase === 0) return pos;
     const payment = -pos.sizeBase * mark * rate;
     acc.funding += payment;
+    acc.fundingByVenue[venue] = (acc.fundingByVenue[venue] ?? 0) + payment;
     changed = true;
     return { ...pos, marginQuote: pos.marginQuote + payment };
   });

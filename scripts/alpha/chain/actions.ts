@@ -12,14 +12,15 @@
  * | spot.sell | `swapExactInputSingle(base, quote, fee, min(amountBase, held))` |
  * | credit.supply / withdraw / borrow / repay (asset or "QUOTE") | Aave fuse `supply / withdraw / borrow / repay(token, amount)`; a withdraw or repay within 0.1 % of the whole position uses `type(uint256).max` (all) |
  *
- * Amounts are floats in the strategy; the mapper converts them to token units (rounding down) and clamps them
+ * Each perp action goes to the fuse of its venue's market (`book.perps`, one vault market per venue); a venue
+ * the book does not hold is an error. Amounts are floats in the strategy; the mapper converts them to token units (rounding down) and clamps them
  * to what the chain holds, since the engine's book is an estimate (fees, interest, funding accrue on chain).
  */
 import { Interface, MaxUint256, parseUnits } from "ethers";
-import type { Action } from "../strategy/types.js";
+import type { Action, VenueId } from "../strategy/types.js";
 import { FUSE_ABI } from "./abi.js";
-import type { ChainBook } from "./book.js";
-import type { RawBalances } from "./read.js";
+import { perpLeg, type ChainBook } from "./book.js";
+import type { RawBalances, RawPerp } from "./read.js";
 
 export interface FuseCall {
   readonly fuse: string;
@@ -59,26 +60,30 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
   const call = (action: Action, fuse: string, fn: string, args: unknown[], text: string): void => {
     out.push({ action, call: { fuse, data: encode(fn, args) }, text });
   };
-  // Running view of what the batch changes, for the clamps.
-  let size = b.perpSizeWad;
+  // Running view of what the batch changes, for the clamps (perp size per venue).
+  const sizes = new Map<VenueId, bigint>(b.perps.map((p) => [p.venueId, p.perpSizeWad]));
+  const rawPerp = (venue: VenueId): RawPerp => {
+    const raw = b.perps.find((p) => p.venueId === venue);
+    if (raw === undefined) throw new Error(`no balances read for perp venue ${venue}`);
+    return raw;
+  };
   let baseHeld = b.spotBase;
   let aBase = b.aBase;
   let aQuote = b.aQuote;
   let debtBase = b.debtBase;
   let debtQuote = b.debtQuote;
-  const mark = b.markPriceWad;
   const creditFuse = (): string => {
     if (book.credit === undefined) throw new Error("the book has no credit market");
     return book.credit.fuse;
   };
 
   for (const action of actions) {
-    if (action.kind.startsWith("perp.") && "venue" in action && action.venue !== book.perp.venueId) {
-      throw new Error(`no perp market for venue ${action.venue} (book: ${book.perp.venueId})`);
-    }
     switch (action.kind) {
       case "perp.adjustShort":
       case "perp.adjustLong": {
+        const leg = perpLeg(book, action.venue);
+        const { markPriceWad: mark } = rawPerp(action.venue);
+        let size = sizes.get(action.venue) ?? 0n;
         const isLong = action.kind === "perp.adjustLong";
         const delta = units(Math.abs(action.deltaBase), 18);
         if (delta === 0n) break;
@@ -86,7 +91,7 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
         if (increase) {
           const quoteWad = (delta * mark) / WAD;
           const bound = isLong ? mulFrac(delta, 1 - PERP_SLIPPAGE) : mulFrac(delta, 1 + PERP_SLIPPAGE);
-          call(action, book.perp.fuse, "increasePosition", [book.perp.market, isLong, quoteWad, bound], `increasePosition(${isLong ? "long" : "short"} ${fmt(delta, 18)} @ ${fmt(mark, 18)})`);
+          call(action, leg.fuse, "increasePosition", [leg.market, isLong, quoteWad, bound], `${leg.venueId} increasePosition(${isLong ? "long" : "short"} ${fmt(delta, 18)} @ ${fmt(mark, 18)})`);
           size += isLong ? delta : -delta;
         } else {
           const held = abs(size);
@@ -96,32 +101,38 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
           const quoteWad = (amount * mark) / WAD;
           // Reducing a short pays quote (bound = max paid); reducing a long receives quote (bound = min received).
           const bound = isLong ? mulFrac(quoteWad, 1 - PERP_SLIPPAGE) : mulFrac(quoteWad, 1 + PERP_SLIPPAGE);
-          if (closing) call(action, book.perp.fuse, "closePosition", [book.perp.market, bound], `closePosition(${fmt(held, 18)})`);
-          else call(action, book.perp.fuse, "reducePosition", [book.perp.market, amount, bound], `reducePosition(${fmt(amount, 18)})`);
+          if (closing) call(action, leg.fuse, "closePosition", [leg.market, bound], `${leg.venueId} closePosition(${fmt(held, 18)})`);
+          else call(action, leg.fuse, "reducePosition", [leg.market, amount, bound], `${leg.venueId} reducePosition(${fmt(amount, 18)})`);
           size = closing ? 0n : size + (size < 0n ? amount : -amount);
         }
+        sizes.set(action.venue, size);
         break;
       }
       case "perp.addMargin": {
+        const leg = perpLeg(book, action.venue);
         const amount = units(action.amountQuote, quote.decimals);
-        if (amount > 0n) call(action, book.perp.fuse, "depositMargin", [amount], `depositMargin(${fmt(amount, quote.decimals)})`);
+        if (amount > 0n) call(action, leg.fuse, "depositMargin", [amount], `${leg.venueId} depositMargin(${fmt(amount, quote.decimals)})`);
         break;
       }
       case "perp.removeMargin": {
         // Free collateral after this batch's resizes: min(collateral, value) − initial margin of the new size,
         // less a 0.1 % cushion for the taker fees the resizes pay.
+        const leg = perpLeg(book, action.venue);
+        const p = rawPerp(action.venue);
+        const size = sizes.get(action.venue) ?? 0n;
+        const mark = p.markPriceWad;
         const scale = 10n ** BigInt(18 - quote.decimals);
-        const value = b.perpAccountValue * scale;
-        const floor = b.perpCollateralWad < value ? b.perpCollateralWad : value;
-        const im = (abs(size) * mark * BigInt(b.initialMarginBps)) / WAD / 10_000n;
-        const fees = (abs(size - b.perpSizeWad) * mark) / WAD / 1_000n;
+        const value = p.perpAccountValue * scale;
+        const floor = p.perpCollateralWad < value ? p.perpCollateralWad : value;
+        const im = (abs(size) * mark * BigInt(p.initialMarginBps)) / WAD / 10_000n;
+        const fees = (abs(size - p.perpSizeWad) * mark) / WAD / 1_000n;
         const free = floor - im - fees;
         // The 0.1 % cushion covers rounding against an open position; with none left (no size now, no resize in
         // the batch) the whole account value can leave, or a close would strand 0.1 % of dust, batch after batch.
-        const flatAndStill = size === 0n && b.perpSizeWad === 0n;
+        const flatAndStill = size === 0n && p.perpSizeWad === 0n;
         const freeUnits = free <= 0n ? 0n : flatAndStill ? free / scale : mulFrac(free / scale, 0.999);
         const amount = min(units(action.amountQuote, quote.decimals), freeUnits);
-        if (amount > 0n) call(action, book.perp.fuse, "withdrawMargin", [amount], `withdrawMargin(${fmt(amount, quote.decimals)})`);
+        if (amount > 0n) call(action, leg.fuse, "withdrawMargin", [amount], `${leg.venueId} withdrawMargin(${fmt(amount, quote.decimals)})`);
         break;
       }
       case "spot.buy": {

@@ -1,7 +1,7 @@
 /**
  * The live alpha's wiring: a deployed vault's record → its book → an `EthersAlphaChain` the loop drives.
  *
- * Market data live comes from the chain only: the oracle middleware's feeds (spot), the simulated venue's
+ * Market data live comes from the chain only: the oracle middleware's feeds (spot), each simulated venue's
  * mark price and its FundingApplied events (funding history, from `fromBlock`). A real deployment plugs in
  * the same three things from real sources: the oracle feeds are Chainlink's; the perp leg is a real venue's
  * fuse (Perp v2's ClearingHouse reads, or a CEX/DEX adapter) whose mark and funding prints come from its
@@ -35,15 +35,20 @@ export async function findVaultRecord(root: string, folder: string, vault: strin
   return undefined;
 }
 
-/** The strategy's defaults narrowed to the book's one perp venue. */
+/** The strategy's defaults narrowed to the book's perp venues (one venue: the whole hedge on it). */
 export function bookStrategyConfig(book: ChainBook, overrides: Partial<StrategyConfig> = {}): StrategyConfig {
-  const venue: VenueId = book.perp.venueId;
+  const venues: VenueId[] = book.perps.map((p) => p.venueId);
   return defaultStrategyConfig(book.base.asset, {
-    allowedVenues: [venue],
-    venues: { [venue]: VENUES[venue] },
-    maxVenueShare: 1,
+    allowedVenues: venues,
+    venues: Object.fromEntries(venues.map((v) => [v, VENUES[v]])),
+    ...(venues.length === 1 ? { maxVenueShare: 1 } : {}),
     ...overrides,
   });
+}
+
+/** Each book venue's funding interval (hours), from the strategy's venue metadata. */
+export function bookIntervals(book: ChainBook, config?: StrategyConfig): Partial<Record<VenueId, number>> {
+  return Object.fromEntries(book.perps.map((p) => [p.venueId, (config?.venues[p.venueId] ?? VENUES[p.venueId]).intervalHours]));
 }
 
 /** The contracts whose custom errors a batch can revert with (decoded in logs and journals). */
@@ -55,20 +60,29 @@ export interface LiveAlphaOptions {
   readonly signer: Signer;
   readonly abiOf: (name: string) => Promise<InterfaceAbi>;
   readonly asset?: Asset;
+  /** The strategy venue of a lone perp market whose name names none (default binance). */
   readonly venueId?: VenueId;
+  /** Market name → strategy venue, for markets whose names name none. */
+  readonly venues?: Readonly<Record<string, VenueId>>;
   readonly poolFee?: number;
   /** First block to read funding events from (default 0). */
   readonly fromBlock?: number;
-  readonly seed?: readonly FundingPrint[];
+  /** Funding prints per venue from before `fromBlock` (each venue's API live; the shipped data in the replay). */
+  readonly seed?: Readonly<Partial<Record<VenueId, readonly FundingPrint[]>>>;
   readonly config?: Partial<StrategyConfig>;
   readonly clockOffset?: number;
 }
 
 export async function createLiveAlpha(o: LiveAlphaOptions): Promise<{ chain: EthersAlphaChain; book: ChainBook; config: StrategyConfig }> {
-  const book = await bookFromRecord(o.record, o.provider, { asset: o.asset ?? "ETH", venueId: o.venueId ?? "binance", poolFee: o.poolFee ?? 500 });
+  const book = await bookFromRecord(o.record, o.provider, {
+    asset: o.asset ?? "ETH",
+    venueId: o.venueId ?? "binance",
+    ...(o.venues === undefined ? {} : { venues: o.venues }),
+    poolFee: o.poolFee ?? 500,
+  });
   const config = bookStrategyConfig(book, o.config);
   const reader = new ChainReader(book, o.provider, o.clockOffset ?? 0);
-  const history = new FundingHistory(reader, o.seed ?? [], o.fromBlock ?? 0, VENUES[book.perp.venueId].intervalHours);
+  const history = new FundingHistory(reader, o.seed ?? {}, o.fromBlock ?? 0, bookIntervals(book, config));
   const abis = await Promise.all(ERROR_SOURCES.map(o.abiOf));
   const chain = new EthersAlphaChain({ book, provider: o.provider, signer: o.signer, reader, history, config, decodeRevert: revertDecoder(abis) });
   return { chain, book, config };

@@ -7,9 +7,9 @@
  * chain whose clock is ahead of the data, by a whole number of days.
  */
 import { Contract, type Provider } from "ethers";
-import type { FundingPrint, MarketHistory, MarketSnapshot, PortfolioState } from "../strategy/types.js";
+import type { FundingPrint, MarketHistory, MarketSnapshot, PerpPosition, PortfolioState, VenueId } from "../strategy/types.js";
 import { AAVE_POOL_ABI, ERC20_ABI, FEED_ABI, ORACLE_ABI, VENUE_ABI } from "./abi.js";
-import type { ChainBook } from "./book.js";
+import type { ChainBook, PerpLeg } from "./book.js";
 
 const WAD = 10n ** 18n;
 
@@ -21,6 +21,13 @@ export interface RawBalances {
   readonly aQuote: bigint;
   readonly debtBase: bigint;
   readonly debtQuote: bigint;
+  /** One entry per perp venue of the book, in the book's order. */
+  readonly perps: readonly RawPerp[];
+}
+
+/** One venue's raw account and market (the vault's whole account on that venue). */
+export interface RawPerp {
+  readonly venueId: VenueId;
   readonly perpSizeWad: bigint;
   readonly perpOpenNotionalWad: bigint;
   /** Venue account value (token units, signed). */
@@ -59,27 +66,19 @@ export class ChainReader {
     return tokens;
   }
 
-  async balances(): Promise<RawBalances> {
+  /** One venue's position, account and market. */
+  async perpBalances(leg: PerpLeg): Promise<RawPerp> {
     const { book } = this;
-    const venue = new Contract(book.perp.venue, VENUE_ABI, this.provider);
-    const credit = async (asset: string): Promise<[bigint, bigint]> => {
-      if (book.credit === undefined) return [0n, 0n];
-      const { aToken, debtToken } = await this.reserve(asset);
-      return Promise.all([this.erc20(aToken).getFunction("balanceOf")(book.vault), this.erc20(debtToken).getFunction("balanceOf")(book.vault)]);
-    };
-    const [idleQuote, spotBase, [aBase, debtBase], [aQuote, debtQuote], position, market, accountValue, collateral, free] = await Promise.all([
-      this.erc20(book.quote.address).getFunction("balanceOf")(book.vault) as Promise<bigint>,
-      this.erc20(book.base.address).getFunction("balanceOf")(book.vault) as Promise<bigint>,
-      credit(book.base.address),
-      credit(book.quote.address),
-      venue.getFunction("positions")(book.vault, book.perp.market) as Promise<{ sizeWad: bigint; openNotionalWad: bigint }>,
-      venue.getFunction("markets")(book.perp.market) as Promise<{ markPriceWad: bigint; initialMarginBps: bigint }>,
+    const venue = new Contract(leg.venue, VENUE_ABI, this.provider);
+    const [position, market, accountValue, collateral, free] = await Promise.all([
+      venue.getFunction("positions")(book.vault, leg.market) as Promise<{ sizeWad: bigint; openNotionalWad: bigint }>,
+      venue.getFunction("markets")(leg.market) as Promise<{ markPriceWad: bigint; initialMarginBps: bigint }>,
       venue.getFunction("getAccountValue")(book.vault) as Promise<bigint>,
       venue.getFunction("collateralWad")(book.vault) as Promise<bigint>,
       venue.getFunction("freeCollateral")(book.vault) as Promise<bigint>,
     ]);
     return {
-      idleQuote, spotBase, aBase, aQuote, debtBase, debtQuote,
+      venueId: leg.venueId,
       perpSizeWad: position.sizeWad,
       perpOpenNotionalWad: position.openNotionalWad,
       perpAccountValue: accountValue,
@@ -90,25 +89,43 @@ export class ChainReader {
     };
   }
 
+  async balances(): Promise<RawBalances> {
+    const { book } = this;
+    const credit = async (asset: string): Promise<[bigint, bigint]> => {
+      if (book.credit === undefined) return [0n, 0n];
+      const { aToken, debtToken } = await this.reserve(asset);
+      return Promise.all([this.erc20(aToken).getFunction("balanceOf")(book.vault), this.erc20(debtToken).getFunction("balanceOf")(book.vault)]);
+    };
+    const [idleQuote, spotBase, [aBase, debtBase], [aQuote, debtQuote], perps] = await Promise.all([
+      this.erc20(book.quote.address).getFunction("balanceOf")(book.vault) as Promise<bigint>,
+      this.erc20(book.base.address).getFunction("balanceOf")(book.vault) as Promise<bigint>,
+      credit(book.base.address),
+      credit(book.quote.address),
+      Promise.all(book.perps.map((leg) => this.perpBalances(leg))),
+    ]);
+    return { idleQuote, spotBase, aBase, aQuote, debtBase, debtQuote, perps };
+  }
+
   /** The strategy's view of the vault's book at strategy time `time`. */
   async portfolio(time: number, raw?: RawBalances): Promise<PortfolioState> {
     const b = raw ?? (await this.balances());
     const { quote, base } = this.book;
-    const size = toNumber(b.perpSizeWad, 18);
-    const openNotional = toNumber(b.perpOpenNotionalWad, 18);
-    const mark = toNumber(b.markPriceWad, 18);
-    // Collateral + settled and pending funding = account value − unrealised PnL (openNotional + size × mark).
-    const unrealised = openNotional + size * mark;
-    const accountValue = toNumber(b.perpAccountValue, quote.decimals);
-    const perps = size === 0 && b.perpCollateralWad === 0n
-      ? []
-      : [{
-          venue: this.book.perp.venueId,
-          asset: base.asset,
-          sizeBase: size,
-          entryPrice: size === 0 ? mark : Math.abs(openNotional / size),
-          marginQuote: accountValue - unrealised,
-        }];
+    const perps: PerpPosition[] = [];
+    for (const p of b.perps) {
+      const size = toNumber(p.perpSizeWad, 18);
+      const openNotional = toNumber(p.perpOpenNotionalWad, 18);
+      const mark = toNumber(p.markPriceWad, 18);
+      if (size === 0 && p.perpCollateralWad === 0n) continue;
+      // Collateral + settled and pending funding = account value − unrealised PnL (openNotional + size × mark).
+      const unrealised = openNotional + size * mark;
+      perps.push({
+        venue: p.venueId,
+        asset: base.asset,
+        sizeBase: size,
+        entryPrice: size === 0 ? mark : Math.abs(openNotional / size),
+        marginQuote: toNumber(p.perpAccountValue, quote.decimals) - unrealised,
+      });
+    }
     return {
       time,
       idleQuote: toNumber(b.idleQuote, quote.decimals),
@@ -125,79 +142,92 @@ export class ChainReader {
     };
   }
 
-  /** Oracle spot price (quote per base), its feed time, the quote's USD peg, and the venue's mark. */
+  /** Oracle spot price (quote per base), its feed time, the quote's USD peg, and every venue's mark and last print. */
   async snapshot(time: number, history: MarketHistory): Promise<MarketSnapshot> {
     const { book } = this;
     const oracle = new Contract(book.oracle, ORACLE_ABI, this.provider);
-    const venue = new Contract(book.perp.venue, VENUE_ABI, this.provider);
-    const [basePx, quotePx, feed, market] = await Promise.all([
+    const [basePx, quotePx, feed, markets] = await Promise.all([
       oracle.getFunction("getAssetPriceWad")(book.base.address) as Promise<bigint>,
       oracle.getFunction("getAssetPriceWad")(book.quote.address) as Promise<bigint>,
       oracle.getFunction("getFeed")(book.base.address) as Promise<{ aggregator: string }>,
-      venue.getFunction("markets")(book.perp.market) as Promise<{ markPriceWad: bigint; priceUpdatedAt: bigint }>,
+      Promise.all(book.perps.map((leg) =>
+        new Contract(leg.venue, VENUE_ABI, this.provider).getFunction("markets")(leg.market) as Promise<{ markPriceWad: bigint; priceUpdatedAt: bigint }>)),
     ]);
     const round = (await new Contract(feed.aggregator, FEED_ABI, this.provider).getFunction("latestRoundData")()) as bigint[];
-    const prints = history.funding[book.perp.venueId] ?? [];
-    const last = prints.at(-1);
     return {
       time,
       asset: book.base.asset,
       spotPrice: Number((basePx * WAD) / quotePx) / 1e18,
       spotTime: Number(round[3] ?? 0n) - this.clockOffset,
       quotePegUsd: toNumber(quotePx, 18),
-      venues: [{
-        venue: book.perp.venueId,
-        markPrice: toNumber(market.markPriceWad, 18),
-        markTime: Number(market.priceUpdatedAt) - this.clockOffset,
-        ...(last === undefined ? {} : { lastFunding: last }),
-      }],
+      venues: book.perps.map((leg, i) => {
+        const market = markets[i];
+        if (market === undefined) throw new Error(`no market read for ${leg.venueId}`);
+        const last = (history.funding[leg.venueId] ?? []).at(-1);
+        return {
+          venue: leg.venueId,
+          markPrice: toNumber(market.markPriceWad, 18),
+          markTime: Number(market.priceUpdatedAt) - this.clockOffset,
+          ...(last === undefined ? {} : { lastFunding: last }),
+        };
+      }),
     };
   }
 }
 
 /**
- * Funding history of the book's venue: `seed` prints (history from before the chain's, e.g. the shipped data
- * in the replay, or a venue's API live) followed by the venue's FundingApplied events, read incrementally.
+ * Funding history of every venue of the book: `seed` prints per venue (history from before the chain's, e.g. the
+ * shipped data in the replay, or each venue's API live) followed by each venue's FundingApplied events, read
+ * incrementally. A venue's prints carry its own interval (`intervalHours[venue]`, e.g. 1 h on dYdX).
  */
 export class FundingHistory {
-  private readonly prints: FundingPrint[];
+  private readonly prints = new Map<VenueId, FundingPrint[]>();
   private nextBlock: number;
 
   constructor(
     private readonly reader: ChainReader,
-    seed: readonly FundingPrint[],
+    seed: Readonly<Partial<Record<VenueId, readonly FundingPrint[]>>>,
     fromBlock: number,
-    private readonly intervalHours: number,
+    private readonly intervalHours: Readonly<Partial<Record<VenueId, number>>>,
   ) {
-    this.prints = [...seed];
+    for (const leg of reader.book.perps) {
+      if (intervalHours[leg.venueId] === undefined) throw new Error(`no funding interval for venue ${leg.venueId}`);
+      this.prints.set(leg.venueId, [...(seed[leg.venueId] ?? [])]);
+    }
     this.nextBlock = fromBlock;
   }
 
-  /** Prints known at strategy time `time` (fetches new events first). */
+  /** Prints known at strategy time `time`, per venue (fetches new events first). */
   async at(time: number): Promise<MarketHistory> {
     const { book, provider, clockOffset } = this.reader;
     const head = await provider.getBlockNumber();
     if (head >= this.nextBlock) {
-      const venue = new Contract(book.perp.venue, VENUE_ABI, provider);
-      const events = await venue.queryFilter(venue.filters["FundingApplied"]?.(book.perp.market) ?? "FundingApplied", this.nextBlock, head);
-      for (const e of events) {
-        if (!("args" in e)) continue;
-        const block = await provider.getBlock(e.blockNumber);
-        if (block === null) throw new Error(`block ${e.blockNumber} not found`);
-        // The keeper applies a print at its settlement time; the strategy sees it on its interval grid.
-        const settle = Math.round((block.timestamp - clockOffset) / 3600) * 3600;
-        const rate = toNumber(e.args[1] as bigint, 18);
-        this.prints.push({
-          venue: book.perp.venueId,
-          settleTime: settle,
-          knownAt: settle,
-          ratePerInterval: rate,
-          intervalHours: this.intervalHours,
-          ratePerHour: rate / this.intervalHours,
-        });
+      const timestamps = new Map<number, number>();
+      for (const leg of book.perps) {
+        const venue = new Contract(leg.venue, VENUE_ABI, provider);
+        const events = await venue.queryFilter(venue.filters["FundingApplied"]?.(leg.market) ?? "FundingApplied", this.nextBlock, head);
+        const interval = this.intervalHours[leg.venueId] ?? 8;
+        const prints = this.prints.get(leg.venueId) ?? [];
+        for (const e of events) {
+          if (!("args" in e)) continue;
+          let timestamp = timestamps.get(e.blockNumber);
+          if (timestamp === undefined) {
+            const block = await provider.getBlock(e.blockNumber);
+            if (block === null) throw new Error(`block ${e.blockNumber} not found`);
+            timestamp = block.timestamp;
+            timestamps.set(e.blockNumber, timestamp);
+          }
+          // The keeper applies a print at its settlement time; the strategy sees it on its interval grid.
+          const settle = Math.round((timestamp - clockOffset) / 3600) * 3600;
+          const rate = toNumber(e.args[1] as bigint, 18);
+          prints.push({ venue: leg.venueId, settleTime: settle, knownAt: settle, ratePerInterval: rate, intervalHours: interval, ratePerHour: rate / interval });
+        }
+        this.prints.set(leg.venueId, prints);
       }
       this.nextBlock = head + 1;
     }
-    return { funding: { [book.perp.venueId]: this.prints.filter((p) => p.knownAt <= time) } };
+    const funding: Partial<Record<VenueId, readonly FundingPrint[]>> = {};
+    for (const [venue, prints] of this.prints) funding[venue] = prints.filter((p) => p.knownAt <= time);
+    return { funding };
   }
 }

@@ -2,6 +2,7 @@
 import type { BacktestResult } from "../backtest/engine.js";
 import { maxDrawdown } from "../backtest/metrics.js";
 import { lineChart } from "../backtest/report.js";
+import type { VenueId } from "../strategy/types.js";
 import type { ReplayResult } from "./run.js";
 import { iso } from "./run.js";
 
@@ -18,6 +19,16 @@ export function gasQuote(r: ReplayResult): number {
   return (Number(r.gasUsed) * 20e-9) * meanSpot;
 }
 
+/** Each venue's share of the hedge over the window: |size| summed over epochs / total (the backtest's base-hours). */
+export function hedgeShares(r: ReplayResult): Partial<Record<VenueId, number>> {
+  const sums: Partial<Record<VenueId, number>> = {};
+  for (const e of r.epochs) for (const [v, x] of Object.entries(e.perpSizes) as [VenueId, number][]) sums[v] = (sums[v] ?? 0) + Math.abs(x);
+  const total = Object.values(sums).reduce((a, b) => a + (b ?? 0), 0);
+  const shares: Partial<Record<VenueId, number>> = {};
+  for (const leg of r.book.perps) shares[leg.venueId] = total > 0 ? (sums[leg.venueId] ?? 0) / total : 0;
+  return shares;
+}
+
 export function summarise(r: ReplayResult, bt?: BacktestResult): ReplaySummary {
   const navs = [r.startNav, ...r.epochs.map((e) => e.nav)];
   const s = bt?.strategy;
@@ -27,6 +38,10 @@ export function summarise(r: ReplayResult, bt?: BacktestResult): ReplaySummary {
     ["return", pct(r.endNav / r.startNav - 1), s ? pct(s.performance.totalReturn) : "—"],
     ["annualised", pct((r.endNav / r.startNav) ** (365 * 86_400 / Math.max(1, r.to - r.from + 8 * 3600)) - 1), s ? pct(s.performance.annualisedReturn) : "—"],
     ["funding earned (USDC)", money(r.fundingQuote), s ? money(s.fundingQuote) : "—"],
+    ...r.book.perps.flatMap((leg): [string, string, string][] => {
+      const v = leg.venueId;
+      return [[`  ${v}: hedge share, funding`, `${pct(hedgeShares(r)[v] ?? 0)}, ${money(r.fundingByVenue[v] ?? 0)}`, bt ? `${pct(bt.venueShare[v] ?? 0)}, ${money(s?.fundingByVenueQuote[v] ?? 0)}` : "—"]];
+    }),
     ["perp fees (USDC; backtest: all fees)", money(r.perpFeesQuote), s ? money(s.costs.feeQuote) : "—"],
     ["gas (units; USDC at 20 gwei)", `${(Number(r.gasUsed) / 1e6).toFixed(1)}M; ${money(gasQuote(r))}`, s ? `model: ${money(s.costs.gasQuote)}` : "—"],
     ["batches sent (backtest: actions)", String(r.batches), bt ? String(bt.actionCount) : "—"],
@@ -60,6 +75,15 @@ export function renderReplayReport(r: ReplayResult, summary: ReplaySummary, bt: 
     { name: "long leg (spot + Aave)", color: "#9467bd", values: r.epochs.map((e) => e.longBase) },
     { name: "perp short (−size)", color: "#d62728", values: r.epochs.map((e) => -e.perpSize), dashed: true },
   ], (x) => x.toFixed(1));
+  const venueColors = ["#d62728", "#8c564b", "#17becf", "#bcbd22", "#e377c2"];
+  const venueChart = lineChart("Perp short per venue (ETH)", times, r.book.perps.map((leg, i) => ({
+    name: leg.venueId, color: venueColors[i % venueColors.length] ?? "#d62728", values: r.epochs.map((e) => -(e.perpSizes[leg.venueId] ?? 0)),
+  })), (x) => x.toFixed(1));
+  let venueCum = 0;
+  const venueFundingChart = lineChart("Funding earned per venue, cumulative (USDC)", times, r.book.perps.map((leg, i) => {
+    venueCum = 0;
+    return { name: leg.venueId, color: venueColors[i % venueColors.length] ?? "#d62728", values: r.epochs.map((e) => (venueCum += e.fundingByVenue[leg.venueId] ?? 0)) };
+  }), money);
   const rows = summary.rows.map(([k, a, b]) => `<tr><td>${k}</td><td>${a}</td><td>${b}</td></tr>`).join("");
   const epochRows = r.epochs
     .filter((e) => e.actions > 0 || e.refusal !== undefined)
@@ -68,9 +92,9 @@ export function renderReplayReport(r: ReplayResult, summary: ReplaySummary, bt: 
   return `<!doctype html><html><head><meta charset="utf-8"><title>Fusebox replay ${iso(r.from)} – ${iso(r.to)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;font-size:13px}td:nth-child(n+2){text-align:right}.log td:last-child{text-align:left}</style></head><body>
 <h1>Fusebox alpha replay on the local chain</h1>
-<p>ETH, ${iso(r.from)} → ${iso(r.to)} UTC, ${r.epochs.length} epochs of 8 h. Vault ${r.book.vault}; real Aave V3 (long leg collateral, quote borrowing), real Uniswap V3 (spot), simulated perp venue fed Binance funding and marks.</p>
+<p>ETH, ${iso(r.from)} → ${iso(r.to)} UTC, ${r.epochs.length} epochs of 8 h. Vault ${r.book.vault}; real Aave V3 (long leg collateral, quote borrowing), real Uniswap V3 (spot), one simulated perp venue per strategy venue (${r.book.perps.map((p) => p.venueId).join(", ")}), each fed its own funding prints, all marked at the Binance perp price.</p>
 <table><tr><th></th><th>replay (chain)</th><th>backtest (same window)</th></tr>${rows}</table>
-${navChart}${fundingChart}${hedgeChart}
+${navChart}${fundingChart}${hedgeChart}${venueChart}${venueFundingChart}
 <h3>Batches</h3><table class="log"><tr><th>time</th><th>ETH</th><th>NAV</th><th>perp size</th><th>fuse calls / refusal</th></tr>${epochRows}</table>
 <ul>${notes.map((n) => `<li>${n}</li>`).join("")}</ul></body></html>`;
 }

@@ -1,12 +1,14 @@
 /**
  * The replay: the alpha run epoch by epoch (8 h) over a window of real ETH history on the local chain.
  *
- *   1. World (world.ts): real Aave V3 and Uniswap V3, the simulated perp venue, test tokens and feeds.
+ *   1. World (world.ts): real Aave V3 and Uniswap V3, one simulated perp venue per strategy venue (Binance,
+ *      Bybit, KuCoin), test tokens and feeds.
  *   2. Vault: the config `deployments/configs/replay-eth.ts`, validated by the atomist schema and deployed by
  *      the reconciler (scripts/deploy/reconcile.ts) — vault, AccessManager, oracle middleware, fuses, roles.
  *   3. Depositors deposit.
- *   4. Each epoch t: the keeper sets the oracle's ETH price (historical spot), the venue's mark (historical
- *      perp close) and applies the funding print settled at t (Binance, 8 h), then arbitrages the Uniswap
+ *   4. Each epoch t: the keeper sets the oracle's ETH price (historical spot), every venue's mark (historical
+ *      Binance perp close, as in the backtest) and applies each venue's funding print settled at t (a print
+ *      settled between epochs, KuCoin's 04/12/20 UTC, is applied at its own hour), then arbitrages the Uniswap
  *      pool to the oracle price. The alpha's chain layer (scripts/alpha/chain) reads the vault's book from
  *      chain, decides with the strategy engine, maps the actions to fuse calls and sends one `vault.execute`
  *      from the alpha account. A batch the vault refuses is logged with its decoded error and skipped.
@@ -30,13 +32,13 @@ import { units } from "../chain/actions.js";
 import { EthersAlphaChain } from "../chain/alphaChain.js";
 import { bookFromRecord, type ChainBook } from "../chain/book.js";
 import { revertDecoder } from "../chain/errors.js";
-import { ERROR_SOURCES } from "../chain/live.js";
+import { bookIntervals, ERROR_SOURCES } from "../chain/live.js";
 import { ChainReader, FundingHistory, toNumber } from "../chain/read.js";
 import { indexAtOrAfter } from "../data/prices.js";
 import type { MarketData } from "../data/market.js";
 import { defaultStrategyConfig, VENUES } from "../strategy/config.js";
-import type { FundingPrint, StrategyConfig } from "../strategy/types.js";
-import { deployReplayWorld, POOL_FEE, stepWorld, type ReplayWorld } from "./world.js";
+import type { FundingPrint, StrategyConfig, VenueId } from "../strategy/types.js";
+import { applyFundingBetweenEpochs, deployReplayWorld, POOL_FEE, REPLAY_VENUES, stepWorld, type ReplayWorld } from "./world.js";
 
 const HOUR = 3600;
 const DAY = 86_400;
@@ -61,14 +63,20 @@ export interface ReplayOptions {
   readonly onLine?: (line: string) => void;
 }
 
+type PerVenue = Readonly<Partial<Record<VenueId, number>>>;
+
 export interface EpochRecord {
   readonly time: number;
   readonly spot: number;
-  readonly fundingRate: number;
-  /** Funding the vault's position received this epoch (quote; negative = paid). */
+  /** Each venue's funding rate (per interval) applied since the last epoch. */
+  readonly fundingRates: PerVenue;
+  /** Funding the vault's positions received this epoch (quote; negative = paid), in total and per venue. */
   readonly fundingQuote: number;
+  readonly fundingByVenue: PerVenue;
   readonly nav: number;
+  /** Total perp size (base, signed) and per venue. */
   readonly perpSize: number;
+  readonly perpSizes: PerVenue;
   readonly longBase: number;
   readonly actions: number;
   readonly gasUsed: bigint;
@@ -86,7 +94,9 @@ export interface ReplayResult {
   readonly startNav: number;
   readonly endNav: number;
   readonly fundingQuote: number;
+  readonly fundingByVenue: PerVenue;
   readonly perpFeesQuote: number;
+  readonly perpFeesByVenue: PerVenue;
   readonly gasUsed: bigint;
   readonly batches: number;
   readonly refusals: number;
@@ -96,12 +106,17 @@ export interface ReplayResult {
   readonly record: DeploymentRecord;
 }
 
-/** The strategy configuration of the replay: one venue (the simulated one, as Binance), its fee. */
+/**
+ * The strategy configuration of the replay: the simulated venues (`REPLAY_VENUES`) with their fees and no
+ * slippage (they fill at the mark); the hedge split over two of them at a time (maxVenueShare 0.5), each
+ * venue's margin ≤ 25 % of NAV (perpVenueCapBps = each perp market's capBps in deployments/configs/replay-eth.ts).
+ */
 export function replayStrategyConfig(): StrategyConfig {
   return defaultStrategyConfig("ETH", {
-    allowedVenues: ["binance"],
-    venues: { binance: { ...VENUES.binance, takerFeeBps: 5, slippageBps: 0 } },
-    maxVenueShare: 1,
+    allowedVenues: REPLAY_VENUES.map((v) => v.venueId),
+    venues: Object.fromEntries(REPLAY_VENUES.map((v) => [v.venueId, { ...VENUES[v.venueId], takerFeeBps: v.takerFeeBps, slippageBps: 0 }])),
+    maxVenueShare: 0.5,
+    perpVenueCapBps: 2_500,
   });
 }
 
@@ -119,8 +134,10 @@ export interface ReplaySetup {
   /** Chain time − history time (whole days). */
   readonly clockOffset: number;
   readonly config: StrategyConfig;
-  /** Binance prints of the 60 days before the window (the funding history the chain does not have). */
-  readonly seed: readonly FundingPrint[];
+  /** First decision instant (history time). */
+  readonly from: number;
+  /** Each venue's prints of the 60 days before the window (the funding history the chain does not have). */
+  readonly seed: Readonly<Partial<Record<VenueId, readonly FundingPrint[]>>>;
   readonly deployTxs: number;
   readonly abiOf: (name: string) => Promise<InterfaceAbi>;
 }
@@ -144,8 +161,7 @@ export async function setupReplay(o: SetupOptions): Promise<ReplaySetup> {
     ethFeed: await world.ethFeed.getAddress(),
     aavePool: await world.aave.pool.getAddress(),
     uniswapRouter: await world.uni.router.getAddress(),
-    perpVenue: await world.venue.getAddress(),
-    perpMarket: world.market,
+    perps: await Promise.all(world.perps.map(async (p) => ({ venueId: p.venueId, venue: await p.venue.getAddress(), market: p.market }))),
   });
   const validated = validateConfig(input);
   if (validated.config === undefined) throw new Error(`replay config invalid:\n  ${validated.errors.join("\n  ")}`);
@@ -180,12 +196,17 @@ export async function setupReplay(o: SetupOptions): Promise<ReplaySetup> {
   }
   const startNav = toNumber((await vault.getFunction("totalAssets")()) as bigint, book.quote.decimals);
   const latest = (await ethers.provider.getBlock("latest"))?.timestamp ?? 0;
-  const prints = data.funding.binance ?? [];
+  const seed: Partial<Record<VenueId, readonly FundingPrint[]>> = {};
+  for (const leg of book.perps) {
+    const prints = data.funding[leg.venueId] ?? [];
+    if (!prints.some((x) => x.settleTime >= o.from)) throw new Error(`no ${leg.venueId} funding data from ${iso(o.from)} (data/market/README.md: coverage)`);
+    seed[leg.venueId] = prints.filter((x) => x.knownAt < o.from && x.knownAt >= o.from - 60 * DAY);
+  }
   return {
-    ethers, data, world, record: deployed.record, book, vault, alpha, startNav,
+    ethers, data, world, record: deployed.record, book, vault, alpha, startNav, from: o.from,
     clockOffset: Math.ceil((latest - o.from) / DAY) * DAY + DAY,
     config: replayStrategyConfig(),
-    seed: prints.filter((x) => x.knownAt < o.from && x.knownAt >= o.from - 60 * DAY),
+    seed,
     deployTxs: deployed.transactions,
     abiOf: o.abiOf,
   };
@@ -194,28 +215,59 @@ export async function setupReplay(o: SetupOptions): Promise<ReplaySetup> {
 /** A fresh chain layer over the replay's vault (reader, funding history from the next block, AlphaChain). */
 export async function replayChain(s: ReplaySetup, provider: Provider = s.ethers.provider): Promise<{ chain: EthersAlphaChain; reader: ChainReader }> {
   const reader = new ChainReader(s.book, provider, s.clockOffset);
-  const history = new FundingHistory(reader, s.seed, (await provider.getBlockNumber()) + 1, VENUES.binance.intervalHours);
+  const history = new FundingHistory(reader, s.seed, (await provider.getBlockNumber()) + 1, bookIntervals(s.book, s.config));
   const abis = await Promise.all(ERROR_SOURCES.map(s.abiOf));
   const chain = new EthersAlphaChain({ book: s.book, provider, signer: s.alpha, reader, history, config: s.config, decodeRevert: revertDecoder(abis) });
   return { chain, reader };
 }
 
 /**
- * Move the chain to history's instant `t`: clock to t + offset (the keeper's updates land just before it),
- * oracle and mark prices, the funding print settled at t, the pool arbitraged, every market balance refreshed.
- * Returns the funding rate applied (if any) and what the vault's position received (quote).
+ * Move the chain to history's instant `t`: first each print settled since the last epoch off the 8 h grid
+ * (KuCoin's 04/12/20 UTC) at its own hour, then clock to t + offset (the keeper's updates land just before it),
+ * oracle and mark prices, each venue's print settled at t, the pool arbitraged, every market balance refreshed.
+ * Returns the funding rates applied and what the vault's positions received (quote), per venue.
  */
-export async function stepEpoch(s: ReplaySetup, t: number): Promise<{ rate?: number; fundingQuote: number }> {
+export async function stepEpoch(s: ReplaySetup, t: number): Promise<{ rates: PerVenue; fundingByVenue: PerVenue; fundingQuote: number }> {
   const { spot, mark } = priceAt(s.data, t);
-  const rate = (s.data.funding.binance ?? []).find((x) => x.settleTime === t)?.ratePerInterval;
+  const rates: Partial<Record<VenueId, number>> = {};
+  const fundingByVenue: Partial<Record<VenueId, number>> = {};
+  const onEpoch: Partial<Record<VenueId, number>> = {};
+  const between: { venueId: VenueId; settle: number; rate: number }[] = [];
+  for (const leg of s.book.perps) {
+    // Prints the seed does not hold (known from the window's start on), settled in (t − 8 h, t].
+    for (const p of s.data.funding[leg.venueId] ?? []) {
+      if (p.settleTime <= t - EPOCH || p.settleTime > t || p.knownAt < s.from) continue;
+      if (p.settleTime === t) onEpoch[leg.venueId] = p.ratePerInterval;
+      else between.push({ venueId: leg.venueId, settle: p.settleTime, rate: p.ratePerInterval });
+    }
+  }
+  const sizeOf = async (venueId: VenueId): Promise<number> => {
+    const leg = s.book.perps.find((p) => p.venueId === venueId);
+    if (leg === undefined) return 0;
+    const venue = new Contract(leg.venue, VENUE_ABI, s.ethers.provider);
+    return toNumber(((await venue.getFunction("positions")(s.book.vault, leg.market)) as { sizeWad: bigint }).sizeWad, 18);
+  };
+  const received = (venueId: VenueId, size: number, markAt: number, rate: number): void => {
+    rates[venueId] = rate;
+    fundingByVenue[venueId] = (fundingByVenue[venueId] ?? 0) - size * markAt * rate;
+  };
+  for (const b of between.sort((x, y) => x.settle - y.settle)) {
+    await s.ethers.provider.send("evm_setNextBlockTimestamp", [b.settle + s.clockOffset - 60]);
+    const markAt = priceAt(s.data, b.settle).mark;
+    const size = await sizeOf(b.venueId);
+    await applyFundingBetweenEpochs(s.world, b.venueId, markAt, b.rate);
+    received(b.venueId, size, markAt, b.rate);
+  }
   await s.ethers.provider.send("evm_setNextBlockTimestamp", [t + s.clockOffset - 60]);
-  const venue = new Contract(s.book.perp.venue, VENUE_ABI, s.ethers.provider);
-  const sizeBefore = toNumber(((await venue.getFunction("positions")(s.book.vault, s.book.perp.market)) as { sizeWad: bigint }).sizeWad, 18);
-  await stepWorld(s.world, spot, mark, rate);
+  const sizes = new Map<VenueId, number>();
+  for (const venueId of Object.keys(onEpoch) as VenueId[]) sizes.set(venueId, await sizeOf(venueId));
+  await stepWorld(s.world, spot, mark, onEpoch);
+  for (const [venueId, rate] of Object.entries(onEpoch) as [VenueId, number][]) received(venueId, sizes.get(venueId) ?? 0, mark, rate);
   // The alpha refreshes every market's cached balance at the new prices (its role's job), so the epoch's NAV line
   // is exact. (Guardrails do not depend on it: past the NAV's expiry, `execute` itself refreshes every market.)
   await (await s.vault.getFunction("refreshAllMarketBalances")()).wait();
-  return { ...(rate === undefined ? {} : { rate }), fundingQuote: rate === undefined ? 0 : -sizeBefore * mark * rate };
+  const fundingQuote = Object.values(fundingByVenue).reduce((a, b) => a + (b ?? 0), 0);
+  return { rates, fundingByVenue, fundingQuote };
 }
 
 export function priceAt(data: MarketData, t: number): { spot: number; mark: number } {
@@ -232,12 +284,14 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   const { book, vault } = s;
   const epochs: EpochRecord[] = [];
   let fundingQuote = 0;
+  const fundingByVenue: Partial<Record<VenueId, number>> = {};
   let gasUsed = 0n;
   let batches = 0;
   let refusals = 0;
   for (let t = o.from; t <= o.to; t += EPOCH) {
-    const { rate, fundingQuote: epochFunding } = await stepEpoch(s, t);
+    const { rates, fundingByVenue: epochByVenue, fundingQuote: epochFunding } = await stepEpoch(s, t);
     fundingQuote += epochFunding;
+    for (const [v, x] of Object.entries(epochByVenue) as [VenueId, number][]) fundingByVenue[v] = (fundingByVenue[v] ?? 0) + x;
     const { decision: batch, actions } = await chain.decide(t + s.clockOffset);
     let epochGas = 0n;
     if (batch.refusal !== undefined) {
@@ -258,8 +312,9 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     const after = await reader.portfolio(t);
     const credit = after.credit.ETH;
     const record: EpochRecord = {
-      time: t, spot: priceAt(s.data, t).spot, fundingRate: rate ?? 0, fundingQuote: epochFunding, nav,
-      perpSize: after.perps[0]?.sizeBase ?? 0,
+      time: t, spot: priceAt(s.data, t).spot, fundingRates: rates, fundingQuote: epochFunding, fundingByVenue: epochByVenue, nav,
+      perpSize: after.perps.reduce((sum, p) => sum + p.sizeBase, 0),
+      perpSizes: Object.fromEntries(after.perps.map((p) => [p.venue, p.sizeBase])),
       longBase: (after.spotBase.ETH ?? 0) + (credit?.supplyBase ?? 0),
       actions: batch.refusal === undefined ? actions : 0, gasUsed: epochGas,
       ...(batch.refusal === undefined ? {} : { refusal: batch.refusal }),
@@ -268,17 +323,19 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     epochs.push(record);
     o.onEpoch?.(record);
   }
-  const venue = new Contract(book.perp.venue, VENUE_ABI, s.ethers.provider);
+  const perpFeesByVenue: Partial<Record<VenueId, number>> = {};
+  for (const leg of book.perps) perpFeesByVenue[leg.venueId] = await perpFees(s.ethers.provider, leg.venue, book.vault);
   return {
     from: o.from, to: o.to, capitalQuote: o.capitalQuote, epochs, book, config: s.config, startNav: s.startNav,
-    endNav: epochs.at(-1)?.nav ?? s.startNav, fundingQuote, perpFeesQuote: await perpFees(venue, book), gasUsed, batches, refusals,
+    endNav: epochs.at(-1)?.nav ?? s.startNav, fundingQuote, fundingByVenue,
+    perpFeesQuote: Object.values(perpFeesByVenue).reduce((a, b) => a + (b ?? 0), 0), perpFeesByVenue, gasUsed, batches, refusals,
     deployTxs: s.deployTxs, world: s.world, vault, record: s.record,
   };
 }
 
-async function perpFees(venue: Contract, book: ChainBook): Promise<number> {
-  const iface = new Contract(book.perp.venue, ["event PositionChanged(address indexed account, address indexed market, int256 sizeDeltaWad, uint256 notionalWad, uint256 feeWad, int256 realizedPnlWad, int256 newSizeWad)"], venue.runner);
-  const events = await iface.queryFilter(iface.filters["PositionChanged"]?.(book.vault) ?? "PositionChanged", 0, "latest");
+async function perpFees(provider: Provider, venueAddress: string, vault: string): Promise<number> {
+  const venue = new Contract(venueAddress, ["event PositionChanged(address indexed account, address indexed market, int256 sizeDeltaWad, uint256 notionalWad, uint256 feeWad, int256 realizedPnlWad, int256 newSizeWad)"], provider);
+  const events = await venue.queryFilter(venue.filters["PositionChanged"]?.(vault) ?? "PositionChanged", 0, "latest");
   return events.reduce((sum, e) => sum + ("args" in e ? toNumber(e.args[4] as bigint, 18) : 0), 0);
 }
 

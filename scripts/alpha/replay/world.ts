@@ -1,8 +1,10 @@
 /**
  * The replay's market world on the local chain, deployed before the vault: test USDC and WETH, Chainlink-style
  * feeds (TestPriceFeed) for both, a real Aave V3 pool listing both (seeded with lenders' liquidity), a real
- * Uniswap V3 WETH/USDC 0.05 % pool with deep full-range liquidity, and the simulated perp venue with one ETH
- * market. Signer 0 is the keeper: it moves the feeds, the venue's mark and funding, and arbitrages the pool.
+ * Uniswap V3 WETH/USDC 0.05 % pool with deep full-range liquidity, and one simulated perp venue per strategy venue
+ * of the replay (`REPLAY_VENUES`: Binance, Bybit, KuCoin), each with one ETH market, its own taker fee and its
+ * own funding prints. Signer 0 is the keeper: it moves the feeds, every venue's mark and funding, and arbitrages
+ * the pool.
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { Contract, getAddress, MaxUint256 } from "ethers";
@@ -11,8 +13,25 @@ import { deploySimulatedPerpVenueWith } from "../../local/simulatedPerp.js";
 import { arbitrageTo, createPoolWithLiquidity, deployUniswapV3, FEE_LOW, type UniswapV3 } from "../../local/uniswapV3.js";
 import { AAVE_POOL_ABI, ERC20_ABI, FEED_ABI, VENUE_ABI } from "../chain/abi.js";
 import { units } from "../chain/actions.js";
+import type { VenueId } from "../strategy/types.js";
 
-export const ETH_MARKET = getAddress("0x00000000000000000000000000000000000e7e01");
+/** One simulated venue of the replay: the strategy venue it stands for, its ETH market's address, its taker fee. */
+export interface ReplayVenueSpec {
+  readonly venueId: VenueId;
+  readonly market: string;
+  readonly takerFeeBps: number;
+}
+
+/**
+ * The replay's venues: three with ETH funding over the whole 2021–2023 data (dYdX starts 2022). All 8 h; KuCoin
+ * settles at 04/12/20 UTC, off the replay's 00/08/16 epochs (the keeper applies its prints at their own hour).
+ * Fees: Binance 5 bps (VIP-0 taker ≈ 4), Bybit and KuCoin 6 bps (strategy/config.ts VENUES).
+ */
+export const REPLAY_VENUES: readonly ReplayVenueSpec[] = [
+  { venueId: "binance", market: getAddress("0x00000000000000000000000000000000000e7e01"), takerFeeBps: 5 },
+  { venueId: "bybit", market: getAddress("0x00000000000000000000000000000000000e7e02"), takerFeeBps: 6 },
+  { venueId: "kucoin", market: getAddress("0x00000000000000000000000000000000000e7e03"), takerFeeBps: 6 },
+];
 export const POOL_FEE = FEE_LOW;
 /** Depth of the Uniswap pool on each side, in USD (full range): a $600k buy moves it ~6 bps. */
 const POOL_DEPTH_USD = 2_000_000_000;
@@ -26,8 +45,18 @@ export interface ReplayWorld {
   readonly ethFeed: Contract;
   readonly aave: AaveV3Market;
   readonly uni: UniswapV3;
+  /** One simulated venue per strategy venue, in `REPLAY_VENUES` order. */
+  readonly perps: readonly WorldVenue[];
+}
+
+export interface WorldVenue extends ReplayVenueSpec {
   readonly venue: Contract;
-  readonly market: string;
+}
+
+export function worldVenue(world: ReplayWorld, venueId: VenueId): WorldVenue {
+  const v = world.perps.find((p) => p.venueId === venueId);
+  if (v === undefined) throw new Error(`the replay world has no venue ${venueId}`);
+  return v;
 }
 
 export async function deployReplayWorld(ethers: HardhatEthers, ethPrice: number): Promise<ReplayWorld> {
@@ -64,25 +93,43 @@ export async function deployReplayWorld(ethers: HardhatEthers, ethPrice: number)
   await createPoolWithLiquidity(uni, keeper, usdcAddress, units(POOL_DEPTH_USD, 6), wethAddress, units(POOL_DEPTH_USD / ethPrice, 18), POOL_FEE);
   for (const t of [usdc, weth]) await (await t.getFunction("approve")(await uni.router.getAddress(), MaxUint256)).wait();
 
-  // The simulated venue: fee 5 bps (Binance VIP-0 taker ≈ 4 bps), IM 10 %, MM 2.5 %, penalty 1 %, 8 h funding.
-  const venueContract = await deploySimulatedPerpVenueWith(
-    ethers,
-    { getAddress: () => usdc.getAddress(), mint: (to, amount) => usdc.getFunction("mint")(to, amount) },
-    [{ market: ETH_MARKET, markPriceWad: units(ethPrice, 18), fundingIntervalSeconds: 8 * 3600, takerFeeBps: 5, initialMarginBps: 1_000, maintenanceMarginBps: 250, liquidationPenaltyBps: 100, maxPriceAgeSeconds: 3_600 }],
-    units(100_000_000, 6),
-  );
-  const venue = new Contract(await venueContract.getAddress(), VENUE_ABI, keeper);
-  return { keeper, usdc, weth, usdcFeed, ethFeed, aave, uni, venue, market: ETH_MARKET };
+  // The simulated venues: IM 10 %, MM 2.5 %, penalty 1 %, 8 h funding, each its own taker fee; each the
+  // counterparty of its trades, seeded with 100M USDC.
+  const perps: WorldVenue[] = [];
+  for (const spec of REPLAY_VENUES) {
+    const venueContract = await deploySimulatedPerpVenueWith(
+      ethers,
+      { getAddress: () => usdc.getAddress(), mint: (to, amount) => usdc.getFunction("mint")(to, amount) },
+      [{ market: spec.market, markPriceWad: units(ethPrice, 18), fundingIntervalSeconds: 8 * 3600, takerFeeBps: spec.takerFeeBps, initialMarginBps: 1_000, maintenanceMarginBps: 250, liquidationPenaltyBps: 100, maxPriceAgeSeconds: 3_600 }],
+      units(100_000_000, 6),
+    );
+    perps.push({ ...spec, venue: new Contract(await venueContract.getAddress(), VENUE_ABI, keeper) });
+  }
+  return { keeper, usdc, weth, usdcFeed, ethFeed, aave, uni, perps };
 }
 
-/** Move the world to one epoch of history: oracle price, venue mark, funding print (if any), pool price. */
-export async function stepWorld(world: ReplayWorld, spot: number, mark: number, fundingRate: number | undefined): Promise<void> {
-  const { keeper, usdc, weth, usdcFeed, ethFeed, venue, market, uni } = world;
+/**
+ * Move the world to one epoch of history: oracle price, every venue's mark (the same Binance perp close: the
+ * data has no per-venue prices, as in the backtest), each venue's funding print settled at this instant (if
+ * any), pool price.
+ */
+export async function stepWorld(world: ReplayWorld, spot: number, mark: number, fundingRates: Readonly<Partial<Record<VenueId, number>>>): Promise<void> {
+  const { keeper, usdc, weth, usdcFeed, ethFeed, uni } = world;
   // USDC at its peg (the replay does not model depegs); a real feed heartbeats at least daily.
   await (await usdcFeed.getFunction("setAnswer")(units(1, 8))).wait();
   await (await ethFeed.getFunction("setAnswer")(units(spot, 8))).wait();
-  await (await venue.getFunction("setMarkPrice")(market, units(mark, 18))).wait();
-  if (fundingRate !== undefined) await (await venue.getFunction("applyFunding")(market, BigInt(Math.round(fundingRate * 1e18)))).wait();
+  for (const p of world.perps) {
+    await (await p.venue.getFunction("setMarkPrice")(p.market, units(mark, 18))).wait();
+    const rate = fundingRates[p.venueId];
+    if (rate !== undefined) await (await p.venue.getFunction("applyFunding")(p.market, BigInt(Math.round(rate * 1e18)))).wait();
+  }
   // Arbitrage: one swap with a price limit brings the pool to the oracle price (the keeper's float pays).
   await arbitrageTo(uni, keeper, await usdc.getAddress(), units(spot * 1e6, 6), await weth.getAddress(), units(1e6, 18), POOL_FEE);
+}
+
+/** A print settled between epochs (KuCoin's 04/12/20 UTC): the venue's mark at that hour, then its funding. */
+export async function applyFundingBetweenEpochs(world: ReplayWorld, venueId: VenueId, mark: number, rate: number): Promise<void> {
+  const p = worldVenue(world, venueId);
+  await (await p.venue.getFunction("setMarkPrice")(p.market, units(mark, 18))).wait();
+  await (await p.venue.getFunction("applyFunding")(p.market, BigInt(Math.round(rate * 1e18)))).wait();
 }
