@@ -48,7 +48,7 @@ const result = await runReplay({
   onLine: (line) => console.log(line),
   onEpoch: (e) => {
     const what = e.refusal !== undefined ? `REFUSED ${e.refusal}` : e.actions > 0 ? `${e.actions} calls, gas ${Math.round(Number(e.gasUsed) / 1000)}k: ${e.summary}` : "hold";
-    const venues = replayVenues.map((v) => `${v.slice(0, 2)} ${((e.fundingRates[v] ?? 0) * 1e4).toFixed(2).padStart(5)}/${(-(e.perpSizes[v] ?? 0)).toFixed(0).padStart(3)}`).join(" ");
+    const venues = replayVenues.map((v) => `${v.slice(0, 2)} ${(e.fundingRates[v] === undefined ? "—" : (e.fundingRates[v] * 1e4).toFixed(2)).padStart(5)}/${(-(e.perpSizes[v] ?? 0)).toFixed(0).padStart(3)}`).join(" ");
     console.log(`${iso(e.time)}  ETH ${e.spot.toFixed(0).padStart(5)}  NAV ${money(e.nav).padStart(10)}  long ${e.longBase.toFixed(1).padStart(6)}  fund bp/short ${venues}  ${what.slice(0, 100)}`);
   },
 });

@@ -63,7 +63,7 @@ export function registerAlphaCommands(program: Command, deps: AlphaCliDeps): voi
     .option("--max-ticks <n>", "stop after n intervals (default: run forever)")
     .option("--from <address>", "alpha account (default: the record's first alpha holder)")
     .option("--asset <ETH|BTC>", "traded asset", "ETH")
-    .option("--venue <id>", "strategy venue the perp market stands for (its metadata)", "binance")
+    .option("--venue <id>", "strategy venue of a lone perp market whose name names none (markets named \"<venue>-perp\" name theirs)", "binance")
     .option("--pool-fee <fee>", "Uniswap V3 fee tier of the base/quote pool", "500")
     .option("--from-block <n>", "first block to read funding events from", "0"))
     .action(async (opts: RunOptions & CliNetworkOptions) => {

@@ -11,7 +11,10 @@ const BOOK: ChainBook = {
   quote: { address: addr(2), decimals: 6 },
   base: { address: addr(3), decimals: 18, asset: "ETH" },
   oracle: addr(4),
-  perp: { venueId: "binance", fuse: addr(5), venue: addr(6), market: addr(7) },
+  perps: [
+    { venueId: "binance", name: "binance-perp", fuse: addr(5), venue: addr(6), market: addr(7) },
+    { venueId: "bybit", name: "bybit-perp", fuse: addr(11), venue: addr(12), market: addr(13) },
+  ],
   credit: { fuse: addr(8), pool: addr(9) },
   spot: { fuse: addr(10), poolFee: 500 },
 };
@@ -24,14 +27,36 @@ const BAL: RawBalances = {
   aQuote: 1_000n * USDC,
   debtBase: 0n,
   debtQuote: 20_000n * USDC,
-  perpSizeWad: -50n * E18,
-  perpOpenNotionalWad: 100_000n * E18,
-  perpAccountValue: 60_000n * USDC,
-  perpCollateralWad: 60_000n * E18,
-  perpFreeCollateral: 50_000n * USDC,
-  markPriceWad: 2_000n * E18,
-  initialMarginBps: 1_000,
+  perps: [
+    {
+      venueId: "binance",
+      perpSizeWad: -50n * E18,
+      perpOpenNotionalWad: 100_000n * E18,
+      perpAccountValue: 60_000n * USDC,
+      perpCollateralWad: 60_000n * E18,
+      perpFreeCollateral: 50_000n * USDC,
+      markPriceWad: 2_000n * E18,
+      initialMarginBps: 1_000,
+    },
+    {
+      venueId: "bybit",
+      perpSizeWad: -10n * E18,
+      perpOpenNotionalWad: 20_500n * E18,
+      perpAccountValue: 8_000n * USDC,
+      perpCollateralWad: 8_000n * E18,
+      perpFreeCollateral: 6_000n * USDC,
+      markPriceWad: 2_050n * E18,
+      initialMarginBps: 1_000,
+    },
+  ],
 };
+const PERP = BOOK.perps[0]!;
+const BYBIT = BOOK.perps[1]!;
+/** BAL with the Binance account replaced by `binance` (fields given). */
+const withBinance = (binance: Partial<RawBalances["perps"][number]>): RawBalances => ({
+  ...BAL,
+  perps: BAL.perps.map((p) => (p.venueId === "binance" ? { ...p, ...binance } : p)),
+});
 
 function one(action: Action, balances: RawBalances = BAL): { fuse: string; name: string; args: unknown[] } {
   const mapped = mapActions(BOOK, [action], balances, 2_000);
@@ -45,25 +70,25 @@ function one(action: Action, balances: RawBalances = BAL): { fuse: string; name:
 describe("alpha chain: Action → fuse call", () => {
   it("perp.adjustShort up: increasePosition(short) at the mark, max base bound 1 % above", () => {
     const c = one({ kind: "perp.adjustShort", venue: "binance", asset: "ETH", targetSizeBase: 60, deltaBase: 10 });
-    expect(c.fuse).to.equal(BOOK.perp.fuse);
+    expect(c.fuse).to.equal(PERP.fuse);
     expect(c.name).to.equal("increasePosition");
-    expect(c.args).to.deep.equal([BOOK.perp.market, false, 20_000n * E18, 10n * E18 * 101n / 100n]);
+    expect(c.args).to.deep.equal([PERP.market, false, 20_000n * E18, 10n * E18 * 101n / 100n]);
   });
   it("perp.adjustShort down: reducePosition with a max-quote-paid bound; to zero: closePosition", () => {
     const reduce = one({ kind: "perp.adjustShort", venue: "binance", asset: "ETH", targetSizeBase: 40, deltaBase: -10 });
     expect(reduce.name).to.equal("reducePosition");
-    expect(reduce.args).to.deep.equal([BOOK.perp.market, 10n * E18, 20_000n * E18 * 101n / 100n]);
+    expect(reduce.args).to.deep.equal([PERP.market, 10n * E18, 20_000n * E18 * 101n / 100n]);
     const close = one({ kind: "perp.adjustShort", venue: "binance", asset: "ETH", targetSizeBase: 0, deltaBase: -49.99 });
     expect(close.name).to.equal("closePosition");
-    expect(close.args).to.deep.equal([BOOK.perp.market, 100_000n * E18 * 101n / 100n]);
+    expect(close.args).to.deep.equal([PERP.market, 100_000n * E18 * 101n / 100n]);
   });
   it("perp.adjustLong: increasePosition(long) with a min base bound; reduce with a min quote bound", () => {
-    const up = one({ kind: "perp.adjustLong", venue: "binance", asset: "ETH", targetSizeBase: 5, deltaBase: 5 }, { ...BAL, perpSizeWad: 0n });
+    const up = one({ kind: "perp.adjustLong", venue: "binance", asset: "ETH", targetSizeBase: 5, deltaBase: 5 }, withBinance({ perpSizeWad: 0n }));
     expect(up.name).to.equal("increasePosition");
-    expect(up.args).to.deep.equal([BOOK.perp.market, true, 10_000n * E18, 5n * E18 * 99n / 100n]);
-    const down = one({ kind: "perp.adjustLong", venue: "binance", asset: "ETH", targetSizeBase: 3, deltaBase: -2 }, { ...BAL, perpSizeWad: 5n * E18 });
+    expect(up.args).to.deep.equal([PERP.market, true, 10_000n * E18, 5n * E18 * 99n / 100n]);
+    const down = one({ kind: "perp.adjustLong", venue: "binance", asset: "ETH", targetSizeBase: 3, deltaBase: -2 }, withBinance({ perpSizeWad: 5n * E18 }));
     expect(down.name).to.equal("reducePosition");
-    expect(down.args).to.deep.equal([BOOK.perp.market, 2n * E18, 4_000n * E18 * 99n / 100n]);
+    expect(down.args).to.deep.equal([PERP.market, 2n * E18, 4_000n * E18 * 99n / 100n]);
   });
   it("perp margin: depositMargin; withdrawMargin clamped to the free collateral after the batch", () => {
     const add = one({ kind: "perp.addMargin", venue: "binance", asset: "ETH", amountQuote: 1_234.5678905 });
@@ -75,7 +100,7 @@ describe("alpha chain: Action → fuse call", () => {
     expect(clamped.args[0]).to.equal(49_950n * USDC);
     // Flat (no position, none opened in the batch): the whole account value leaves, no cushion, so a close
     // never strands dust that later batches chase.
-    const flat = { ...BAL, perpSizeWad: 0n, perpOpenNotionalWad: 0n, perpAccountValue: 449_500_000n, perpCollateralWad: 449_500_000n * 10n ** 12n };
+    const flat = withBinance({ perpSizeWad: 0n, perpOpenNotionalWad: 0n, perpAccountValue: 449_500_000n, perpCollateralWad: 449_500_000n * 10n ** 12n });
     const all = one({ kind: "perp.removeMargin", venue: "binance", asset: "ETH", amountQuote: 449.5 }, flat);
     expect(all.args[0]).to.equal(449_500_000n);
   });
@@ -109,8 +134,29 @@ describe("alpha chain: Action → fuse call", () => {
     ], BAL, 2_000);
     expect(FUSE_INTERFACE.parseTransaction({ data: sells[1]!.call.data })?.args[3]).to.equal(7n * E18);
   });
-  it("refuses a perp action for a venue the book does not hold", () => {
-    expect(() => mapActions(BOOK, [{ kind: "perp.addMargin", venue: "bybit", asset: "ETH", amountQuote: 1 }], BAL, 2_000)).to.throw(/no perp market for venue bybit/);
-    expect(() => mapActions(BOOK, [{ kind: "perp.adjustShort", venue: "bybit", asset: "ETH", targetSizeBase: 1, deltaBase: 1 }], BAL, 2_000)).to.throw(/no perp market for venue bybit/);
+  it("routes each perp action to its venue's fuse and market, with that venue's mark and account", () => {
+    const mapped = mapActions(BOOK, [
+      { kind: "perp.addMargin", venue: "bybit", asset: "ETH", amountQuote: 3_000 },
+      { kind: "perp.adjustShort", venue: "bybit", asset: "ETH", targetSizeBase: 12, deltaBase: 2 },
+      { kind: "perp.adjustShort", venue: "binance", asset: "ETH", targetSizeBase: 45, deltaBase: -5 },
+      { kind: "perp.adjustShort", venue: "bybit", asset: "ETH", targetSizeBase: 0, deltaBase: -12 },
+      { kind: "perp.removeMargin", venue: "bybit", asset: "ETH", amountQuote: 100_000 },
+    ], BAL, 2_000);
+    const calls = mapped.map((m) => ({ fuse: m.call.fuse, parsed: FUSE_INTERFACE.parseTransaction({ data: m.call.data }) }));
+    expect(calls.map((c) => c.fuse)).to.deep.equal([BYBIT.fuse, BYBIT.fuse, PERP.fuse, BYBIT.fuse, BYBIT.fuse]);
+    expect(calls.map((c) => c.parsed?.name)).to.deep.equal(["depositMargin", "increasePosition", "reducePosition", "closePosition", "withdrawMargin"]);
+    // Bybit's mark (2,050), not Binance's: 2 × 2,050 = 4,100.
+    expect([...calls[1]!.parsed!.args]).to.deep.equal([BYBIT.market, false, 4_100n * E18, 2n * E18 * 101n / 100n]);
+    expect([...calls[2]!.parsed!.args]).to.deep.equal([PERP.market, 5n * E18, 10_000n * E18 * 101n / 100n]);
+    // Bybit's running size (−10 − 2 = −12) is closed whole; Binance's does not count.
+    expect([...calls[3]!.parsed!.args]).to.deep.equal([BYBIT.market, 12n * 2_050n * E18 * 101n / 100n]);
+    // Bybit's free collateral after the close: 8,000 − 0 IM − 0.1 % fee cushion on its net resize (−10 → 0), less 0.1 %.
+    const free = 8_000n * E18 - (10n * 2_050n * E18) / 1_000n;
+    expect(calls[4]!.parsed!.args[0]).to.equal(((free / 10n ** 12n) * 999_000n) / 1_000_000n);
+    expect(mapped[0]!.text).to.match(/^bybit depositMargin/);
+  });
+  it("refuses a perp action for a venue the book does not hold, naming the venues it does", () => {
+    expect(() => mapActions(BOOK, [{ kind: "perp.addMargin", venue: "kucoin", asset: "ETH", amountQuote: 1 }], BAL, 2_000)).to.throw(/no perp market for venue kucoin \(book: binance, bybit\)/);
+    expect(() => mapActions(BOOK, [{ kind: "perp.adjustShort", venue: "dydx", asset: "ETH", targetSizeBase: 1, deltaBase: 1 }], BAL, 2_000)).to.throw(/no perp market for venue dydx/);
   });
 });

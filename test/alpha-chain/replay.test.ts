@@ -7,10 +7,11 @@ import hre, { network } from "hardhat";
 import { VENUE_ABI } from "../../scripts/alpha/chain/abi.js";
 import type { EthersAlphaChain, PreparedBatch } from "../../scripts/alpha/chain/alphaChain.js";
 import { createLiveAlpha } from "../../scripts/alpha/chain/live.js";
-import { toNumber } from "../../scripts/alpha/chain/read.js";
+import { FundingHistory, toNumber } from "../../scripts/alpha/chain/read.js";
 import { loadMarketData } from "../../scripts/alpha/data/market.js";
 import { Journal } from "../../scripts/alpha/live/journal.js";
 import { runAlphaLoop, type AlphaChain } from "../../scripts/alpha/live/loop.js";
+import { bookIntervals } from "../../scripts/alpha/chain/live.js";
 import { replayChain, setupReplay, stepEpoch, type ReplaySetup } from "../../scripts/alpha/replay/run.js";
 
 const EPOCH = 8 * 3600;
@@ -78,12 +79,17 @@ describe("alpha chain on the local chain (replay world: Aave V3, Uniswap V3, sim
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("replays a few epochs: a short perp hedges the long leg, inside the guardrails, NAV accounted", async () => {
+  it("replays a few epochs: short perps on several venues hedge the long leg, inside the guardrails, NAV accounted", async () => {
     const s = await networkHelpers.loadFixture(setup);
+    expect(s.book.perps.map((p) => p.venueId)).to.deep.equal(["binance", "bybit", "kucoin"]);
+    expect(new Set(s.book.perps.map((p) => p.venue)).size, "one venue contract per strategy venue").to.equal(3);
+    expect(new Set(s.book.perps.map((p) => p.fuse)).size, "one fuse per perp market").to.equal(3);
+    const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
     const { chain, reader } = await replayChain(s);
     let sent = 0;
+    let funding = 0;
     for (let t = FROM; t < FROM + 4 * EPOCH; t += EPOCH) {
-      await stepEpoch(s, t);
+      funding += (await stepEpoch(s, t)).fundingQuote;
       const { decision, actions } = await chain.decide(t + s.clockOffset);
       expect(decision.refusal, decision.refusal).to.equal(undefined);
       if (actions === 0) continue;
@@ -92,28 +98,47 @@ describe("alpha chain on the local chain (replay world: Aave V3, Uniswap V3, sim
       sent += 1;
     }
     expect(sent).to.be.greaterThan(0);
+    expect(funding, "the shorts received funding").to.be.greaterThan(0);
     await (await s.vault.getFunction("refreshAllMarketBalances")()).wait();
     const state = await reader.portfolio(FROM + 3 * EPOCH);
-    const perp = state.perps[0];
     const credit = state.credit.ETH;
-    if (perp === undefined || credit === undefined) throw new Error("no positions");
+    if (credit === undefined) throw new Error("no credit position");
+    const shorts = state.perps.filter((p) => p.sizeBase < 0);
+    expect(shorts.length, "the hedge is split over venues").to.be.greaterThan(1);
+    const totalShort = -shorts.reduce((sum, p) => sum + p.sizeBase, 0);
     const longLeg = (state.spotBase.ETH ?? 0) + credit.supplyBase;
-    expect(perp.sizeBase).to.be.lessThan(-100); // ~200 ETH short on 1M USDC
-    expect(Math.abs(longLeg / -perp.sizeBase - 1)).to.be.lessThan(0.01); // delta neutral within 1 %
+    expect(totalShort).to.be.greaterThan(100); // ~230 ETH short on 1M USDC
+    expect(Math.abs(longLeg / totalShort - 1)).to.be.lessThan(0.01); // delta neutral within 1 %
 
-    // Guardrails as the vault measures them: perp leverage ≤ 3x, perp ≤ 25 % and Aave ≤ 80 % of NAV, idle ≥ 10 %.
-    const venue = new Contract(s.book.perp.venue, VENUE_ABI, ethers.provider);
-    const equity = toNumber((await venue.getFunction("getAccountValue")(s.book.vault)) as bigint, 6);
-    const mark = toNumber(((await venue.getFunction("markets")(s.book.perp.market)) as { markPriceWad: bigint }).markPriceWad, 18);
+    // Guardrails as the vault measures them, per venue market: leverage ≤ 3x, margin ≤ 25 % of NAV; idle ≥ 10 %.
     const nav = toNumber((await s.vault.getFunction("totalAssets")()) as bigint, 6);
-    expect((-perp.sizeBase * mark) / equity).to.be.lessThanOrEqual(3);
-    expect(equity / nav).to.be.lessThanOrEqual(0.25);
+    let equities = 0;
+    for (const leg of s.book.perps) {
+      const venue = new Contract(leg.venue, VENUE_ABI, ethers.provider);
+      const equity = toNumber((await venue.getFunction("getAccountValue")(s.book.vault)) as bigint, 6);
+      const mark = toNumber(((await venue.getFunction("markets")(leg.market)) as { markPriceWad: bigint }).markPriceWad, 18);
+      const size = state.perps.find((p) => p.venue === leg.venueId)?.sizeBase ?? 0;
+      if (size !== 0) expect((-size * mark) / equity, leg.venueId).to.be.lessThanOrEqual(3);
+      expect(equity / nav, leg.venueId).to.be.lessThanOrEqual(0.25);
+      equities += equity;
+    }
     expect(state.idleQuote / nav).to.be.greaterThanOrEqual(0.1);
-    // NAV = idle + perp equity + Aave equity + spot, all at the oracle price.
+    // NAV = idle + every venue's equity + Aave equity + spot, all at the oracle price.
     const ethPrice = (await reader.snapshot(FROM + 3 * EPOCH, { funding: {} })).spotPrice;
-    const accounted = state.idleQuote + equity + (credit.supplyBase - credit.borrowBase) * ethPrice + credit.supplyQuote - credit.borrowQuote + (state.spotBase.ETH ?? 0) * ethPrice;
+    const accounted = state.idleQuote + equities + (credit.supplyBase - credit.borrowBase) * ethPrice + credit.supplyQuote - credit.borrowQuote + (state.spotBase.ETH ?? 0) * ethPrice;
     expect(Math.abs(nav - accounted) / nav).to.be.lessThan(1e-5);
     expect(Math.abs(nav / s.startNav - 1)).to.be.lessThan(0.01);
+
+    // Each venue's FundingApplied events land in its own history at their settlement hour: KuCoin's between the
+    // epochs (04/12/20 UTC), the others on them; the chain's prints equal the data's.
+    const history = await new FundingHistory(reader, {}, fromBlock, bookIntervals(s.book, s.config)).at(FROM + 3 * EPOCH);
+    for (const leg of s.book.perps) {
+      const fromChain = history.funding[leg.venueId] ?? [];
+      const fromData = (data.funding[leg.venueId] ?? []).filter((p) => p.settleTime >= FROM && p.settleTime <= FROM + 3 * EPOCH);
+      expect(fromChain.map((p) => p.settleTime), leg.venueId).to.deep.equal(fromData.map((p) => p.settleTime));
+      fromChain.forEach((p, i) => expect(Math.abs(p.ratePerInterval - (fromData[i]?.ratePerInterval ?? Number.NaN)), `${leg.venueId} print ${i}`).to.be.lessThan(1e-12));
+    }
+    expect((history.funding.kucoin ?? []).map((p) => new Date(p.settleTime * 1000).getUTCHours())).to.include(4);
   });
 
   it("live loop: an RPC failure, a lost send answer and a restart never act twice", async () => {
@@ -137,9 +162,8 @@ describe("alpha chain on the local chain (replay world: Aave V3, Uniswap V3, sim
     const journal1 = new Journal(journalPath).all();
     expect(journal1.filter((e) => e.kind === "error")).to.have.length(1);
     expect(journal1.filter((e) => e.kind === "mined")).to.have.length(1);
-    const venue = new Contract(s.book.perp.venue, VENUE_ABI, ethers.provider);
-    const sizeAfter1 = ((await venue.getFunction("positions")(s.book.vault, s.book.perp.market)) as { sizeWad: bigint }).sizeWad;
-    expect(sizeAfter1 < 0n).to.equal(true);
+    const shortAfter1 = (await (await replayChain(s)).reader.portfolio(FROM)).perps.reduce((sum, p) => sum + p.sizeBase, 0);
+    expect(shortAfter1).to.be.lessThan(0);
 
     // Restart within the same tick, wired as `fusebox alpha run` does (from the deployment record): a new loop
     // with the same journal sends nothing.
