@@ -24,9 +24,9 @@ contract VaultHandler is VaultTestBase {
     uint256 private _leverageBefore;
 
     constructor(VaultTestBase stack) {
-        (manager, usdc, oracle, vault) = (stack.manager_(), stack.usdc_(), stack.oracle_(), stack.vault_());
+        (manager, usdc, oracle, vault) = (stack.manager(), stack.usdc(), stack.oracle(), stack.vault());
         (target, supplyFuse, venue, levFuse, writerFuse) =
-            (stack.target_(), stack.supplyFuse_(), stack.venue_(), stack.levFuse_(), stack.writerFuse_());
+            (stack.target(), stack.supplyFuse(), stack.venue(), stack.levFuse(), stack.writerFuse());
     }
 
     // ---------------------------------------------------------------- depositors

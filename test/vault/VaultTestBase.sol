@@ -69,16 +69,16 @@ abstract contract VaultTestBase is Asserts {
     address internal constant ALPHA = address(0xA1FA);
     address internal constant GUARDIAN = address(0x6A4D);
 
-    AccessManager internal manager;
-    TestERC20 internal usdc;
+    AccessManager public manager;
+    TestERC20 public usdc;
     TestPriceFeed internal usdcFeed;
-    PriceOracleMiddleware internal oracle;
-    FuseboxVault internal vault;
-    TestErc4626Target internal target;
-    Erc4626SupplyFuse internal supplyFuse;
-    TestLeveragedVenue internal venue;
-    TestLeveragedFuse internal levFuse;
-    TestSupplyWriterFuse internal writerFuse;
+    PriceOracleMiddleware public oracle;
+    FuseboxVault public vault;
+    TestErc4626Target public target;
+    Erc4626SupplyFuse public supplyFuse;
+    TestLeveragedVenue public venue;
+    TestLeveragedFuse public levFuse;
+    TestSupplyWriterFuse public writerFuse;
 
     function _deployStack() internal {
         manager = new AccessManager(address(this));
@@ -206,43 +206,7 @@ abstract contract VaultTestBase is Asserts {
         assets = vault.redeem(shares, who, who);
     }
 
-    // ---------------------------------------------------------------- getters (a handler copies the stack)
-
-    function manager_() external view returns (AccessManager) {
-        return manager;
-    }
-
-    function usdc_() external view returns (TestERC20) {
-        return usdc;
-    }
-
-    function oracle_() external view returns (PriceOracleMiddleware) {
-        return oracle;
-    }
-
-    function vault_() external view returns (FuseboxVault) {
-        return vault;
-    }
-
-    function target_() external view returns (TestErc4626Target) {
-        return target;
-    }
-
-    function supplyFuse_() external view returns (Erc4626SupplyFuse) {
-        return supplyFuse;
-    }
-
-    function venue_() external view returns (TestLeveragedVenue) {
-        return venue;
-    }
-
-    function levFuse_() external view returns (TestLeveragedFuse) {
-        return levFuse;
-    }
-
-    function writerFuse_() external view returns (TestSupplyWriterFuse) {
-        return writerFuse;
-    }
+    // The stack's contracts are public: a handler copies them from the test contract that built them.
 
     function _sumMarketBalances() internal view returns (uint256 sum) {
         uint256[] memory ids = vault.getMarketIds();
