@@ -198,7 +198,8 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         touchedCount = touched.length;
         // Caps are shares of total assets, which include the untouched markets' cached balances: past the NAV's
         // expiry those are refreshed first, as for a deposit, so no guardrail is checked against a stale total.
-        if (block.timestamp > $.navExpiresAt) _refreshAllMarkets();
+        bool refreshedAll = block.timestamp > $.navExpiresAt;
+        if (refreshedAll) _refreshAllMarkets();
 
         // Fresh "before" balances: the de-risking comparison must not rest on a stale cache.
         uint256[] memory balanceBefore = new uint256[](touchedCount);
@@ -206,9 +207,11 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         for (uint256 j; j < touchedCount; ++j) {
             FuseboxStorageLib.Market storage market = $.markets[touched[j]];
             if (!market.active) revert ErrorsLib.MarketNotActive(touched[j]);
-            // Always revalue (never trust a cache, even from this block: a same-block price move would go unseen),
-            // but only into memory: the refresh after the batch records the market's state.
-            (uint256 equity, uint256 grossNotional) = _valueMarket(market.balanceFuse);
+            // Revalue into memory (the refresh after the batch records the market's state). Never trust a cache,
+            // even from this block — a same-block price move would go unseen — except the one just written by
+            // this very call: nothing can have moved since.
+            (uint256 equity, uint256 grossNotional) =
+                refreshedAll ? (uint256(market.balance), uint256(market.grossNotional)) : _valueMarket(market.balanceFuse);
             balanceBefore[j] = equity;
             leverageBefore[j] = GuardrailLib.leverageWadUp(grossNotional, equity);
         }
@@ -234,15 +237,12 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     /// refreshes every market first.
     function refreshMarketBalances(uint256[] calldata marketIds) external restricted nonReentrant {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        uint256 count = marketIds.length;
-        uint256[] memory ids = new uint256[](count);
-        for (uint256 i; i < count; ++i) {
+        for (uint256 i; i < marketIds.length; ++i) {
             FuseboxStorageLib.Market storage market = $.markets[marketIds[i]];
             if (!market.active) revert ErrorsLib.MarketNotActive(marketIds[i]);
             _refreshMarket(marketIds[i], market);
-            ids[i] = marketIds[i];
         }
-        _updateNavExpiry(ids, count);
+        _updateNavExpiry(marketIds, marketIds.length);
     }
 
     /// @notice Refresh every market's cached balance (restricted like `refreshMarketBalances`).
