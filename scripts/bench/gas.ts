@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { ROLES, VAULT_FUNCTION_ROLES, ORACLE_FUNCTION_ROLES, wireRoleGuardians, wireTargetRoles } from "../lib/access.js";
+import { addressSubstrate, deployCore, installMarket } from "../local/core.js";
 
 const TARGET_RATIO = 1.35;
 const { ethers } = await network.create();
@@ -27,29 +27,19 @@ const usdc = await ethers.deployContract("TestERC20", ["USD Coin (test)", "USDC"
 for (const who of [alice, bob, carol]) await (await usdc.mint(who.address, 10_000_000n * USDC)).wait();
 
 // ---------------------------------------------------------------- the Fusebox vault with N markets
-const manager = await ethers.deployContract("AccessManager", [admin.address]);
-const oracle = await ethers.deployContract("PriceOracleMiddleware", [await manager.getAddress()]);
-const vault = await ethers.deployContract("FuseboxVault", [
-  await usdc.getAddress(), "Fusebox USDC", "fbUSDC", await manager.getAddress(), await oracle.getAddress(), 6,
-]);
-await wireTargetRoles(manager, vault, VAULT_FUNCTION_ROLES);
-await wireTargetRoles(manager, oracle, ORACLE_FUNCTION_ROLES);
-await wireRoleGuardians(manager);
-for (const [role, who] of [[ROLES.ATOMIST, atomist], [ROLES.ALPHA, alpha], [ROLES.FUSE_MANAGER, fuseManager]] as const) {
-  await (await manager.grantRole(role, who.address, 0)).wait();
-}
+const { vault } = await deployCore(ethers, admin, await usdc.getAddress(), { atomist, alpha, fuseManager });
+const core = { ethers, vault, atomist, fuseManager };
 
 interface Market { id: number; fuse: string; target: string }
 const markets: Market[] = [];
 async function addMarket(id: number): Promise<Market> {
   const target = await ethers.deployContract("TestErc4626Target", [await usdc.getAddress(), 0]);
-  const fuse = await ethers.deployContract("Erc4626SupplyFuse", [id]);
-  const balanceFuse = await ethers.deployContract("Erc4626BalanceFuse", [id]);
-  await (await vault.connect(atomist).grantSubstrates(id, [ethers.zeroPadValue(await target.getAddress(), 32)])).wait();
-  await (await vault.connect(atomist).configureMarket(id, {
-    balanceFuse: await balanceFuse.getAddress(), capBps: 5_000, capAssets: 0, maxLeverageWad: 0, maxBalanceAge: 86_400,
-  })).wait();
-  await (await vault.connect(fuseManager).addFuses([await fuse.getAddress()])).wait();
+  const { fuse } = await installMarket(core, BigInt(id), {
+    fuse: ["Erc4626SupplyFuse", [id]],
+    balanceFuse: ["Erc4626BalanceFuse", [id]],
+    substrates: [await target.getAddress()],
+    params: { capBps: 5_000, maxBalanceAge: 86_400 },
+  });
   const market = { id, fuse: await fuse.getAddress(), target: await target.getAddress() };
   markets.push(market);
   return market;
@@ -95,7 +85,7 @@ executeRows.push({ operation: "execute: 1 fuse action (ERC-4626 supply)", gas: a
 while (markets.length < 10) await addMarket(markets.length + 1);
 const bareExecutor = await ethers.deployContract("BareFuseExecutor");
 await (await usdc.mint(await bareExecutor.getAddress(), 1_000_000n * USDC)).wait();
-for (const m of markets) await (await bareExecutor.grantSubstrates(m.id, [ethers.zeroPadValue(m.target, 32)])).wait();
+for (const m of markets) await (await bareExecutor.grantSubstrates(m.id, [addressSubstrate(ethers, m.target)])).wait();
 // Give both a first position in every target, so each measured batch adds to an existing one.
 await (await vault.connect(alpha).execute(markets.slice(3).map((m) => enter(m, 10n * USDC)))).wait();
 await (await bareExecutor.execute(markets.map((m) => enter(m, 10n * USDC)))).wait();
