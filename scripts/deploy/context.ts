@@ -4,7 +4,8 @@
  * the Hardhat config declares through `configVariable(...)` (keystore or environment).
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { Interface, type InterfaceAbi } from "ethers";
+import type { InterfaceAbi } from "ethers";
+import { revertDecoder } from "../lib/revert.js";
 
 export const LOCAL_CHAIN_ID = 31337n;
 
@@ -37,28 +38,8 @@ export function signerFor(ctx: ChainContext, address: string): HardhatEthersSign
   return ctx.signers.find((s) => s.address.toLowerCase() === lower);
 }
 
-/** Decode a revert into `ErrorName(args)` with the ABIs of the Fusebox contracts, when possible. */
+/** Decode a revert into `ErrorName(args)` with the ABIs of the contracts the deployment calls. */
 export async function explainError(ctx: ChainContext, error: unknown): Promise<string> {
-  const message = error instanceof Error ? error.message.split("\n")[0] ?? String(error) : String(error);
-  const data = findRevertData(error);
-  if (data === undefined) return message;
-  for (const name of ["FuseboxVault", "AccessManager", "PriceOracleMiddleware"]) {
-    try {
-      const parsed = new Interface(await ctx.abiOf(name)).parseError(data);
-      if (parsed !== null) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
-    } catch {
-      // not this contract's error
-    }
-  }
-  return `${message} (revert data ${data})`;
-}
-
-function findRevertData(error: unknown): string | undefined {
-  let cursor: unknown = error;
-  for (let depth = 0; depth < 5 && cursor !== null && typeof cursor === "object"; depth++) {
-    const data = (cursor as { data?: unknown }).data;
-    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) return data;
-    cursor = (cursor as { error?: unknown; cause?: unknown }).error ?? (cursor as { cause?: unknown }).cause;
-  }
-  return undefined;
+  const abis = await Promise.all(["FuseboxVault", "AccessManager", "PriceOracleMiddleware"].map((name) => ctx.abiOf(name)));
+  return revertDecoder(abis)(error);
 }

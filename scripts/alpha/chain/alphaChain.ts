@@ -17,7 +17,7 @@ import type { AlphaChain } from "../live/loop.js";
 import { VAULT_ABI } from "./abi.js";
 import { mapActions, type MappedAction } from "./actions.js";
 import type { ChainBook } from "./book.js";
-import type { RevertDecoder } from "./errors.js";
+import type { RevertDecoder } from "../../lib/revert.js";
 import { ChainReader, FundingHistory, type RawBalances } from "./read.js";
 
 export interface PreparedBatch {

@@ -3,6 +3,6 @@ export * from "./abi.js";
 export * from "./actions.js";
 export * from "./alphaChain.js";
 export * from "./book.js";
-export * from "./errors.js";
+export * from "../../lib/revert.js";
 export * from "./read.js";
 export * from "./live.js";

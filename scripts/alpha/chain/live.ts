@@ -16,7 +16,7 @@ import { defaultStrategyConfig, VENUES } from "../strategy/config.js";
 import type { Asset, FundingPrint, StrategyConfig, VenueId } from "../strategy/types.js";
 import { EthersAlphaChain } from "./alphaChain.js";
 import { bookFromRecord, type ChainBook } from "./book.js";
-import { revertDecoder } from "./errors.js";
+import { revertDecoder } from "../../lib/revert.js";
 import { ChainReader, FundingHistory } from "./read.js";
 
 /** The record of `vault` (its name, or its address searched among the folder's records). */

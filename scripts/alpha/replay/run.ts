@@ -31,7 +31,7 @@ import { VAULT_ABI, VENUE_ABI } from "../chain/abi.js";
 import { units } from "../chain/actions.js";
 import { EthersAlphaChain } from "../chain/alphaChain.js";
 import { bookFromRecord, type ChainBook } from "../chain/book.js";
-import { revertDecoder } from "../chain/errors.js";
+import { revertDecoder } from "../../lib/revert.js";
 import { bookIntervals, ERROR_SOURCES } from "../chain/live.js";
 import { ChainReader, FundingHistory, toNumber } from "../chain/read.js";
 import { indexAtOrAfter } from "../data/prices.js";

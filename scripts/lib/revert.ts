@@ -1,4 +1,7 @@
-/** Decode a revert into `ErrorName(args)` with the custom errors of every contract a batch can reach. */
+/**
+ * Decode a revert into `ErrorName(args)` (or `Error("…")` / `Panic(n)`) with the custom errors of the contracts a
+ * call can reach. Shared by the atomist's deployer and the alpha's chain layer.
+ */
 import { ErrorFragment, Interface, type InterfaceAbi } from "ethers";
 
 export type RevertDecoder = (error: unknown) => string;
