@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runBacktest, type BacktestResult, type LegReport } from "./alpha/backtest/engine.js";
-import { renderReport } from "./alpha/backtest/report.js";
+import { money, renderReport } from "./alpha/backtest/report.js";
 import { loadMarketData } from "./alpha/data/market.js";
 import { defaultStrategyConfig } from "./alpha/strategy/config.js";
 import type { Asset, NegativeRegimeAction, RebalanceMode } from "./alpha/strategy/types.js";
@@ -149,9 +149,6 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
 
-function money(x: number): string {
-  return Math.round(x).toLocaleString("en-US");
-}
 
 try {
   main();

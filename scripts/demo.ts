@@ -17,7 +17,8 @@ import hre, { network } from "hardhat";
 import { runBacktest } from "./alpha/backtest/engine.js";
 import { loadMarketData } from "./alpha/data/market.js";
 import { printSummary, renderReplayReport, summarise } from "./alpha/replay/report.js";
-import { iso, replayStrategyConfig, runReplay } from "./alpha/replay/run.js";
+import { replayStrategyConfig, runReplay } from "./alpha/replay/run.js";
+import { iso, money } from "./alpha/backtest/report.js";
 
 const started = Date.now();
 const fromDay = process.env["REPLAY_FROM"] ?? "2021-05-01";
@@ -34,7 +35,6 @@ const { ethers } = connection;
 const onNode = connection.networkConfig.type !== "edr-simulated";
 const data = loadMarketData("ETH");
 console.log(`Fusebox replay: ETH ${fromDay} + ${days} days, ${capital.toLocaleString("en-US")} USDC, on ${onNode ? `network "${connection.networkName}"` : "the in-process chain"}`);
-const money = (x: number): string => Math.round(x).toLocaleString("en-US");
 const replayVenues = replayStrategyConfig().allowedVenues;
 const result = await runReplay({
   ethers,

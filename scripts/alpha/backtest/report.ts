@@ -190,14 +190,17 @@ function esc(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-function pct(x: number, digits = 2): string {
+/** `12.34 %`; `—` when not finite. (The report formatters, shared by the replay's report and the demo.) */
+export function pct(x: number, digits = 2): string {
   return Number.isFinite(x) ? `${(x * 100).toFixed(digits)} %` : "—";
 }
 
-function money(x: number): string {
+/** Whole units with thousands separators; `—` when not finite. */
+export function money(x: number): string {
   return Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "—";
 }
 
-function iso(t: number): string {
+/** `YYYY-MM-DD HH:MM` (UTC) of unix seconds. */
+export function iso(t: number): string {
   return new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ");
 }

@@ -1,17 +1,14 @@
 /** The replay's summary table (console) and HTML report, beside the backtester's figures for the same window. */
 import type { BacktestResult } from "../backtest/engine.js";
 import { maxDrawdown } from "../backtest/metrics.js";
-import { lineChart } from "../backtest/report.js";
+import { iso, lineChart, money, pct } from "../backtest/report.js";
 import type { VenueId } from "../strategy/types.js";
 import type { ReplayResult } from "./run.js";
-import { iso } from "./run.js";
 
 export interface ReplaySummary {
   readonly rows: readonly (readonly [string, string, string])[];
 }
 
-const money = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "—");
-const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : "—");
 
 /** Gas priced at 20 gwei and the window's mean ETH price (a mainnet-like figure for a sense of scale). */
 export function gasQuote(r: ReplayResult): number {

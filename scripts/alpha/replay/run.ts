@@ -39,6 +39,7 @@ import type { MarketData } from "../data/market.js";
 import { defaultStrategyConfig, VENUES } from "../strategy/config.js";
 import type { FundingPrint, StrategyConfig, VenueId } from "../strategy/types.js";
 import { applyFundingBetweenEpochs, deployReplayWorld, POOL_FEE, REPLAY_VENUES, stepWorld, type ReplayWorld } from "./world.js";
+import { iso } from "../backtest/report.js";
 
 const HOUR = 3600;
 const DAY = 86_400;
@@ -339,6 +340,3 @@ async function perpFees(provider: Provider, venueAddress: string, vault: string)
   return events.reduce((sum, e) => sum + ("args" in e ? toNumber(e.args[4] as bigint, 18) : 0), 0);
 }
 
-export function iso(t: number): string {
-  return new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ");
-}
