@@ -14,8 +14,7 @@ const ONE_WETH = 10n ** 18n;
 const MIN_HF = (12n * WAD) / 10n;
 const WETH_USD_8 = 2_000n * 10n ** 8n;
 
-// Opened inside the suite (not at import): the chai-matchers plugin a connection installs must not leak
-// into suites that run earlier (float closeTo in the alpha's tests).
+// Opened when the suite starts, not at import: loading a test file has no side effects on the run.
 let connection: NetworkConnection;
 let ethers: NetworkConnection["ethers"];
 let networkHelpers: NetworkConnection["networkHelpers"];

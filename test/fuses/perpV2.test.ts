@@ -4,15 +4,13 @@ import type { Interface } from "ethers";
 import { network } from "hardhat";
 import { GasLog } from "../fixtures/simulatedPerp.js";
 import { addPerpV2Market, deployPerpV2, sqrtPriceX96 } from "../fixtures/perpV2.js";
-import { ONE_USDC, WAD, addressSubstrate, deployVaultStack } from "../fixtures/vault.js";
+import { ONE_USDC, WAD, addressSubstrate, deployVaultStack, leverageWadUp } from "../fixtures/vault.js";
 
 const MARKET = 2n;
 const Q = (usd: bigint): bigint => usd * WAD;
 const TX_GAS = 8_000_000n;
-const leverageWadUp = (notional: bigint, equity: bigint): bigint => (notional * WAD + equity - 1n) / equity;
 
-// Opened inside the suite (not at import): the chai-matchers plugin a connection installs must not leak
-// into suites that run earlier (float closeTo in the alpha's tests).
+// Opened when the suite starts, not at import: loading a test file has no side effects on the run.
 let connection: NetworkConnection;
 let ethers: NetworkConnection["ethers"];
 let networkHelpers: NetworkConnection["networkHelpers"];

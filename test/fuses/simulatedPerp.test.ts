@@ -9,14 +9,12 @@ import {
   addSimulatedPerpMarket,
   deploySimulatedPerpVenue,
 } from "../fixtures/simulatedPerp.js";
-import { ONE_USDC, WAD, addressSubstrate, deployVaultStack } from "../fixtures/vault.js";
+import { ONE_USDC, WAD, addressSubstrate, deployVaultStack, leverageWadUp } from "../fixtures/vault.js";
 
 const MARKET = 1n;
 const Q = (usd: bigint): bigint => usd * WAD; // quote notional, 18 decimals
-const leverageWadUp = (notional: bigint, equity: bigint): bigint => (notional * WAD + equity - 1n) / equity;
 
-// Opened inside the suite (not at import): the chai-matchers plugin a connection installs must not leak
-// into suites that run earlier (float closeTo in the alpha's tests).
+// Opened when the suite starts, not at import: loading a test file has no side effects on the run.
 let connection: NetworkConnection;
 let ethers: NetworkConnection["ethers"];
 let networkHelpers: NetworkConnection["networkHelpers"];

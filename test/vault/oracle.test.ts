@@ -7,8 +7,7 @@ import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import { deployVaultStack } from "../fixtures/vault.js";
 
-// The connection is opened in the suite's `before` hook, not at import: opening it installs the chai matchers'
-// bigint overrides (closeTo on integers only), which must not leak into other files' suites that run earlier.
+// Opened when the suite starts, not at import: loading a test file has no side effects on the run.
 type Connection = NetworkConnection;
 let connection: Connection;
 let ethers: Connection["ethers"];
