@@ -2,15 +2,15 @@
 pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
-import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {ERC4626Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC4626Upgradeable.sol";
+import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
-import {FuseAction, IFuse, IBalanceFuse, IInstantWithdrawFuse} from "./interfaces/IFuse.sol";
+import {FuseAction} from "./interfaces/IFuse.sol";
+import {IFuseboxVaultCore, IFuseboxVaultModule} from "./interfaces/IFuseboxVault.sol";
+import {FuseboxValuation} from "./FuseboxValuation.sol";
 import {FuseboxStorageLib} from "./libraries/FuseboxStorageLib.sol";
 import {GuardrailLib} from "./libraries/GuardrailLib.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
@@ -20,30 +20,28 @@ import {EventsLib} from "./libraries/EventsLib.sol";
 /// @notice An ERC-4626 vault that deploys its depositors' assets through fuses (stateless adapters run by
 /// delegatecall, one market each) and enforces capital caps, leverage limits and an idle buffer on-chain
 /// after every strategy batch.
-/// @dev Total assets = idle (the asset held here) + the cached balances of the markets, kept as one running
-/// sum in one storage slot: reading it costs the same for 1 market or 32. A cached balance older than its
-/// market's `maxBalanceAge` never prices a deposit or a redemption: the vault refreshes every market first.
-/// Access: every configuration function and `execute` is `restricted` (OpenZeppelin AccessManager), so
-/// roles, and the execution delays on risk-raising changes, live in one audited place.
-/// See contracts/README.md for the guardrail semantics and the role wiring.
-contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
-    using SafeCast for uint256;
+/// @dev What this contract promises (contracts/README.md has the full rules):
+/// - NAV: total assets = idle + the cached market balances (one running sum, one slot). A cached balance older
+///   than its market's `maxBalanceAge` never prices a deposit or a redemption: every market is refreshed first.
+/// - One account, one valuation: no two markets value the same account, pool position or token (the module
+///   refuses overlapping valuation keys), so the sum never counts anything twice.
+/// - Exits never freeze: a market that cannot be valued counts zero for a redemption's price (never in the
+///   redeemer's favour) instead of reverting it, and the guardian can quarantine it; deposits are refused
+///   while any market's value is unknown (never in the depositor's favour).
+/// - The caller pays its own rounding: a redemption that pulls from markets is priced on a fresh NAV and is
+///   charged what the pull cost.
+/// - Pause and breach: while paused, or while a market cannot be valued, no batch grows any market's notional,
+///   nor its balance unless its leverage strictly falls; a market over its leverage limit never grows its notional.
+/// Layout: this core holds the hot paths (depositor functions, `execute`, valuation, guardrails); configuration,
+/// guardian actions and views live in `FuseboxVaultModule`, reached by delegatecall from `fallback`. Both share
+/// one storage layout: every piece of state, OpenZeppelin's included, sits in an ERC-7201 namespace.
+/// Access: `execute`, the refreshes and every module function are `restricted` (OpenZeppelin AccessManager).
+contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, ReentrancyGuardTransient, FuseboxValuation, IFuseboxVaultCore {
     using Math for uint256;
 
-    /// @notice Parameters of a market, as set by the atomist.
-    struct MarketParams {
-        address balanceFuse; // values the vault's position (IBalanceFuse), run by delegatecall
-        uint16 capBps; // capital cap, basis points of total assets (<= 10_000)
-        uint128 capAssets; // optional absolute cap in assets (0 = none)
-        uint96 maxLeverageWad; // gross notional / equity limit, 1e18 = 1x (0 = no notional allowed)
-        uint32 maxBalanceAge; // seconds a cached balance may price deposits and redemptions (> 0)
-    }
-
-    /// @notice The most markets a vault may have: bounds every loop over markets.
-    uint256 public constant MAX_MARKETS = 32;
-    /// @notice The idle buffer a new vault starts with: 10% of total assets.
-    uint16 public constant DEFAULT_IDLE_BUFFER_BPS = 1_000;
-
+    /// @inheritdoc IFuseboxVaultCore
+    address public immutable MODULE;
+    IERC20 private immutable _assetToken;
     uint8 private immutable _sharesDecimalsOffset;
 
     /// @param asset_ The ERC-20 the vault accounts in.
@@ -52,133 +50,191 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     /// @param authority_ The OpenZeppelin AccessManager that gates every restricted function.
     /// @param priceOracle_ The price oracle middleware that balance fuses use.
     /// @param decimalsOffset_ Extra share decimals: the virtual-shares defence against the inflation attack
-    /// (an attacker must donate ~10**offset times the victim's deposit to steal from it).
+    /// (an attacker must donate ~10**offset times the victim's deposit to steal from it); 6 is the default.
+    /// @param module_ The FuseboxVaultModule (configuration, guardian, views), shared by any number of vaults.
     constructor(
         IERC20 asset_,
         string memory name_,
         string memory symbol_,
         address authority_,
         address priceOracle_,
-        uint8 decimalsOffset_
-    ) ERC20(name_, symbol_) ERC4626(asset_) AccessManaged(authority_) {
-        if (priceOracle_ == address(0)) revert ErrorsLib.ZeroAddress();
+        uint8 decimalsOffset_,
+        address module_
+    ) initializer {
+        if (priceOracle_ == address(0) || module_ == address(0)) revert ErrorsLib.ZeroAddress();
+        if (decimalsOffset_ > 18) revert ErrorsLib.InvalidDecimalsOffset(decimalsOffset_);
+        __ERC20_init(name_, symbol_);
+        __ERC4626_init(asset_);
+        __AccessManaged_init(authority_);
+        MODULE = module_;
+        _assetToken = asset_;
         _sharesDecimalsOffset = decimalsOffset_;
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        $.idleBufferBps = DEFAULT_IDLE_BUFFER_BPS;
+        $.idleBufferBps = GuardrailLib.DEFAULT_IDLE_BUFFER_BPS;
         $.navExpiresAt = type(uint64).max;
         FuseboxStorageLib.oracle().priceOracle = priceOracle_;
-        emit EventsLib.IdleBufferSet(DEFAULT_IDLE_BUFFER_BPS);
+        emit EventsLib.IdleBufferSet(GuardrailLib.DEFAULT_IDLE_BUFFER_BPS);
         emit EventsLib.PriceOracleSet(priceOracle_);
+    }
+
+    /// @notice Everything else — configuration, guardian actions, views — runs in the module, in this vault's
+    /// storage (delegatecall). The module's functions carry their own access checks.
+    fallback() external {
+        address module = MODULE;
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            switch ok
+            case 0 { revert(0, returndatasize()) }
+            default { return(0, returndatasize()) }
+        }
     }
 
     /* ================================================================ DEPOSITS AND REDEMPTIONS */
 
-    /// @notice Deposit `assets` and mint shares to `receiver`. Refused while paused, or to a receiver off the
-    /// depositor allowlist when it is on. A stale market balance is refreshed before pricing.
+    /// @notice Deposit `assets` and mint shares to `receiver`. Refused while paused, while a market is in
+    /// quarantine, to a receiver off the depositor allowlist when it is on, and when it would mint no shares.
+    /// An expired NAV is refreshed first (and a market that cannot be valued refuses the deposit).
     function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256 shares) {
         uint256 totalAssets_ = _totalAssetsForDeposit(receiver);
         shares = _toSharesDown(assets, totalAssets_);
+        if (shares == 0) revert ErrorsLib.ZeroSharesOrAssets(assets, shares);
         _deposit(_msgSender(), receiver, assets, shares);
     }
 
-    /// @notice Mint exactly `shares` to `receiver`, pulling the assets they cost (rounded up).
+    /// @notice Mint exactly `shares` to `receiver`, pulling the assets they cost (rounded up); refused as `deposit`.
     function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256 assets) {
         uint256 totalAssets_ = _totalAssetsForDeposit(receiver);
         assets = _toAssetsUp(shares, totalAssets_);
+        if (assets == 0) revert ErrorsLib.ZeroSharesOrAssets(assets, shares);
         _deposit(_msgSender(), receiver, assets, shares);
     }
 
     /// @notice Withdraw exactly `assets` to `receiver`, burning `owner`'s shares (rounded up). Served from idle,
-    /// then from the instant-withdraw fuses in order. Works while paused.
+    /// then from the instant-withdraw fuses in order; a pull is priced on a fresh NAV and what it costs
+    /// (rounding, slippage) is charged to `owner` in shares. Works while paused.
     function withdraw(uint256 assets, address receiver, address owner)
         public
         override
         nonReentrant
         returns (uint256 shares)
     {
-        (uint256 totalAssets_, uint256 idle) = _totalAssetsForRedemption();
+        (uint256 totalAssets_, uint256 idle, bool fresh) = _totalAssetsForRedemption();
+        bool pull = assets > idle;
+        if (pull && !fresh) totalAssets_ = _freshTotalAssets(idle);
         shares = _toSharesUp(assets, totalAssets_);
-        _withdrawFromIdleOrMarkets(_msgSender(), receiver, owner, assets, shares, idle);
+        address caller = _msgSender();
+        if (caller != owner) _spendAllowance(owner, caller, shares);
+        _burn(owner, shares);
+        if (pull) {
+            uint256 cost = _pullFromMarkets(assets, idle);
+            if (cost != 0) {
+                // Priced on what is left after this redemption, rounding up: the others never pay for the pull.
+                uint256 extra = cost.mulDiv(
+                    totalSupply() + 10 ** _sharesDecimalsOffset, totalAssets_ - assets + 1, Math.Rounding.Ceil
+                );
+                if (caller != owner) _spendAllowance(owner, caller, extra);
+                _burn(owner, extra);
+                shares += extra;
+                emit EventsLib.RedemptionCostCharged(owner, cost);
+            }
+        }
+        _transferOut(receiver, assets);
+        emit Withdraw(caller, receiver, owner, assets, shares);
     }
 
     /// @notice Redeem `shares` of `owner` for assets (rounded down) sent to `receiver`. Served from idle, then
-    /// from the instant-withdraw fuses in order. Works while paused.
+    /// from the instant-withdraw fuses in order; a pull is priced on a fresh NAV and what it costs is deducted
+    /// from the assets paid. Works while paused.
     function redeem(uint256 shares, address receiver, address owner)
         public
         override
         nonReentrant
         returns (uint256 assets)
     {
-        (uint256 totalAssets_, uint256 idle) = _totalAssetsForRedemption();
+        (uint256 totalAssets_, uint256 idle, bool fresh) = _totalAssetsForRedemption();
         assets = _toAssetsDown(shares, totalAssets_);
-        _withdrawFromIdleOrMarkets(_msgSender(), receiver, owner, assets, shares, idle);
+        if (assets > idle && !fresh) {
+            totalAssets_ = _freshTotalAssets(idle);
+            assets = _toAssetsDown(shares, totalAssets_);
+        }
+        address caller = _msgSender();
+        if (caller != owner) _spendAllowance(owner, caller, shares);
+        _burn(owner, shares);
+        if (assets > idle) {
+            uint256 cost = _pullFromMarkets(assets, idle);
+            if (cost != 0) {
+                assets = assets > cost ? assets - cost : 0;
+                emit EventsLib.RedemptionCostCharged(owner, cost);
+            }
+        }
+        _transferOut(receiver, assets);
+        emit Withdraw(caller, receiver, owner, assets, shares);
     }
 
-    /// @inheritdoc ERC4626
-    /// @dev Idle plus the cached market balances; the cache may be stale here (a view cannot refresh it), but
-    /// deposits and redemptions refresh it before pricing.
+    /// @inheritdoc ERC4626Upgradeable
+    function asset() public view override returns (address) {
+        return address(_assetToken);
+    }
+
+    /// @inheritdoc ERC4626Upgradeable
+    /// @dev Idle plus the cached market balances (a quarantined market counts zero); the cache may be stale here
+    /// (a view cannot refresh it), but deposits and redemptions refresh it before pricing.
     function totalAssets() public view override returns (uint256) {
         return _idleAssets() + FuseboxStorageLib.vault().totalMarketBalance;
     }
 
-    /// @inheritdoc ERC4626
+    /// @inheritdoc ERC4626Upgradeable
     /// @dev Reverts `NavExpired` once a cached balance has expired (the deposit would refresh first).
     function previewDeposit(uint256 assets) public view override returns (uint256) {
         return _toSharesDown(assets, _freshTotalAssetsView());
     }
 
-    /// @inheritdoc ERC4626
+    /// @inheritdoc ERC4626Upgradeable
     /// @dev Reverts `NavExpired` once a cached balance has expired.
     function previewMint(uint256 shares) public view override returns (uint256) {
         return _toAssetsUp(shares, _freshTotalAssetsView());
     }
 
-    /// @inheritdoc ERC4626
-    /// @dev Reverts `NavExpired` once a cached balance has expired.
+    /// @inheritdoc ERC4626Upgradeable
+    /// @dev Reverts `NavExpired` once a cached balance has expired. Served from idle; a withdrawal that must
+    /// pull from markets is priced on a fresh NAV and pays the pull's cost, which no preview can know.
     function previewWithdraw(uint256 assets) public view override returns (uint256) {
         return _toSharesUp(assets, _freshTotalAssetsView());
     }
 
-    /// @inheritdoc ERC4626
-    /// @dev Reverts `NavExpired` once a cached balance has expired.
+    /// @inheritdoc ERC4626Upgradeable
+    /// @dev Reverts `NavExpired` once a cached balance has expired; as `previewWithdraw` for pulls.
     function previewRedeem(uint256 shares) public view override returns (uint256) {
         return _toAssetsDown(shares, _freshTotalAssetsView());
     }
 
-    /// @inheritdoc ERC4626
+    /// @inheritdoc ERC4626Upgradeable
     function maxDeposit(address receiver) public view override returns (uint256) {
         return _depositAllowed(receiver) ? type(uint256).max : 0;
     }
 
-    /// @inheritdoc ERC4626
+    /// @inheritdoc ERC4626Upgradeable
     function maxMint(address receiver) public view override returns (uint256) {
         return _depositAllowed(receiver) ? type(uint256).max : 0;
     }
 
-    /// @inheritdoc ERC4626
-    /// @dev Capped by idle plus the cached balances of the markets behind the instant-withdraw fuses.
-    function maxWithdraw(address owner) public view override returns (uint256) {
-        return Math.min(_toAssetsDown(balanceOf(owner), totalAssets()), _withdrawableLiquidity());
+    /// @inheritdoc ERC4626Upgradeable
+    /// @dev What `withdraw` would really pay now: markets valued as the withdrawal would value them, and each
+    /// instant-withdraw fuse asked what it can release (the module's `exitLimits`, in a static call).
+    function maxWithdraw(address owner) public view override returns (uint256 maxAssets) {
+        (maxAssets,) = _exitLimits(owner);
     }
 
-    /// @inheritdoc ERC4626
-    function maxRedeem(address owner) public view override returns (uint256) {
-        uint256 shares = balanceOf(owner);
-        uint256 totalAssets_ = totalAssets();
-        uint256 liquidity = _withdrawableLiquidity();
-        if (_toAssetsDown(shares, totalAssets_) <= liquidity) return shares;
-        return _toSharesDown(liquidity, totalAssets_);
+    /// @inheritdoc ERC4626Upgradeable
+    function maxRedeem(address owner) public view override returns (uint256 maxShares) {
+        (, maxShares) = _exitLimits(owner);
     }
 
     /* ================================================================ STRATEGY EXECUTION */
 
-    /// @notice Run a batch of fuse actions by delegatecall, then check every guardrail on the post-batch state
-    /// with fresh balances of the markets the batch touched.
-    /// @dev A batch that leaves each breached guardrail no worse than before (a market's balance not higher,
-    /// its leverage not higher, idle not lower) is allowed even if the limit is still breached, so de-risking
-    /// is never blocked. While paused, no batch may raise a market's leverage, nor put new capital into a market
-    /// other than margin that lowers its leverage. Past the NAV's expiry every market is refreshed first.
-    /// @param actions The fuses to run and their calldata; every fuse must be allowed.
+    /// @inheritdoc IFuseboxVaultCore
     function execute(FuseAction[] calldata actions) external restricted nonReentrant {
         uint256 actionCount = actions.length;
         if (actionCount == 0) revert ErrorsLib.EmptyBatch();
@@ -191,31 +247,20 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         for (uint256 i; i < actionCount; ++i) {
             uint256 marketId = $.fuseMarketId[actions[i].fuse];
             if (marketId == 0) revert ErrorsLib.FuseNotAllowed(actions[i].fuse);
+            if ($.markets[marketId].quarantined) revert ErrorsLib.MarketInQuarantine(marketId);
             actionMarketIds[i] = marketId;
             touchedCount = _addUnique(touched, touchedCount, marketId);
         }
         touched = _withDependents(touched, touchedCount);
-        touchedCount = touched.length;
-        // Caps are shares of total assets, which include the untouched markets' cached balances: past the NAV's
-        // expiry those are refreshed first, as for a deposit, so no guardrail is checked against a stale total.
-        bool refreshedAll = block.timestamp > $.navExpiresAt;
-        if (refreshedAll) _refreshAllMarkets();
 
-        // Fresh "before" balances: the de-risking comparison must not rest on a stale cache.
-        uint256[] memory balanceBefore = new uint256[](touchedCount);
-        uint256[] memory leverageBefore = new uint256[](touchedCount);
-        for (uint256 j; j < touchedCount; ++j) {
-            FuseboxStorageLib.Market storage market = $.markets[touched[j]];
-            if (!market.active) revert ErrorsLib.MarketNotActive(touched[j]);
-            // Revalue into memory (the refresh after the batch records the market's state). Never trust a cache,
-            // even from this block — a same-block price move would go unseen — except the one just written by
-            // this very call: nothing can have moved since.
-            (uint256 equity, uint256 grossNotional) =
-                refreshedAll ? (uint256(market.balance), uint256(market.grossNotional)) : _valueMarket(market.balanceFuse);
-            balanceBefore[j] = equity;
-            leverageBefore[j] = GuardrailLib.leverageWadUp(grossNotional, equity);
-        }
-        uint256 idleBefore = _idleAssets();
+        BatchState memory batch;
+        // Caps are shares of total assets, which include the untouched markets' cached balances: past the NAV's
+        // expiry those are refreshed first, so no guardrail is checked against a stale total. A market that
+        // cannot be valued then counts zero for the caps and puts the batch in reduce-only mode.
+        bool refreshedAll = block.timestamp > $.navExpiresAt;
+        if (refreshedAll) (batch.unvaluedBalance, batch.unvaluedMarketId) = _refreshAllMarkets(true);
+        (batch.balanceBefore, batch.notionalBefore) = _valueBefore(touched, refreshedAll);
+        batch.idleBefore = _idleAssets();
         uint256 supplyBefore = totalSupply();
 
         for (uint256 i; i < actionCount; ++i) {
@@ -224,350 +269,28 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         }
 
         if (totalSupply() != supplyBefore) revert ErrorsLib.ShareSupplyChanged(supplyBefore, totalSupply());
-        for (uint256 j; j < touchedCount; ++j) {
+        for (uint256 j; j < touched.length; ++j) {
             _refreshMarket(touched[j], $.markets[touched[j]]);
         }
-        _updateNavExpiry(touched, touchedCount);
-        _checkGuardrails(touched, touchedCount, balanceBefore, leverageBefore, idleBefore);
+        _updateNavExpiry(touched, touched.length);
+        _checkGuardrails(touched, batch);
     }
 
-    /// @notice Refresh the cached balances of `marketIds` from their balance fuses (the alpha keeps the NAV fresh).
-    /// @dev Restricted: if anyone could refresh, anyone could deposit at the cached NAV, refresh it upward and
-    /// redeem in one transaction. Depositors never need it: a deposit or redemption after the NAV expired
-    /// refreshes every market first.
+    /// @inheritdoc IFuseboxVaultCore
     function refreshMarketBalances(uint256[] calldata marketIds) external restricted nonReentrant {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         for (uint256 i; i < marketIds.length; ++i) {
             FuseboxStorageLib.Market storage market = $.markets[marketIds[i]];
             if (!market.active) revert ErrorsLib.MarketNotActive(marketIds[i]);
+            if (market.quarantined) revert ErrorsLib.MarketInQuarantine(marketIds[i]);
             _refreshMarket(marketIds[i], market);
         }
         _updateNavExpiry(marketIds, marketIds.length);
     }
 
-    /// @notice Refresh every market's cached balance (restricted like `refreshMarketBalances`).
+    /// @inheritdoc IFuseboxVaultCore
     function refreshAllMarketBalances() external restricted nonReentrant {
-        _refreshAllMarkets();
-    }
-
-    /* ================================================================ CONFIGURATION (risk-raising: delayed) */
-
-    /// @notice Create or update market `marketId`. Raises risk, so the deployment gives it an execution delay.
-    /// A new market is valued at once through its balance fuse.
-    function configureMarket(uint256 marketId, MarketParams calldata params) external restricted nonReentrant {
-        if (marketId == 0) revert ErrorsLib.InvalidMarketId();
-        if (params.balanceFuse == address(0)) revert ErrorsLib.ZeroAddress();
-        if (params.capBps > GuardrailLib.BPS) revert ErrorsLib.InvalidBps(params.capBps);
-        if (params.maxBalanceAge == 0) revert ErrorsLib.InvalidMaxBalanceAge();
-        uint256 reported = IBalanceFuse(params.balanceFuse).MARKET_ID();
-        if (reported != marketId) revert ErrorsLib.FuseMarketMismatch(params.balanceFuse, marketId, reported);
-
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        FuseboxStorageLib.Market storage market = $.markets[marketId];
-        if (!market.active) {
-            if ($.marketIds.length >= MAX_MARKETS) revert ErrorsLib.TooManyMarkets(MAX_MARKETS);
-            $.marketIds.push(marketId);
-            market.active = true;
-        }
-        market.balanceFuse = params.balanceFuse;
-        market.capBps = params.capBps;
-        market.capAssets = params.capAssets;
-        market.maxLeverageWad = params.maxLeverageWad;
-        market.maxBalanceAge = params.maxBalanceAge;
-        emit EventsLib.MarketConfigured(
-            marketId, params.balanceFuse, params.capBps, params.capAssets, params.maxLeverageWad, params.maxBalanceAge
-        );
-
-        _refreshMarket(marketId, market);
-        _recomputeNavExpiry();
-    }
-
-    /// @notice Allow `fuses` to run in `execute`; each acts on the market its `MARKET_ID()` names, which must exist.
-    function addFuses(address[] calldata fuses) external restricted {
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        for (uint256 i; i < fuses.length; ++i) {
-            uint256 marketId = IFuse(fuses[i]).MARKET_ID();
-            if (!$.markets[marketId].active) revert ErrorsLib.MarketNotActive(marketId);
-            if ($.fuseMarketId[fuses[i]] == marketId) continue;
-            $.fuseMarketId[fuses[i]] = marketId;
-            $.marketFuses[marketId].push(fuses[i]);
-            emit EventsLib.FuseAdded(fuses[i], marketId);
-        }
-    }
-
-    /// @notice Allow `substrates` (tokens, pools, venue markets, deposit addresses as bytes32) in `marketId`.
-    function grantSubstrates(uint256 marketId, bytes32[] calldata substrates) external restricted {
-        FuseboxStorageLib.SubstratesLayout storage s = FuseboxStorageLib.substrates();
-        for (uint256 i; i < substrates.length; ++i) {
-            if (s.allowed[marketId][substrates[i]]) continue;
-            s.allowed[marketId][substrates[i]] = true;
-            s.list[marketId].push(substrates[i]);
-            emit EventsLib.SubstrateGranted(marketId, substrates[i]);
-        }
-    }
-
-    /// @notice Declare the markets whose valuation the fuses of `marketId` can change (e.g. a credit market
-    /// whose borrow leaves tokens that the spot market values). `execute` and redemptions then value and check
-    /// them together with `marketId`, so the cached NAV never double-counts nor misses what moved between them.
-    function setMarketDependencies(uint256 marketId, uint256[] calldata dependents) external restricted {
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        if (!$.markets[marketId].active) revert ErrorsLib.MarketNotActive(marketId);
-        if (dependents.length >= MAX_MARKETS) revert ErrorsLib.TooManyMarkets(MAX_MARKETS);
-        for (uint256 i; i < dependents.length; ++i) {
-            uint256 dependentId = dependents[i];
-            if (dependentId == marketId || !$.markets[dependentId].active) {
-                revert ErrorsLib.InvalidDependency(marketId, dependentId);
-            }
-            for (uint256 k; k < i; ++k) {
-                if (dependents[k] == dependentId) revert ErrorsLib.InvalidDependency(marketId, dependentId);
-            }
-        }
-        $.marketDependents[marketId] = dependents;
-        $.markets[marketId].dependentCount = uint8(dependents.length); // < MAX_MARKETS, checked above
-        emit EventsLib.MarketDependenciesSet(marketId, dependents);
-    }
-
-    /// @notice Set the idle buffer, in basis points of total assets.
-    function setIdleBufferBps(uint16 newIdleBufferBps) external restricted {
-        if (newIdleBufferBps > GuardrailLib.BPS) revert ErrorsLib.InvalidBps(newIdleBufferBps);
-        FuseboxStorageLib.vault().idleBufferBps = newIdleBufferBps;
-        emit EventsLib.IdleBufferSet(newIdleBufferBps);
-    }
-
-    /// @notice Set the fuses (implementing IInstantWithdrawFuse) that serve redemptions after idle, in order.
-    function setInstantWithdrawFuses(address[] calldata fuses) external restricted {
-        if (fuses.length > MAX_MARKETS) revert ErrorsLib.TooManyMarkets(MAX_MARKETS);
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        for (uint256 i; i < fuses.length; ++i) {
-            if ($.fuseMarketId[fuses[i]] == 0) revert ErrorsLib.FuseNotAllowed(fuses[i]);
-        }
-        $.instantWithdrawFuses = fuses;
-        emit EventsLib.InstantWithdrawFusesSet(fuses);
-    }
-
-    /// @notice Turn the depositor allowlist on or off (a vault that uses a CEX fuse must keep it on).
-    function setDepositorAllowlistEnabled(bool enabled) external restricted {
-        FuseboxStorageLib.vault().depositorAllowlistEnabled = enabled;
-        emit EventsLib.DepositorAllowlistSet(enabled);
-    }
-
-    /// @notice Allow or disallow `depositors` when the depositor allowlist is on.
-    function setDepositorsAllowed(address[] calldata depositors, bool allowed) external restricted {
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        for (uint256 i; i < depositors.length; ++i) {
-            $.depositorAllowed[depositors[i]] = allowed;
-            emit EventsLib.DepositorAllowedSet(depositors[i], allowed);
-        }
-    }
-
-    /// @notice Point balance fuses at another price oracle middleware.
-    function setPriceOracle(address priceOracle_) external restricted {
-        if (priceOracle_ == address(0)) revert ErrorsLib.ZeroAddress();
-        FuseboxStorageLib.oracle().priceOracle = priceOracle_;
-        emit EventsLib.PriceOracleSet(priceOracle_);
-    }
-
-    /// @notice Resume deposits and risk-raising execution.
-    function unpause() external restricted {
-        FuseboxStorageLib.vault().paused = false;
-        emit EventsLib.PausedSet(false);
-    }
-
-    /* ================================================================ GUARDIAN (risk-lowering: immediate) */
-
-    /// @notice Stop deposits and risk-raising execution. Redemptions and de-risking batches go on.
-    function pause() external restricted {
-        FuseboxStorageLib.vault().paused = true;
-        emit EventsLib.PausedSet(true);
-    }
-
-    /// @notice Lower the limits of `marketId` at once. Each new value must be no higher than the current one
-    /// (an absolute cap of 0 means "none", so it cannot be set to 0 here).
-    function lowerMarketLimits(uint256 marketId, uint16 capBps, uint128 capAssets, uint96 maxLeverageWad)
-        external
-        restricted
-    {
-        FuseboxStorageLib.Market storage market = FuseboxStorageLib.vault().markets[marketId];
-        if (!market.active) revert ErrorsLib.MarketNotActive(marketId);
-        // An absolute cap of 0 means "none": from none any cap is a lowering; from a cap, only a smaller one.
-        bool capAssetsLowered = market.capAssets == 0 || (capAssets != 0 && capAssets <= market.capAssets);
-        if (capBps > market.capBps || maxLeverageWad > market.maxLeverageWad || !capAssetsLowered) {
-            revert ErrorsLib.NotALowering(marketId);
-        }
-        market.capBps = capBps;
-        market.capAssets = capAssets;
-        market.maxLeverageWad = maxLeverageWad;
-        emit EventsLib.MarketLimitsLowered(marketId, capBps, capAssets, maxLeverageWad);
-    }
-
-    /// @notice Forbid `substrates` in `marketId` at once. Refused while a revoked substrate still holds part of the
-    /// market's position (have the alpha unwind it first, or pause and remove the fuses).
-    /// @dev fix: balance fuses value the positions held at their market's listed substrates, so revoking one that
-    /// still holds a position dropped that position out of total assets at once (new depositors bought shares
-    /// cheap) and let `removeMarket` see an "empty" market and forget the assets. The market is valued before and
-    /// after the revocation; any change in its valuation reverts.
-    function revokeSubstrates(uint256 marketId, bytes32[] calldata substrates) external restricted nonReentrant {
-        FuseboxStorageLib.Market storage market = FuseboxStorageLib.vault().markets[marketId];
-        bool active = market.active;
-        uint256 balanceBefore;
-        uint256 notionalBefore;
-        if (active) {
-            _refreshMarket(marketId, market);
-            (balanceBefore, notionalBefore) = (market.balance, market.grossNotional);
-        }
-        FuseboxStorageLib.SubstratesLayout storage s = FuseboxStorageLib.substrates();
-        bytes32[] storage list = s.list[marketId];
-        for (uint256 i; i < substrates.length; ++i) {
-            if (!s.allowed[marketId][substrates[i]]) continue;
-            s.allowed[marketId][substrates[i]] = false;
-            // The list is the atomist's own configuration, not user data: this loop is bounded by it.
-            for (uint256 k; k < list.length; ++k) {
-                if (list[k] == substrates[i]) {
-                    list[k] = list[list.length - 1];
-                    list.pop();
-                    break;
-                }
-            }
-            emit EventsLib.SubstrateRevoked(marketId, substrates[i]);
-        }
-        if (active) {
-            _refreshMarket(marketId, market);
-            if (market.balance != balanceBefore || market.grossNotional != notionalBefore) {
-                revert ErrorsLib.SubstrateHoldsPosition(
-                    marketId, balanceBefore, market.balance, notionalBefore, market.grossNotional
-                );
-            }
-            uint256[] memory refreshed = new uint256[](1);
-            refreshed[0] = marketId;
-            _updateNavExpiry(refreshed, 1);
-        }
-    }
-
-    /// @notice Forbid `fuses` at once. Positions they opened stay valued by the market's balance fuse.
-    function removeFuses(address[] calldata fuses) external restricted {
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        for (uint256 i; i < fuses.length; ++i) {
-            uint256 marketId = $.fuseMarketId[fuses[i]];
-            if (marketId == 0) continue;
-            delete $.fuseMarketId[fuses[i]];
-            _removeAddress($.marketFuses[marketId], fuses[i]);
-            emit EventsLib.FuseRemoved(fuses[i], marketId);
-        }
-    }
-
-    /// @notice Remove an empty market (zero balance and notional on a fresh valuation).
-    function removeMarket(uint256 marketId) external restricted nonReentrant {
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        FuseboxStorageLib.Market storage market = $.markets[marketId];
-        if (!market.active) revert ErrorsLib.MarketNotActive(marketId);
-        _refreshMarket(marketId, market);
-        if (market.balance != 0 || market.grossNotional != 0) {
-            revert ErrorsLib.MarketNotEmpty(marketId, market.balance, market.grossNotional);
-        }
-        // Forget everything the market had, so re-using its id later starts from nothing: its fuses must be
-        // added again (behind the fuse manager's delay) and its substrates granted again.
-        address[] storage fuses = $.marketFuses[marketId];
-        for (uint256 k; k < fuses.length; ++k) {
-            delete $.fuseMarketId[fuses[k]];
-            emit EventsLib.FuseRemoved(fuses[k], marketId);
-        }
-        delete $.marketFuses[marketId];
-        delete $.marketDependents[marketId];
-        FuseboxStorageLib.SubstratesLayout storage s = FuseboxStorageLib.substrates();
-        bytes32[] storage substrateList = s.list[marketId];
-        for (uint256 k; k < substrateList.length; ++k) {
-            delete s.allowed[marketId][substrateList[k]];
-            emit EventsLib.SubstrateRevoked(marketId, substrateList[k]);
-        }
-        delete s.list[marketId];
-        delete $.markets[marketId];
-        uint256[] storage ids = $.marketIds;
-        for (uint256 k; k < ids.length; ++k) {
-            if (ids[k] == marketId) {
-                ids[k] = ids[ids.length - 1];
-                ids.pop();
-                break;
-            }
-        }
-        _recomputeNavExpiry();
-        emit EventsLib.MarketRemoved(marketId);
-    }
-
-    /* ================================================================ VIEWS */
-
-    /// @notice Configuration and cached valuation of `marketId`.
-    function getMarket(uint256 marketId) external view returns (FuseboxStorageLib.Market memory) {
-        return FuseboxStorageLib.vault().markets[marketId];
-    }
-
-    /// @notice The active markets.
-    function getMarketIds() external view returns (uint256[] memory) {
-        return FuseboxStorageLib.vault().marketIds;
-    }
-
-    /// @notice The substrates allowed in `marketId`.
-    function getSubstrates(uint256 marketId) external view returns (bytes32[] memory) {
-        return FuseboxStorageLib.substrates().list[marketId];
-    }
-
-    /// @notice Whether `substrate` is allowed in `marketId`.
-    function isSubstrateAllowed(uint256 marketId, bytes32 substrate) external view returns (bool) {
-        return FuseboxStorageLib.isSubstrateAllowed(marketId, substrate);
-    }
-
-    /// @notice The market an allowed fuse acts on (0 = not allowed).
-    function fuseMarketId(address fuse) external view returns (uint256) {
-        return FuseboxStorageLib.vault().fuseMarketId[fuse];
-    }
-
-    /// @notice The allowed fuses of `marketId`.
-    function getMarketFuses(uint256 marketId) external view returns (address[] memory) {
-        return FuseboxStorageLib.vault().marketFuses[marketId];
-    }
-
-    /// @notice The markets valued together with `marketId` when its fuses run.
-    function getMarketDependencies(uint256 marketId) external view returns (uint256[] memory) {
-        return FuseboxStorageLib.vault().marketDependents[marketId];
-    }
-
-    /// @notice The instant-withdraw fuses, in redemption order.
-    function getInstantWithdrawFuses() external view returns (address[] memory) {
-        return FuseboxStorageLib.vault().instantWithdrawFuses;
-    }
-
-    /// @notice The idle buffer, basis points of total assets.
-    function idleBufferBps() external view returns (uint16) {
-        return FuseboxStorageLib.vault().idleBufferBps;
-    }
-
-    /// @notice Whether the vault is paused.
-    function paused() external view returns (bool) {
-        return FuseboxStorageLib.vault().paused;
-    }
-
-    /// @notice When the oldest cached market balance expires; past it, the next deposit or redemption refreshes all.
-    function navExpiresAt() external view returns (uint64) {
-        return FuseboxStorageLib.vault().navExpiresAt;
-    }
-
-    /// @notice Sum of the cached market balances.
-    function totalMarketBalance() external view returns (uint256) {
-        return FuseboxStorageLib.vault().totalMarketBalance;
-    }
-
-    /// @notice Whether the depositor allowlist is on.
-    function depositorAllowlistEnabled() external view returns (bool) {
-        return FuseboxStorageLib.vault().depositorAllowlistEnabled;
-    }
-
-    /// @notice Whether `depositor` is on the depositor allowlist.
-    function isDepositorAllowed(address depositor) external view returns (bool) {
-        return FuseboxStorageLib.vault().depositorAllowed[depositor];
-    }
-
-    /// @notice The price oracle middleware balance fuses use.
-    function priceOracle() external view returns (address) {
-        return FuseboxStorageLib.priceOracle();
+        _refreshAllMarkets(false);
     }
 
     /* ================================================================ INTERNAL: PRICING */
@@ -576,27 +299,36 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         return _sharesDecimalsOffset;
     }
 
-    function _idleAssets() internal view returns (uint256) {
-        return IERC20(asset()).balanceOf(address(this));
+    function _idleAssets() internal view override returns (uint256) {
+        return _assetToken.balanceOf(address(this));
     }
 
-    /// @dev Checks the deposit is open to `receiver` and returns fresh total assets.
+    /// @dev Checks the deposit is open to `receiver` and returns fresh total assets (strict: a market that cannot
+    /// be valued refuses the deposit rather than sell shares cheap).
     function _totalAssetsForDeposit(address receiver) internal returns (uint256) {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         if ($.paused) revert ErrorsLib.VaultPaused();
+        if ($.quarantinedCount != 0) revert ErrorsLib.DepositsHaltedByQuarantine($.quarantinedCount);
         if ($.depositorAllowlistEnabled && !$.depositorAllowed[receiver]) {
             revert ErrorsLib.DepositorNotAllowed(receiver);
         }
-        if (block.timestamp > $.navExpiresAt) _refreshAllMarkets();
+        if (block.timestamp > $.navExpiresAt) _refreshAllMarkets(false);
         return _idleAssets() + $.totalMarketBalance;
     }
 
-    /// @dev Fresh total assets and idle, for a redemption.
-    function _totalAssetsForRedemption() internal returns (uint256 totalAssets_, uint256 idle) {
+    /// @dev Total assets and idle for a redemption; past the NAV's expiry every market is refreshed first, and one
+    /// that cannot be valued counts zero (never in the redeemer's favour) instead of blocking the exit.
+    function _totalAssetsForRedemption() internal returns (uint256 totalAssets_, uint256 idle, bool fresh) {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        if (block.timestamp > $.navExpiresAt) _refreshAllMarkets();
         idle = _idleAssets();
+        if (block.timestamp > $.navExpiresAt) return (_freshTotalAssets(idle), idle, true);
         totalAssets_ = idle + $.totalMarketBalance;
+    }
+
+    /// @dev Refreshes every market (tolerantly) and returns total assets with the unvalued ones at zero.
+    function _freshTotalAssets(uint256 idle) internal returns (uint256) {
+        (uint256 unvaluedBalance,) = _refreshAllMarkets(true);
+        return idle + FuseboxStorageLib.vault().totalMarketBalance - unvaluedBalance;
     }
 
     function _freshTotalAssetsView() internal view returns (uint256) {
@@ -607,7 +339,15 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
 
     function _depositAllowed(address receiver) internal view returns (bool) {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        return !$.paused && (!$.depositorAllowlistEnabled || $.depositorAllowed[receiver]);
+        return !$.paused && $.quarantinedCount == 0 && (!$.depositorAllowlistEnabled || $.depositorAllowed[receiver]);
+    }
+
+    /// @dev The module values markets exactly as a redemption would; a view reaches it by a static call.
+    function _exitLimits(address owner) internal view returns (uint256 maxAssets, uint256 maxShares) {
+        (bool ok, bytes memory result) =
+            address(this).staticcall(abi.encodeCall(IFuseboxVaultModule.exitLimits, (owner)));
+        if (!ok || result.length < 64) return (0, 0); // ERC-4626: max* never revert; zero never overstates
+        (maxAssets, maxShares) = abi.decode(result, (uint256, uint256));
     }
 
     // Rounding is in the name: deposits and redemptions always round against the caller.
@@ -627,225 +367,96 @@ contract FuseboxVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         return shares.mulDiv(totalAssets_ + 1, totalSupply() + 10 ** _sharesDecimalsOffset, Math.Rounding.Ceil);
     }
 
-    /// @dev Burn first, then bring liquidity in from markets if idle is short, then pay out.
-    function _withdrawFromIdleOrMarkets(
-        address caller,
-        address receiver,
-        address owner,
-        uint256 assets,
-        uint256 shares,
-        uint256 idle
-    ) internal {
-        if (caller != owner) _spendAllowance(owner, caller, shares);
-        _burn(owner, shares);
-        if (idle < assets) _pullFromMarkets(assets, idle);
-        _transferOut(receiver, assets);
-        emit Withdraw(caller, receiver, owner, assets, shares);
-    }
-
-    /// @dev Runs the instant-withdraw fuses in order until idle covers `assets`; refreshes each market used.
-    function _pullFromMarkets(uint256 assets, uint256 idle) internal {
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        address[] storage fuses = $.instantWithdrawFuses;
+    /// @dev Runs the instant-withdraw fuses in order until idle covers `assets`. Each runs in its own frame (the
+    /// module's `instantWithdrawChecked`): one that reverts, cannot be valued after, or would push its market over
+    /// its leverage limit is rolled back alone and skipped. Returns what the pulls cost beyond what they brought.
+    function _pullFromMarkets(uint256 assets, uint256 idle) internal returns (uint256 cost) {
+        address[] storage fuses = FuseboxStorageLib.vault().instantWithdrawFuses;
         uint256 fuseCount = fuses.length;
-        uint256[] memory used = new uint256[](fuseCount);
-        uint256 usedCount;
         for (uint256 i; i < fuseCount && idle < assets; ++i) {
             address fuse = fuses[i];
-            uint256 marketId = $.fuseMarketId[fuse];
-            FuseboxStorageLib.Market storage market = $.markets[marketId];
-            if (!market.active) continue; // fuse or market removed since the order was set
-            bool ok;
-            (ok, idle) = _tryInstantWithdraw(fuse, assets - idle, idle);
-            if (ok) usedCount = _addUnique(used, usedCount, marketId);
+            uint256 requested = assets - idle;
+            try IFuseboxVaultModule(address(this)).instantWithdrawChecked(fuse, requested) returns (
+                uint256 received, uint256 pullCost
+            ) {
+                idle += received;
+                cost += pullCost;
+                emit EventsLib.InstantWithdrawal(fuse, requested, received);
+            } catch (bytes memory reason) {
+                emit EventsLib.InstantWithdrawalFailed(fuse, requested, reason);
+            }
         }
-        used = _withDependents(used, usedCount);
-        for (uint256 j; j < used.length; ++j) {
-            _refreshMarket(used[j], $.markets[used[j]]);
-        }
-        _updateNavExpiry(used, used.length);
         if (idle < assets) revert ErrorsLib.InsufficientLiquidity(assets, idle);
-    }
-
-    /// @dev A fuse that reverts (a paused target, say) must not block redemptions the next fuse can serve: its
-    /// call is rolled back on its own and the vault moves on.
-    function _tryInstantWithdraw(address fuse, uint256 shortfall, uint256 idle)
-        internal
-        returns (bool ok, uint256 idleAfter)
-    {
-        bytes memory reason;
-        (ok, reason) = fuse.delegatecall(abi.encodeCall(IInstantWithdrawFuse.instantWithdraw, (shortfall)));
-        if (!ok) {
-            emit EventsLib.InstantWithdrawalFailed(fuse, shortfall, reason);
-            return (false, idle);
-        }
-        idleAfter = _idleAssets();
-        emit EventsLib.InstantWithdrawal(fuse, shortfall, idleAfter - idle);
-    }
-
-    function _withdrawableLiquidity() internal view returns (uint256 liquidity) {
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        liquidity = _idleAssets();
-        address[] storage fuses = $.instantWithdrawFuses;
-        uint256[] memory counted = new uint256[](fuses.length);
-        uint256 countedCount;
-        for (uint256 i; i < fuses.length; ++i) {
-            uint256 marketId = $.fuseMarketId[fuses[i]];
-            if (marketId == 0) continue;
-            uint256 before = countedCount;
-            countedCount = _addUnique(counted, countedCount, marketId);
-            if (countedCount != before) liquidity += $.markets[marketId].balance;
-        }
-    }
-
-    /* ================================================================ INTERNAL: VALUATION */
-
-    /// @dev Values `marketId` through its balance fuse (delegatecall) and updates the running total.
-    function _refreshMarket(uint256 marketId, FuseboxStorageLib.Market storage market) internal {
-        (uint256 equity, uint256 grossNotional) = _valueMarket(market.balanceFuse);
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        // The running total never underflows: it always includes this market's previous balance.
-        $.totalMarketBalance = ($.totalMarketBalance - market.balance + equity).toUint128();
-        market.balance = equity.toUint128();
-        market.grossNotional = grossNotional.toUint128();
-        market.updatedAt = uint64(block.timestamp);
-        emit EventsLib.MarketBalanceUpdated(marketId, equity, grossNotional);
-    }
-
-    /// @dev The position's value and gross notional per the market's balance fuse (delegatecall; reverts bubble).
-    function _valueMarket(address balanceFuse) internal returns (uint256 equity, uint256 grossNotional) {
-        bytes memory result =
-            Address.functionDelegateCall(balanceFuse, abi.encodeCall(IBalanceFuse.marketValuation, ()));
-        (equity, grossNotional) = abi.decode(result, (uint256, uint256));
-    }
-
-    function _refreshAllMarkets() internal {
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        uint256[] memory ids = $.marketIds;
-        for (uint256 i; i < ids.length; ++i) {
-            _refreshMarket(ids[i], $.markets[ids[i]]);
-        }
-        _recomputeNavExpiry();
-    }
-
-    /// @dev Refreshing only pushes expiries later, so the earliest expiry moves only when the market that sets
-    /// it was among the refreshed ones; then (and only then) all markets are scanned again.
-    function _updateNavExpiry(uint256[] memory refreshed, uint256 count) internal {
-        uint256 expiryMarketId = FuseboxStorageLib.vault().navExpiryMarketId;
-        for (uint256 i; i < count; ++i) {
-            if (refreshed[i] == expiryMarketId) {
-                _recomputeNavExpiry();
-                return;
-            }
-        }
-    }
-
-    function _recomputeNavExpiry() internal {
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        uint256[] storage ids = $.marketIds;
-        uint256 earliest = type(uint64).max;
-        uint256 earliestMarketId;
-        for (uint256 i; i < ids.length; ++i) {
-            FuseboxStorageLib.Market storage market = $.markets[ids[i]];
-            uint256 expiry = uint256(market.updatedAt) + market.maxBalanceAge;
-            if (expiry < earliest) {
-                earliest = expiry;
-                earliestMarketId = ids[i];
-            }
-        }
-        $.navExpiresAt = uint64(earliest);
-        $.navExpiryMarketId = earliestMarketId;
     }
 
     /* ================================================================ INTERNAL: GUARDRAILS */
 
-    function _checkGuardrails(
-        uint256[] memory touched,
-        uint256 touchedCount,
-        uint256[] memory balanceBefore,
-        uint256[] memory leverageBefore,
-        uint256 idleBefore
-    ) internal view {
+    /// @dev What a batch's guardrail check compares against.
+    struct BatchState {
+        uint256[] balanceBefore;
+        uint256[] notionalBefore;
+        uint256 idleBefore;
+        uint256 unvaluedBalance; // cached balances of markets that could not be valued (counted zero for caps)
+        uint256 unvaluedMarketId; // the first of them; non-zero puts the batch in reduce-only mode
+    }
+
+    /// @dev Fresh "before" values of the touched markets: the de-risking comparison must not rest on a stale cache.
+    /// Never trust a cache, even from this block — a same-block price move would go unseen — except the one just
+    /// written by this very call.
+    function _valueBefore(uint256[] memory touched, bool refreshedAll)
+        internal
+        returns (uint256[] memory balanceBefore, uint256[] memory notionalBefore)
+    {
+        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
+        uint256 count = touched.length;
+        balanceBefore = new uint256[](count);
+        notionalBefore = new uint256[](count);
+        for (uint256 j; j < count; ++j) {
+            FuseboxStorageLib.Market storage market = $.markets[touched[j]];
+            if (!market.active) revert ErrorsLib.MarketNotActive(touched[j]);
+            if (refreshedAll && market.updatedAt == block.timestamp) {
+                (balanceBefore[j], notionalBefore[j]) = (market.balance, market.grossNotional);
+            } else {
+                (balanceBefore[j], notionalBefore[j],) = _valueMarket(market.balanceFuse);
+            }
+        }
+    }
+
+    function _checkGuardrails(uint256[] memory touched, BatchState memory batch) internal view {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         uint256 idle = _idleAssets();
         uint256 totalAssets_ = idle + $.totalMarketBalance;
-        bool paused_ = $.paused;
+        // Caps against the total without what cannot be valued (tighter); the buffer against the full total.
+        uint256 capBase = totalAssets_ - batch.unvaluedBalance;
+        bool reduceOnly = $.paused || batch.unvaluedMarketId != 0;
 
-        for (uint256 j; j < touchedCount; ++j) {
+        for (uint256 j; j < touched.length; ++j) {
             FuseboxStorageLib.Market storage market = $.markets[touched[j]];
             uint256 balance = market.balance;
-            uint256 leverage = GuardrailLib.leverageWadUp(market.grossNotional, balance);
-            bool moreCapital = balance > balanceBefore[j];
-            bool moreLeverage = leverage > leverageBefore[j];
-            if (paused_) {
-                // Paused: no new leverage, and no new capital except margin that lowers a market's leverage.
-                if (moreLeverage) revert ErrorsLib.RiskIncreaseWhilePaused(touched[j], leverageBefore[j], leverage);
-                if (moreCapital && leverage == 0) {
-                    revert ErrorsLib.RiskIncreaseWhilePaused(touched[j], balanceBefore[j], balance);
-                }
+            uint256 notional = market.grossNotional;
+            uint256 leverage = GuardrailLib.leverageWadUp(notional, balance);
+            uint256 leverageBefore = GuardrailLib.leverageWadUp(batch.notionalBefore[j], batch.balanceBefore[j]);
+            bool moreCapital = balance > batch.balanceBefore[j];
+            bool moreNotional = notional > batch.notionalBefore[j];
+            if (reduceOnly && (moreNotional || (moreCapital && leverage >= leverageBefore))) {
+                // Only a margin top-up passes: more capital that strictly lowers leverage, notional not grown.
+                if (!$.paused) revert ErrorsLib.RiskIncreaseWhileUnvalued(touched[j], batch.unvaluedMarketId);
+                if (moreNotional) revert ErrorsLib.RiskIncreaseWhilePaused(touched[j], batch.notionalBefore[j], notional);
+                revert ErrorsLib.RiskIncreaseWhilePaused(touched[j], batch.balanceBefore[j], balance);
             }
             if (moreCapital) {
-                uint256 cap = GuardrailLib.marketCapDown(totalAssets_, market.capBps, market.capAssets);
+                uint256 cap = GuardrailLib.marketCapDown(capBase, market.capBps, market.capAssets);
                 if (balance > cap) revert ErrorsLib.MarketCapExceeded(touched[j], cap, balance);
             }
-            if (moreLeverage && leverage > market.maxLeverageWad) {
+            // Over the limit, neither leverage nor notional may grow (adding margin with notional is no de-risking).
+            if (leverage > market.maxLeverageWad && (leverage > leverageBefore || moreNotional)) {
                 revert ErrorsLib.LeverageLimitExceeded(touched[j], market.maxLeverageWad, leverage);
             }
         }
 
-        if (idle < idleBefore) {
+        if (idle < batch.idleBefore) {
             uint256 requiredIdle = GuardrailLib.requiredIdleUp(totalAssets_, $.idleBufferBps);
             if (idle < requiredIdle) revert ErrorsLib.IdleBufferBreached(requiredIdle, idle);
         }
-    }
-
-    /// @dev `ids[0:count]` plus each one's declared dependents, without repeats. Bounded: at most MAX_MARKETS.
-    function _withDependents(uint256[] memory ids, uint256 count) internal view returns (uint256[] memory all) {
-        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        uint256 total = count;
-        for (uint256 i; i < count; ++i) {
-            total += $.markets[ids[i]].dependentCount;
-        }
-        if (total == count) return _truncated(ids, count); // no dependents: the common case, one slot per market
-        all = new uint256[](total);
-        uint256 allCount;
-        for (uint256 i; i < count; ++i) {
-            allCount = _addUnique(all, allCount, ids[i]);
-        }
-        for (uint256 i; i < count; ++i) {
-            if ($.markets[ids[i]].dependentCount == 0) continue;
-            uint256[] storage dependents = $.marketDependents[ids[i]];
-            for (uint256 k; k < dependents.length; ++k) {
-                allCount = _addUnique(all, allCount, dependents[k]);
-            }
-        }
-        return _truncated(all, allCount);
-    }
-
-    function _truncated(uint256[] memory ids, uint256 count) internal pure returns (uint256[] memory) {
-        assembly ("memory-safe") {
-            mstore(ids, count) // `count` <= the array's length: only shrinks it
-        }
-        return ids;
-    }
-
-    function _removeAddress(address[] storage list, address item) internal {
-        for (uint256 k; k < list.length; ++k) {
-            if (list[k] == item) {
-                list[k] = list[list.length - 1];
-                list.pop();
-                return;
-            }
-        }
-    }
-
-    /// @dev Appends `id` to `set[0:count]` unless present; returns the new count. Sets here are bounded by a
-    /// batch's action count or MAX_MARKETS.
-    function _addUnique(uint256[] memory set, uint256 count, uint256 id) internal pure returns (uint256) {
-        for (uint256 k; k < count; ++k) {
-            if (set[k] == id) return count;
-        }
-        set[count] = id;
-        return count + 1;
     }
 }

@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 /// @title ErrorsLib
 /// @notice Every revert of the Fusebox vault and its oracle middleware. Guardrail errors carry the market,
 /// the limit and the attempted value, so a refused transaction explains itself.
-library ErrorsLib {
+interface ErrorsLib {
     // ---------------------------------------------------------------- guardrails
     /// @notice After the batch, `marketId` holds `balance` assets, above its cap of `capAssets` (and more than before).
     error MarketCapExceeded(uint256 marketId, uint256 capAssets, uint256 balance);
@@ -14,6 +14,9 @@ library ErrorsLib {
     error IdleBufferBreached(uint256 requiredIdle, uint256 idle);
     /// @notice While paused, a batch raised a risk measure of `marketId` (0 = idle) from `before` to `attempted`.
     error RiskIncreaseWhilePaused(uint256 marketId, uint256 before, uint256 attempted);
+    /// @notice A batch grew `marketId` while market `unvaluedMarketId` could not be valued: until every market is
+    /// valued again (or quarantined) the vault only takes batches that lower risk.
+    error RiskIncreaseWhileUnvalued(uint256 marketId, uint256 unvaluedMarketId);
     /// @notice A fuse changed the share supply during `execute`.
     error ShareSupplyChanged(uint256 supplyBefore, uint256 supplyAfter);
 
@@ -21,6 +24,12 @@ library ErrorsLib {
     error EmptyBatch();
     error FuseNotAllowed(address fuse);
     error MarketNotActive(uint256 marketId);
+    /// @notice `marketId` is in quarantine: its fuses do not run and it is not valued.
+    error MarketInQuarantine(uint256 marketId);
+    /// @notice `marketId` is not in quarantine.
+    error MarketNotQuarantined(uint256 marketId);
+    /// @notice Only the vault itself may call this (a step it runs in its own frame so it can be rolled back).
+    error OnlyVault();
 
     // ---------------------------------------------------------------- deposits and redemptions
     error VaultPaused();
@@ -28,6 +37,10 @@ library ErrorsLib {
     /// which refreshes first, would give.
     error NavExpired(uint256 navExpiresAt);
     error DepositorNotAllowed(address receiver);
+    /// @notice Deposits are halted while `quarantinedCount` markets are in quarantine (their value is unknown).
+    error DepositsHaltedByQuarantine(uint256 quarantinedCount);
+    /// @notice A deposit of `assets` would mint no shares, or a mint of `shares` would cost no assets.
+    error ZeroSharesOrAssets(uint256 assets, uint256 shares);
     /// @notice Idle plus everything instant-withdrawable came to `available`, short of `requested`.
     error InsufficientLiquidity(uint256 requested, uint256 available);
 
@@ -43,8 +56,16 @@ library ErrorsLib {
     error FuseMarketMismatch(address fuse, uint256 expected, uint256 reported);
     /// @notice A guardian call tried to raise a limit of `marketId`.
     error NotALowering(uint256 marketId);
-    /// @notice `marketId` still holds `balance` / `notional`; it cannot be removed.
-    error MarketNotEmpty(uint256 marketId, uint256 balance, uint256 notional);
+    /// @notice `marketId` still holds `balance` / `notional` / `debt`; it cannot be removed.
+    error MarketNotEmpty(uint256 marketId, uint256 balance, uint256 notional, uint256 debt);
+    /// @notice `key` (ValuationKeys) of `marketId` is already valued by `otherMarketId` (0: the vault's own asset,
+    /// which idle counts): one account, one valuation.
+    error ValuationKeyOverlap(bytes32 key, uint256 marketId, uint256 otherMarketId);
+    /// @notice `fuse` can change `key`, which its market `marketId` does not value: its effects would escape
+    /// the market's guardrails (a fuse wired to another market's venue).
+    error FuseKeyOutsideMarket(address fuse, uint256 marketId, bytes32 key);
+    /// @notice The share decimals offset `offset` is above 18.
+    error InvalidDecimalsOffset(uint256 offset);
     /// @notice Revoking substrates of `marketId` would change its valuation (balance `balanceBefore` ->
     /// `balanceAfter`, notional `notionalBefore` -> `notionalAfter`): a revoked substrate still holds a position.
     error SubstrateHoldsPosition(

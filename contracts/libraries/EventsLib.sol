@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 /// @title EventsLib
 /// @notice Every event of the Fusebox vault: each state change emits one.
-library EventsLib {
+interface EventsLib {
     event FuseExecuted(address indexed fuse, uint256 indexed marketId);
     event MarketBalanceUpdated(uint256 indexed marketId, uint256 balance, uint256 grossNotional);
     event MarketConfigured(
@@ -16,6 +16,20 @@ library EventsLib {
     );
     event MarketLimitsLowered(uint256 indexed marketId, uint256 capBps, uint256 capAssets, uint256 maxLeverageWad);
     event MarketRemoved(uint256 indexed marketId);
+    /// @notice The guardian isolated `marketId`: valued at zero from now on (it was `balance`), not refreshed, its
+    /// fuses refused, deposits halted, until the atomist releases or writes it off.
+    event MarketQuarantined(uint256 indexed marketId, uint256 balance);
+    /// @notice `marketId` left quarantine, valued at `balance` again.
+    event QuarantineReleased(uint256 indexed marketId, uint256 balance);
+    /// @notice The atomist wrote off quarantined `marketId` (its position, if any, is no longer counted).
+    event MarketWrittenOff(uint256 indexed marketId);
+    /// @notice `marketId` could not be valued (`reason`); it was counted at zero for this operation's pricing.
+    event MarketValuationFailed(uint256 indexed marketId, bytes reason);
+    /// @notice `marketId` now values `keys` (ValuationKeys).
+    event ValuationKeysSet(uint256 indexed marketId, bytes32[] keys);
+    /// @notice A redemption's pull from markets cost `assets` more than it brought (rounding, slippage): charged
+    /// to the redeemer `owner`.
+    event RedemptionCostCharged(address indexed owner, uint256 assets);
     event FuseAdded(address indexed fuse, uint256 indexed marketId);
     event FuseRemoved(address indexed fuse, uint256 indexed marketId);
     event SubstrateGranted(uint256 indexed marketId, bytes32 substrate);

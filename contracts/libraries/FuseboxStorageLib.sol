@@ -10,11 +10,13 @@ library FuseboxStorageLib {
     struct Market {
         // slot 0: what valuation and guardrails read together
         uint128 balance; // cached equity of the vault's position, in the vault's asset
-        uint64 updatedAt; // when `balance` was last refreshed (0 = never)
+        uint40 updatedAt; // when `balance` was last refreshed (0 = never)
         uint32 maxBalanceAge; // seconds after which `balance` must not price a deposit or a redemption
         uint16 capBps; // capital cap, basis points of total assets
         bool active;
         uint8 dependentCount; // length of `VaultLayout.marketDependents[id]`, kept here so execute reads one slot
+        // Isolated by the guardian: valued at zero, never refreshed, its fuses refused, deposits halted.
+        bool quarantined;
         // slot 1
         address balanceFuse;
         uint96 maxLeverageWad; // gross notional / equity, 1e18 = 1x; 0 = the market may hold no notional
@@ -31,6 +33,7 @@ library FuseboxStorageLib {
         uint16 idleBufferBps;
         bool paused;
         bool depositorAllowlistEnabled;
+        uint8 quarantinedCount; // markets in quarantine: deposits are refused while any is
         // slot 1
         uint256 navExpiryMarketId; // the market that sets `navExpiresAt` (0 = none)
         mapping(address fuse => uint256 marketId) fuseMarketId; // 0 = fuse not allowed
@@ -42,6 +45,9 @@ library FuseboxStorageLib {
         // Markets whose valuation a market's fuses can change (e.g. tokens an Aave borrow leaves in the vault
         // are valued by the spot market): execute and redemptions value them together.
         mapping(uint256 marketId => uint256[]) marketDependents;
+        // One account, one valuation: the market that values each key (ValuationKeys), and each market's keys.
+        mapping(bytes32 key => uint256 marketId) keyMarket;
+        mapping(uint256 marketId => bytes32[]) marketKeys;
     }
 
     /// @custom:storage-location erc7201:fusebox.storage.Substrates

@@ -9,6 +9,13 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 library GuardrailLib {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant WAD = 1e18;
+    /// @notice The idle buffer a new vault starts with: 10% of total assets.
+    uint16 internal constant DEFAULT_IDLE_BUFFER_BPS = 1_000;
+    /// @notice The most markets a vault may have: bounds every loop over markets.
+    uint256 internal constant MAX_MARKETS = 32;
+    /// @notice What one instant-withdraw pull may cost in rounding (asset units): `maxWithdraw` leaves that much
+    /// room per fuse so `withdraw(maxWithdraw(owner))` can pay for its pull.
+    uint256 internal constant PULL_ROUNDING_ALLOWANCE = 2;
 
     /// @notice The most a market may hold: `capBps` of `totalAssets`, and at most `capAssets` when that is set.
     function marketCapDown(uint256 totalAssets, uint256 capBps, uint256 capAssets) internal pure returns (uint256 cap) {

@@ -40,6 +40,6 @@ export function signerFor(ctx: ChainContext, address: string): HardhatEthersSign
 
 /** Decode a revert into `ErrorName(args)` with the ABIs of the contracts the deployment calls. */
 export async function explainError(ctx: ChainContext, error: unknown): Promise<string> {
-  const abis = await Promise.all(["FuseboxVault", "AccessManager", "PriceOracleMiddleware"].map((name) => ctx.abiOf(name)));
+  const abis = await Promise.all(["IFuseboxVault", "AccessManager", "PriceOracleMiddleware"].map((name) => ctx.abiOf(name)));
   return revertDecoder(abis)(error);
 }

@@ -174,8 +174,9 @@ class Reconciler {
     const asset = await this.resolveAsset();
     const manager = await this.ensureContract("AccessManager", "AccessManager", [this.deployer.address]);
     const oracle = await this.ensureContract("PriceOracleMiddleware", "PriceOracleMiddleware", [manager]);
+    const vaultModule = await this.ensureContract("FuseboxVaultModule", "FuseboxVaultModule", []);
     const vault = await this.ensureContract("FuseboxVault", "FuseboxVault", [
-      asset, this.config.share.name, this.config.share.symbol, manager, oracle, this.config.share.decimalsOffset,
+      asset, this.config.share.name, this.config.share.symbol, manager, oracle, this.config.share.decimalsOffset, vaultModule,
     ]);
     const feeds = await this.resolveFeeds(asset);
     const markets = await this.resolveMarkets(asset);
@@ -448,7 +449,7 @@ class Reconciler {
     }
     const am = await this.ctx.ethers.getContractAt("AccessManager", manager);
     const targets: [string, BaseContract, Record<string, bigint>][] = [
-      ["vault", await this.ctx.ethers.getContractAt("FuseboxVault", vault), VAULT_FUNCTION_ROLES],
+      ["vault", await this.ctx.ethers.getContractAt("IFuseboxVault", vault), VAULT_FUNCTION_ROLES],
       ["oracle", await this.ctx.ethers.getContractAt("PriceOracleMiddleware", oracle), ORACLE_FUNCTION_ROLES],
     ];
     for (const [label, contract, functionRoles] of targets) {
@@ -498,7 +499,7 @@ class Reconciler {
     markets: ResolvedMarket[],
   ): Promise<void> {
     const { ethers } = this.ctx;
-    const vault = await ethers.getContractAt("FuseboxVault", vaultAddress);
+    const vault = await ethers.getContractAt("IFuseboxVault", vaultAddress);
     const oracle = await ethers.getContractAt("PriceOracleMiddleware", oracleAddress);
     const decimals = await this.assetDecimals(asset);
     const call = async (step: string, role: RoleName, description: string, target: BaseContract, fn: string, args: unknown[]): Promise<ChangeAction> => {

@@ -42,7 +42,7 @@ export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: str
   }
   if ((await ctx.ethers.provider.getCode(vaultAddress)) === "0x") throw new Error(`no contract at ${vaultAddress} on network "${ctx.networkName}"`);
   const { ethers } = ctx;
-  const vault = await ethers.getContractAt("FuseboxVault", vaultAddress);
+  const vault = await ethers.getContractAt("IFuseboxVault", vaultAddress);
   const assetAddress = await vault.asset();
   const token = new Contract(assetAddress, ["function decimals() view returns (uint8)", "function symbol() view returns (string)"], ethers.provider);
   const decimals = Number(await token.getFunction("decimals").staticCall());

@@ -28,6 +28,9 @@ export const VAULT_FUNCTION_ROLES: Record<string, bigint> = {
   unpause: ROLES.ATOMIST,
   removeMarket: ROLES.ATOMIST,
   setMarketDependencies: ROLES.ATOMIST,
+  // Undoing a quarantine raises risk back (the market counts again, deposits resume): delayed like the rest.
+  releaseQuarantine: ROLES.ATOMIST,
+  writeOffMarket: ROLES.ATOMIST,
   addFuses: ROLES.FUSE_MANAGER,
   execute: ROLES.ALPHA,
   // The alpha keeps the NAV fresh; depositors never need to (an expired NAV is refreshed by their own call).
@@ -38,6 +41,7 @@ export const VAULT_FUNCTION_ROLES: Record<string, bigint> = {
   lowerMarketLimits: ROLES.GUARDIAN,
   revokeSubstrates: ROLES.GUARDIAN,
   removeFuses: ROLES.GUARDIAN,
+  quarantineMarket: ROLES.GUARDIAN,
 };
 
 /** Oracle middleware functions by role (a new or changed feed raises risk). */

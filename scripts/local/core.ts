@@ -8,8 +8,11 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { zeroPadValue } from "ethers";
 import { ROLES, VAULT_FUNCTION_ROLES, ORACLE_FUNCTION_ROLES, wireRoleGuardians, wireTargetRoles } from "../lib/access.js";
 
+/** The vault core and its module; the contract returned answers the whole `IFuseboxVault` at the core's address. */
 async function deployVault(ethers: HardhatEthers, asset: string, manager: string, oracle: string, decimalsOffset: number) {
-  return ethers.deployContract("FuseboxVault", [asset, "Fusebox USDC", "fbUSDC", manager, oracle, decimalsOffset]);
+  const vaultModule = await ethers.deployContract("FuseboxVaultModule");
+  const core = await ethers.deployContract("FuseboxVault", [asset, "Fusebox USDC", "fbUSDC", manager, oracle, decimalsOffset, await vaultModule.getAddress()]);
+  return ethers.getContractAt("IFuseboxVault", await core.getAddress());
 }
 export type FuseboxVaultContract = Awaited<ReturnType<typeof deployVault>>;
 

@@ -101,7 +101,7 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
   async function vaultOf(name: string) {
     const address = (await record(name)).contracts["FuseboxVault"]?.address;
     if (address === undefined) throw new Error(`no vault in record ${name}`);
-    return connection.ethers.getContractAt("FuseboxVault", address);
+    return connection.ethers.getContractAt("IFuseboxVault", address);
   }
 
   async function deployed(config: VaultConfigInput): Promise<string> {

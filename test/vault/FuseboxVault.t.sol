@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {IAccessManaged} from "@openzeppelin/contracts/access/manager/IAccessManaged.sol";
 import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
 
-import {FuseboxVault} from "../../contracts/FuseboxVault.sol";
+import {IFuseboxVault} from "../../contracts/interfaces/IFuseboxVault.sol";
 import {FuseAction} from "../../contracts/interfaces/IFuse.sol";
 import {ErrorsLib} from "../../contracts/libraries/ErrorsLib.sol";
 import {Roles} from "../../contracts/libraries/Roles.sol";
@@ -147,7 +147,7 @@ contract FuseboxVaultFuzzTest is VaultTestBase {
         waited = uint32(bound(waited, 0, delay - 1));
         address atomist = address(0xA7);
         manager.grantRole(Roles.ATOMIST, atomist, delay);
-        bytes memory data = abi.encodeCall(FuseboxVault.setIdleBufferBps, (2_500));
+        bytes memory data = abi.encodeCall(IFuseboxVault.setIdleBufferBps, (2_500));
 
         VM.prank(atomist);
         (bytes32 opId,) = manager.schedule(address(vault), data, 0);

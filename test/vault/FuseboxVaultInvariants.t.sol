@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {FuseboxVault} from "../../contracts/FuseboxVault.sol";
+import {IFuseboxVault} from "../../contracts/interfaces/IFuseboxVault.sol";
 import {FuseAction} from "../../contracts/interfaces/IFuse.sol";
 import {Roles} from "../../contracts/libraries/Roles.sol";
 import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol";

@@ -5,6 +5,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
 
 import {FuseboxVault} from "../../contracts/FuseboxVault.sol";
+import {FuseboxVaultModule} from "../../contracts/FuseboxVaultModule.sol";
+import {IFuseboxVault, IFuseboxVaultModule} from "../../contracts/interfaces/IFuseboxVault.sol";
 import {PriceOracleMiddleware} from "../../contracts/PriceOracleMiddleware.sol";
 import {FuseAction} from "../../contracts/interfaces/IFuse.sol";
 import {Roles} from "../../contracts/libraries/Roles.sol";
@@ -73,7 +75,7 @@ abstract contract VaultTestBase is Asserts {
     TestERC20 public usdc;
     TestPriceFeed internal usdcFeed;
     PriceOracleMiddleware public oracle;
-    FuseboxVault public vault;
+    IFuseboxVault public vault;
     TestErc4626Target public target;
     Erc4626SupplyFuse public supplyFuse;
     TestLeveragedVenue public venue;
@@ -84,7 +86,14 @@ abstract contract VaultTestBase is Asserts {
         manager = new AccessManager(address(this));
         usdc = new TestERC20("USDC", "USDC", 6);
         oracle = new PriceOracleMiddleware(address(manager));
-        vault = new FuseboxVault(IERC20(address(usdc)), "Fusebox USDC", "fbUSDC", address(manager), address(oracle), 6);
+        vault = IFuseboxVault(
+            address(
+                new FuseboxVault(
+                    IERC20(address(usdc)), "Fusebox USDC", "fbUSDC", address(manager), address(oracle), 6,
+                    address(new FuseboxVaultModule())
+                )
+            )
+        );
         _wireRoles();
 
         usdcFeed = new TestPriceFeed(8, 1e8);
@@ -107,25 +116,32 @@ abstract contract VaultTestBase is Asserts {
     }
 
     function _wireRoles() private {
-        bytes4[] memory atomist = new bytes4[](7);
-        atomist[0] = FuseboxVault.configureMarket.selector;
-        atomist[1] = FuseboxVault.grantSubstrates.selector;
-        atomist[2] = FuseboxVault.setIdleBufferBps.selector;
-        atomist[3] = FuseboxVault.setInstantWithdrawFuses.selector;
-        atomist[4] = FuseboxVault.unpause.selector;
-        atomist[5] = FuseboxVault.removeMarket.selector;
-        atomist[6] = FuseboxVault.setPriceOracle.selector;
+        bytes4[] memory atomist = new bytes4[](10);
+        atomist[0] = IFuseboxVault.configureMarket.selector;
+        atomist[1] = IFuseboxVault.grantSubstrates.selector;
+        atomist[2] = IFuseboxVault.setIdleBufferBps.selector;
+        atomist[3] = IFuseboxVault.setInstantWithdrawFuses.selector;
+        atomist[4] = IFuseboxVault.unpause.selector;
+        atomist[5] = IFuseboxVault.removeMarket.selector;
+        atomist[6] = IFuseboxVault.setPriceOracle.selector;
+        atomist[7] = IFuseboxVault.setMarketDependencies.selector;
+        atomist[8] = IFuseboxVault.releaseQuarantine.selector;
+        atomist[9] = IFuseboxVault.writeOffMarket.selector;
         manager.setTargetFunctionRole(address(vault), atomist, Roles.ATOMIST);
         bytes4[] memory one = new bytes4[](1);
-        one[0] = FuseboxVault.addFuses.selector;
+        one[0] = IFuseboxVault.addFuses.selector;
         manager.setTargetFunctionRole(address(vault), one, Roles.FUSE_MANAGER);
-        one[0] = FuseboxVault.execute.selector;
-        manager.setTargetFunctionRole(address(vault), one, Roles.ALPHA);
-        bytes4[] memory guardian = new bytes4[](4);
-        guardian[0] = FuseboxVault.pause.selector;
-        guardian[1] = FuseboxVault.lowerMarketLimits.selector;
-        guardian[2] = FuseboxVault.revokeSubstrates.selector;
-        guardian[3] = FuseboxVault.removeFuses.selector;
+        bytes4[] memory alpha = new bytes4[](3);
+        alpha[0] = IFuseboxVault.execute.selector;
+        alpha[1] = IFuseboxVault.refreshMarketBalances.selector;
+        alpha[2] = IFuseboxVault.refreshAllMarketBalances.selector;
+        manager.setTargetFunctionRole(address(vault), alpha, Roles.ALPHA);
+        bytes4[] memory guardian = new bytes4[](5);
+        guardian[0] = IFuseboxVault.pause.selector;
+        guardian[1] = IFuseboxVault.lowerMarketLimits.selector;
+        guardian[2] = IFuseboxVault.revokeSubstrates.selector;
+        guardian[3] = IFuseboxVault.removeFuses.selector;
+        guardian[4] = IFuseboxVault.quarantineMarket.selector;
         manager.setTargetFunctionRole(address(vault), guardian, Roles.GUARDIAN);
         one[0] = PriceOracleMiddleware.setFeed.selector;
         manager.setTargetFunctionRole(address(oracle), one, Roles.ATOMIST);
@@ -152,7 +168,7 @@ abstract contract VaultTestBase is Asserts {
         }
         vault.configureMarket(
             marketId,
-            FuseboxVault.MarketParams({
+            IFuseboxVaultModule.MarketParams({
                 balanceFuse: balanceFuse,
                 capBps: capBps,
                 capAssets: 0,

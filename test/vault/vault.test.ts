@@ -97,8 +97,14 @@ describe("FuseboxVault", function () {
       const f = await load();
       const factory = await ethers.getContractFactory("FuseboxVault");
       await expect(
-        factory.deploy(await f.s.usdc.getAddress(), "x", "x", await f.s.manager.getAddress(), ethers.ZeroAddress, 6),
+        factory.deploy(await f.s.usdc.getAddress(), "x", "x", await f.s.manager.getAddress(), ethers.ZeroAddress, 6, await f.s.vault.MODULE()),
       ).to.be.revertedWithCustomError(f.s.vault, "ZeroAddress");
+      await expect(
+        factory.deploy(await f.s.usdc.getAddress(), "x", "x", await f.s.manager.getAddress(), await f.s.oracle.getAddress(), 6, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(f.s.vault, "ZeroAddress");
+      await expect(
+        factory.deploy(await f.s.usdc.getAddress(), "x", "x", await f.s.manager.getAddress(), await f.s.oracle.getAddress(), 19, await f.s.vault.MODULE()),
+      ).to.be.revertedWithCustomError(f.s.vault, "InvalidDecimalsOffset").withArgs(19);
     });
 
     it("reports markets, substrates, fuses and the withdraw order", async function () {

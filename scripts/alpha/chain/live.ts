@@ -52,7 +52,7 @@ export function bookIntervals(book: ChainBook, config?: StrategyConfig): Partial
 }
 
 /** The contracts whose custom errors a batch can revert with (decoded in logs and journals). */
-export const ERROR_SOURCES = ["FuseboxVault", "SimulatedPerpVenue", "SimulatedPerpFuse", "AaveV3Fuse", "UniswapV3SwapFuse", "PriceOracleMiddleware", "AccessManager"];
+export const ERROR_SOURCES = ["IFuseboxVault", "SimulatedPerpVenue", "SimulatedPerpFuse", "AaveV3Fuse", "UniswapV3SwapFuse", "PriceOracleMiddleware", "AccessManager"];
 
 export interface LiveAlphaOptions {
   readonly record: DeploymentRecord;
