@@ -42,7 +42,10 @@ contract FuseboxVaultFuzzTest is VaultTestBase {
         }
         usdc.mint(address(vault), donationToVault);
         usdc.mint(address(target), donationToMarket);
-        if (refreshFirst) vault.refreshAllMarketBalances();
+        if (refreshFirst) {
+            VM.prank(ALPHA);
+            vault.refreshAllMarketBalances();
+        }
 
         amount = uint64(bound(amount, 1, type(uint64).max));
         usdc.mint(USER, amount);
@@ -185,6 +188,7 @@ contract FuseboxVaultFuzzTest is VaultTestBase {
             VM.prank(GUARDIAN);
             vault.pause();
         }
+        VM.prank(ALPHA);
         vault.refreshAllMarketBalances();
         _balanceBefore = vault.getMarket(MLEV).balance;
         _leverageBefore = _leverage(vault.getMarket(MLEV).grossNotional, _balanceBefore);
