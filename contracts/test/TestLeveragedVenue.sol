@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IFuse, IBalanceFuse} from "../interfaces/IFuse.sol";
 import {FuseboxStorageLib} from "../libraries/FuseboxStorageLib.sol";
 import {FuseErrors} from "../libraries/FuseErrors.sol";
+import {ValuationKeys} from "../libraries/ValuationKeys.sol";
 
 /// @title TestLeveragedVenue
 /// @notice TEST ONLY: a minimal leveraged venue (margin + a notional the account declares), so the vault's
@@ -48,6 +49,15 @@ contract TestLeveragedVenue {
     }
 }
 
+/// @notice TEST ONLY: `account(venue)` for each venue substrate of `marketId` (both test fuses' keys).
+function venueKeys(uint256 marketId) view returns (bytes32[] memory keys) {
+    bytes32[] storage venues = FuseboxStorageLib.substrates().list[marketId];
+    keys = new bytes32[](venues.length);
+    for (uint256 i; i < venues.length; ++i) {
+        keys[i] = ValuationKeys.account(address(uint160(uint256(venues[i]))));
+    }
+}
+
 /// @title TestLeveragedFuse
 /// @notice TEST ONLY: moves margin to an allowed TestLeveragedVenue and sets the declared notional.
 contract TestLeveragedFuse is IFuse {
@@ -76,6 +86,11 @@ contract TestLeveragedFuse is IFuse {
         TestLeveragedVenue(venue).setNotional(newNotional);
     }
 
+    /// @inheritdoc IFuse
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return venueKeys(MARKET_ID);
+    }
+
     function _requireAllowed(address venue) private view {
         if (!FuseboxStorageLib.isSubstrateAllowed(MARKET_ID, venue)) {
             revert FuseErrors.SubstrateNotAllowed(MARKET_ID, FuseboxStorageLib.toSubstrate(venue));
@@ -92,12 +107,18 @@ contract TestLeveragedBalanceFuse is IBalanceFuse {
         MARKET_ID = marketId;
     }
 
-    function marketValuation() external view returns (uint256 equity, uint256 grossNotional) {
+    /// @inheritdoc IBalanceFuse
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return venueKeys(MARKET_ID);
+    }
+
+    function marketValuation() external view returns (uint256 equity, uint256 grossNotional, uint256 debt) {
         bytes32[] storage venues = FuseboxStorageLib.substrates().list[MARKET_ID];
         for (uint256 i; i < venues.length; ++i) {
             TestLeveragedVenue venue = TestLeveragedVenue(address(uint160(uint256(venues[i]))));
             equity += venue.margin(address(this));
             grossNotional += venue.notional(address(this));
         }
+        return (equity, grossNotional, 0);
     }
 }

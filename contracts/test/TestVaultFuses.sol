@@ -7,6 +7,7 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {IFuse, IBalanceFuse} from "../interfaces/IFuse.sol";
 import {IPriceOracleMiddleware} from "../interfaces/IPriceOracleMiddleware.sol";
 import {FuseboxStorageLib} from "../libraries/FuseboxStorageLib.sol";
+import {ValuationKeys} from "../libraries/ValuationKeys.sol";
 
 /// @title TestOracleValuedBalanceFuse
 /// @notice TEST ONLY: values the vault's holding of one token at the oracle price, in the vault's asset, so the
@@ -21,12 +22,16 @@ contract TestOracleValuedBalanceFuse is IBalanceFuse {
     }
 
     /// @inheritdoc IBalanceFuse
-    function marketValuation() external view returns (uint256 equity, uint256 grossNotional) {
+    function marketValuation() external view returns (uint256 equity, uint256 grossNotional, uint256 debt) {
         uint256 held = IERC20(TOKEN).balanceOf(address(this));
-        if (held == 0) return (0, 0);
+        if (held == 0) return (0, 0, 0);
         address asset = IERC4626(address(this)).asset();
         equity = IPriceOracleMiddleware(FuseboxStorageLib.priceOracle()).quote(TOKEN, held, asset);
-        grossNotional = 0;
+    }
+
+    /// @inheritdoc IBalanceFuse
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return ValuationKeys.single(ValuationKeys.tokenBalance(TOKEN));
     }
 }
 
@@ -49,4 +54,11 @@ contract TestSupplyWriterFuse is IFuse {
     }
 
     function noop() external {}
+
+    /// @inheritdoc IFuse
+    /// @dev No keys: it claims to change no valuation (which is how a malicious fuse would pass the key check;
+    /// the vault's share-supply check is what catches this one).
+    function valuationKeys() external pure returns (bytes32[] memory keys) {
+        return keys;
+    }
 }

@@ -9,12 +9,10 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IFuse, IInstantWithdrawFuse} from "../../contracts/interfaces/IFuse.sol";
 import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol";
 import {FuseErrors} from "../../contracts/libraries/FuseErrors.sol";
-import {
-    AaveV3ReserveData,
-    IAaveV3AddressesProvider,
-    IAaveV3Pool,
-    IAaveV3PriceOracle
-} from "./IAaveV3Pool.sol";
+import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
+import {LeverageLib} from "../shared/LeverageLib.sol";
+import {AaveV3AccountLib} from "./AaveV3AccountLib.sol";
+import {IAaveV3AddressesProvider, IAaveV3Pool, IAaveV3PriceOracle} from "./IAaveV3Pool.sol";
 
 /// @title AaveV3Fuse
 /// @notice Supplies, withdraws, borrows (variable rate) and repays on one Aave V3 pool for the vault, and serves
@@ -30,6 +28,9 @@ contract AaveV3Fuse is IFuse, IInstantWithdrawFuse {
     uint256 private constant VARIABLE_RATE = 2;
     uint256 private constant WAD = 1e18;
     uint256 private constant BPS = 10_000;
+    /// @notice Aave's reserve configuration bits: reserve active, reserve paused.
+    uint256 private constant ACTIVE_BIT = 56;
+    uint256 private constant PAUSED_BIT = 60;
 
     /// @inheritdoc IFuse
     uint256 public immutable MARKET_ID;
@@ -103,34 +104,69 @@ contract AaveV3Fuse is IFuse, IInstantWithdrawFuse {
     }
 
     /// @inheritdoc IInstantWithdrawFuse
-    /// @dev Withdraws the vault's asset, capped by the vault's aToken balance, the reserve's free liquidity and
-    /// what keeps the health factor at or above the minimum. Never reverts: when nothing can be taken (asset not a
-    /// substrate, no liquidity, or Aave refuses), nothing is withdrawn and the vault sees the shortfall.
+    /// @dev Withdraws the vault's asset up to `_withdrawable` (aToken balance, the reserve's free liquidity, the
+    /// minimum health factor and the market's leverage limit). Never reverts for lack of liquidity: when nothing
+    /// can be taken (asset not a substrate, no liquidity, or Aave refuses), nothing is withdrawn and the vault
+    /// sees the shortfall. Reverts only when the account cannot be valued (a stale price): the vault skips it.
     function instantWithdraw(uint256 assets) external {
-        address asset = IERC4626(address(this)).asset();
-        if (assets == 0 || !FuseboxStorageLib.isSubstrateAllowed(MARKET_ID, asset)) return;
-        AaveV3ReserveData memory reserve = POOL.getReserveData(asset);
-        address aToken = reserve.aTokenAddress;
-        if (aToken == address(0)) return;
-        uint256 amount = Math.min(
-            assets, Math.min(IERC20(aToken).balanceOf(address(this)), IERC20(asset).balanceOf(aToken))
-        );
-        amount = Math.min(amount, _maxWithdrawKeepingHealth(asset, reserve.configuration));
+        if (assets == 0) return;
+        (address asset, uint256 amount) = _withdrawable(true);
+        amount = Math.min(assets, amount);
         if (amount == 0) return;
         try POOL.withdraw(asset, amount, address(this)) returns (uint256 withdrawn) {
             emit AaveV3Withdrawn(asset, withdrawn);
         } catch {}
     }
 
+    /// @inheritdoc IInstantWithdrawFuse
+    function instantWithdrawable() external returns (uint256 assets) {
+        (, assets) = _withdrawable(false);
+    }
+
+    /// @inheritdoc IFuse
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return ValuationKeys.single(ValuationKeys.account(address(POOL)));
+    }
+
     /* ================================================================ INTERNAL */
+
+    /// @dev What an instant withdrawal can take of the vault's asset now: the least of the vault's aToken
+    /// balance, the reserve's free liquidity (zero while the reserve is inactive or paused), what keeps the
+    /// health factor at or above the minimum, and what keeps the market's leverage (supplied / equity, the
+    /// whole account at the vault's oracle) within its `maxLeverageWad`. The last two bind only with debt open.
+    /// `writeCache` false never writes storage (instantWithdrawable runs inside a static call).
+    function _withdrawable(bool writeCache) private returns (address asset, uint256 amount) {
+        asset = IERC4626(address(this)).asset();
+        if (!FuseboxStorageLib.isSubstrateAllowed(MARKET_ID, asset)) return (asset, 0);
+        AaveV3AccountLib.ReserveTokens memory tokens = AaveV3AccountLib.reserveTokens(POOL, asset, writeCache);
+        if (tokens.aToken == address(0)) return (asset, 0);
+        uint256 configuration = POOL.getConfiguration(asset);
+        if ((configuration >> ACTIVE_BIT) & 1 == 0 || (configuration >> PAUSED_BIT) & 1 == 1) return (asset, 0);
+        amount = Math.min(IERC20(tokens.aToken).balanceOf(address(this)), IERC20(asset).balanceOf(tokens.aToken));
+        if (amount == 0) return (asset, 0);
+        (uint256 collateralBase, uint256 debtBase,, uint256 avgLiquidationThresholdBps,,) =
+            POOL.getUserAccountData(address(this));
+        if (debtBase == 0) return (asset, amount);
+        amount = Math.min(
+            amount, _maxWithdrawKeepingHealth(asset, configuration, collateralBase, debtBase, avgLiquidationThresholdBps)
+        );
+        if (amount == 0) return (asset, 0);
+        (uint256 equity, uint256 supplied, uint256 debt) = AaveV3AccountLib.valueAccount(POOL, MARKET_ID, writeCache);
+        uint256 maxLeverageWad = FuseboxStorageLib.vault().markets[MARKET_ID].maxLeverageWad;
+        amount = Math.min(amount, LeverageLib.maxWithdrawWithinLeverage(equity, supplied, debt, maxLeverageWad));
+    }
 
     /// @dev The most of `asset` that can leave the vault's collateral while the health factor stays >= the minimum:
     /// HF = Σ collateral_i × lt_i / debt, so a withdrawal w (base currency) costs w × lt_asset of the numerator.
-    function _maxWithdrawKeepingHealth(address asset, uint256 configuration) private view returns (uint256) {
-        (uint256 collateralBase, uint256 debtBase,, uint256 avgLiquidationThresholdBps,,) =
-            POOL.getUserAccountData(address(this));
+    function _maxWithdrawKeepingHealth(
+        address asset,
+        uint256 configuration,
+        uint256 collateralBase,
+        uint256 debtBase,
+        uint256 avgLiquidationThresholdBps
+    ) private view returns (uint256) {
         uint256 assetThresholdBps = (configuration >> 16) & 0xFFFF;
-        if (debtBase == 0 || assetThresholdBps == 0) return type(uint256).max;
+        if (assetThresholdBps == 0) return type(uint256).max;
         // Both sides scaled by BPS × WAD: weighted collateral vs minimum HF × debt.
         uint256 weighted = collateralBase * avgLiquidationThresholdBps * WAD;
         uint256 required = MIN_HEALTH_FACTOR_WAD * debtBase * BPS;

@@ -49,6 +49,14 @@ interface IAaveV3Pool {
 
     function getReserveData(address asset) external view returns (AaveV3ReserveData memory);
 
+    /// @dev Aave's `ReserveConfigurationMap` (one word): bits 16-31 liquidation threshold (bps), 48-55 decimals.
+    function getConfiguration(address asset) external view returns (uint256);
+
+    /// @dev Aave's `UserConfigurationMap` (one word): per reserve id, bit 2·id borrowing, 2·id + 1 collateral.
+    function getUserConfiguration(address user) external view returns (uint256);
+
+    function getReserveAddressById(uint16 id) external view returns (address);
+
     function ADDRESSES_PROVIDER() external view returns (address);
 }
 

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IBalanceFuse} from "../../contracts/interfaces/IFuse.sol";
+import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
 import {ICexCustodyOracle} from "./ICexCustodyOracle.sol";
 
 /// @title CexBalanceFuse
@@ -26,9 +27,15 @@ contract CexBalanceFuse is IBalanceFuse {
     }
 
     /// @inheritdoc IBalanceFuse
-    function marketValuation() external view returns (uint256 equity, uint256 grossNotional) {
+    function marketValuation() external view returns (uint256 equity, uint256 grossNotional, uint256 debt) {
         address custodyVault = CUSTODY.VAULT();
         if (custodyVault != address(this)) revert CustodyVaultMismatch(custodyVault, address(this));
-        return (CUSTODY.totalValue(), 0);
+        return (CUSTODY.totalValue(), 0, 0);
+    }
+
+    /// @inheritdoc IBalanceFuse
+    /// @dev One key, `account(custody)`: the custody contract accounts for all of the vault's exchange accounts.
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return ValuationKeys.single(ValuationKeys.account(address(CUSTODY)));
     }
 }

@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IFuse} from "../../contracts/interfaces/IFuse.sol";
 import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol";
 import {FuseErrors} from "../../contracts/libraries/FuseErrors.sol";
+import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
 import {ICexCustodyOracle} from "./ICexCustodyOracle.sol";
 
 /// @title CexTransferFuse
@@ -57,5 +58,10 @@ contract CexTransferFuse is IFuse {
         if (amount == 0) revert FuseErrors.ZeroAmount();
         CUSTODY.recordReturnRequested(account, amount);
         emit CexReturnBooked(account, amount);
+    }
+
+    /// @inheritdoc IFuse
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return ValuationKeys.single(ValuationKeys.account(address(CUSTODY)));
     }
 }

@@ -9,6 +9,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IFuse, IInstantWithdrawFuse} from "../../contracts/interfaces/IFuse.sol";
 import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol";
 import {FuseErrors} from "../../contracts/libraries/FuseErrors.sol";
+import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
 
 /// @title Erc4626SupplyFuse
 /// @notice Supplies the vault's asset into ERC-4626 vaults allowed as substrates of its market ("vault of
@@ -54,8 +55,27 @@ contract Erc4626SupplyFuse is IFuse, IInstantWithdrawFuse {
         }
     }
 
+    /// @inheritdoc IInstantWithdrawFuse
+    /// @dev Σ `maxWithdraw(vault)` over the substrates: what `instantWithdraw` may take from each.
+    function instantWithdrawable() external view returns (uint256 assets) {
+        bytes32[] storage targets = FuseboxStorageLib.substrates().list[MARKET_ID];
+        for (uint256 i; i < targets.length; ++i) {
+            assets += _withdrawable(address(uint160(uint256(targets[i]))));
+        }
+    }
+
+    /// @inheritdoc IFuse
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return ValuationKeys.substrateTokenBalances(MARKET_ID, address(0));
+    }
+
+    /// @dev What `targetVault` lets the vault withdraw now (its own ERC-4626 limit).
+    function _withdrawable(address targetVault) private view returns (uint256) {
+        return IERC4626(targetVault).maxWithdraw(address(this));
+    }
+
     function _withdraw(address targetVault, uint256 assets) private returns (uint256 withdrawn) {
-        withdrawn = Math.min(assets, IERC4626(targetVault).maxWithdraw(address(this)));
+        withdrawn = Math.min(assets, _withdrawable(targetVault));
         if (withdrawn == 0) return 0;
         uint256 shares = IERC4626(targetVault).withdraw(withdrawn, address(this), address(this));
         emit Erc4626Withdrawn(targetVault, withdrawn, shares);

@@ -17,6 +17,9 @@ import {MorphoBalancesLib} from "@morpho-org/morpho-blue/src/libraries/periphery
 import {IFuse, IInstantWithdrawFuse} from "../../contracts/interfaces/IFuse.sol";
 import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol";
 import {FuseErrors} from "../../contracts/libraries/FuseErrors.sol";
+import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
+import {LeverageLib} from "../shared/LeverageLib.sol";
+import {MorphoBlueAccountLib} from "./MorphoBlueAccountLib.sol";
 
 /// @title MorphoBlueFuse
 /// @notice Lends (supply/withdraw), posts collateral (supplyCollateral/withdrawCollateral) and borrows
@@ -142,10 +145,12 @@ contract MorphoBlueFuse is IFuse, IInstantWithdrawFuse {
 
     /// @inheritdoc IInstantWithdrawFuse
     /// @dev Walks the market's Morpho markets in substrate order and withdraws from the lending positions whose
-    /// loan token is the vault's asset, each capped by the vault's expected supply and the market's free liquidity
-    /// (interest accrued to this block, MorphoBalancesLib). Collateral is never touched. Never reverts: what
-    /// cannot be withdrawn is left for the vault to report as a shortfall.
+    /// loan token is the vault's asset, each capped by `_withdrawable` (the vault's expected supply and the
+    /// market's free liquidity, interest accrued to this block), and in total by the market's leverage limit
+    /// (`_leverageCap`). Collateral is never touched. Never reverts for lack of liquidity: what cannot be
+    /// withdrawn is left for the vault to report as a shortfall.
     function instantWithdraw(uint256 assets) external {
+        assets = Math.min(assets, _leverageCap());
         address vaultAsset = IERC4626(address(this)).asset();
         bytes32[] storage ids = FuseboxStorageLib.substrates().list[MARKET_ID];
         for (uint256 i; i < ids.length && assets != 0; ++i) {
@@ -154,19 +159,56 @@ contract MorphoBlueFuse is IFuse, IInstantWithdrawFuse {
         }
     }
 
+    /// @inheritdoc IInstantWithdrawFuse
+    function instantWithdrawable() external view returns (uint256 assets) {
+        address vaultAsset = IERC4626(address(this)).asset();
+        bytes32[] storage ids = FuseboxStorageLib.substrates().list[MARKET_ID];
+        for (uint256 i; i < ids.length; ++i) {
+            (,,, uint256 amount) = _withdrawable(Id.wrap(ids[i]), vaultAsset);
+            assets += amount;
+        }
+        return Math.min(assets, _leverageCap());
+    }
+
+    /// @inheritdoc IFuse
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return ValuationKeys.substratePositions(MARKET_ID, address(MORPHO));
+    }
+
     /* ================================================================ INTERNAL */
 
-    /// @dev Withdraws up to `assets` from the vault's lending position in `id` when its loan token is `vaultAsset`;
-    /// capped by the expected supply and the free liquidity; a refusal by Morpho withdraws nothing.
-    function _withdrawUpTo(Id id, address vaultAsset, uint256 assets) private returns (uint256 withdrawn) {
-        MarketParams memory marketParams = MORPHO.idToMarketParams(id);
-        if (marketParams.loanToken != vaultAsset) return 0;
-        uint256 supplyShares = MORPHO.position(id, address(this)).supplyShares;
-        if (supplyShares == 0) return 0;
+    /// @dev What the lending position in `id` can give back now: zero unless its loan token is `vaultAsset`;
+    /// else the least of the vault's expected supply and the market's free liquidity.
+    function _withdrawable(Id id, address vaultAsset)
+        private
+        view
+        returns (MarketParams memory marketParams, uint256 supplyShares, uint256 supplied, uint256 amount)
+    {
+        marketParams = MORPHO.idToMarketParams(id);
+        if (marketParams.loanToken != vaultAsset) return (marketParams, 0, 0, 0);
+        supplyShares = MORPHO.position(id, address(this)).supplyShares;
+        if (supplyShares == 0) return (marketParams, 0, 0, 0);
         (uint256 totalSupplyAssets, uint256 totalSupplyShares, uint256 totalBorrowAssets,) =
             MORPHO.expectedMarketBalances(marketParams);
-        uint256 supplied = supplyShares.toAssetsDown(totalSupplyAssets, totalSupplyShares);
-        uint256 amount = Math.min(assets, Math.min(supplied, totalSupplyAssets - totalBorrowAssets));
+        supplied = supplyShares.toAssetsDown(totalSupplyAssets, totalSupplyShares);
+        amount = Math.min(supplied, totalSupplyAssets - totalBorrowAssets);
+    }
+
+    /// @dev The most the lending side may give back while the market's leverage (supplied / equity) stays
+    /// within its limit; unbounded while nothing is borrowed.
+    function _leverageCap() private view returns (uint256) {
+        (uint256 equity, uint256 supplied, uint256 debt) = MorphoBlueAccountLib.valuePositions(MORPHO, MARKET_ID);
+        return LeverageLib.maxWithdrawWithinLeverage(
+            equity, supplied, debt, FuseboxStorageLib.vault().markets[MARKET_ID].maxLeverageWad
+        );
+    }
+
+    /// @dev Withdraws up to `assets` from the vault's lending position in `id` (capped by `_withdrawable`); a
+    /// refusal by Morpho withdraws nothing.
+    function _withdrawUpTo(Id id, address vaultAsset, uint256 assets) private returns (uint256 withdrawn) {
+        (MarketParams memory marketParams, uint256 supplyShares, uint256 supplied, uint256 available) =
+            _withdrawable(id, vaultAsset);
+        uint256 amount = Math.min(assets, available);
         if (amount == 0) return 0;
         // Taking the whole position goes by shares so no dust is stranded.
         (uint256 assetsIn, uint256 sharesIn) = amount == supplied ? (uint256(0), supplyShares) : (amount, uint256(0));

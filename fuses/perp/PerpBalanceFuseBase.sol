@@ -17,7 +17,14 @@ abstract contract PerpBalanceFuseBase is IBalanceFuse, PerpVenueAdapter {
     }
 
     /// @inheritdoc IBalanceFuse
-    function marketValuation() external view returns (uint256 equity, uint256 grossNotional) {
-        return _valuationInAsset();
+    /// @dev No debt: a negative account value is the venue's loss beyond the margin (no recourse to the vault).
+    function marketValuation() external view returns (uint256 equity, uint256 grossNotional, uint256 debt) {
+        (equity, grossNotional) = _valuationInAsset();
+        return (equity, grossNotional, 0);
+    }
+
+    /// @inheritdoc IBalanceFuse
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return _valuationKeys();
     }
 }

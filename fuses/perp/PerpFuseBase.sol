@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 
@@ -97,20 +98,26 @@ abstract contract PerpFuseBase is IFuse, IInstantWithdrawFuse, PerpVenueAdapter 
     }
 
     /// @inheritdoc IInstantWithdrawFuse
-    /// @dev Withdraws only margin that is free at the venue AND leaves the market within its leverage limit,
-    /// so serving a redemption never pushes the position past the vault's guardrail. Never reverts for lack of
-    /// liquidity (it withdraws what is possible, possibly nothing).
+    /// @dev Withdraws up to `_withdrawableMargin`, so serving a redemption never pushes the position past the
+    /// vault's guardrail. Never reverts for lack of liquidity (it withdraws what is possible, possibly nothing).
     function instantWithdraw(uint256 assets) external {
-        uint256 amount = Math.min(assets, Math.min(_venueFreeCollateral(), _marginAboveLeverageLimit(MARKET_ID)));
+        uint256 amount = Math.min(assets, _withdrawableMargin());
         if (amount == 0) return;
         _venueWithdraw(amount);
         emit PerpMarginWithdrawn(_venue(), amount);
     }
 
-    /* ================================================================ VENUE HOOKS */
+    /// @inheritdoc IInstantWithdrawFuse
+    function instantWithdrawable() external view returns (uint256 assets) {
+        return _withdrawableMargin();
+    }
 
-    /// @dev The venue's main contract (for events).
-    function _venue() internal view virtual returns (address);
+    /// @inheritdoc IFuse
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return _valuationKeys();
+    }
+
+    /* ================================================================ VENUE HOOKS */
 
     function _venueDeposit(uint256 amount) internal virtual;
 
@@ -138,6 +145,13 @@ abstract contract PerpFuseBase is IFuse, IInstantWithdrawFuse, PerpVenueAdapter 
     function _venueFreeCollateral() internal view virtual returns (uint256);
 
     /* ================================================================ INTERNAL */
+
+    /// @dev Margin that is free at the venue AND above what the market's leverage limit needs; zero when the
+    /// venue settles in another token than the vault's asset (withdrawn margin would not be idle asset).
+    function _withdrawableMargin() internal view returns (uint256) {
+        if (_settlementToken() != IERC4626(address(this)).asset()) return 0;
+        return Math.min(_venueFreeCollateral(), _marginAboveLeverageLimit(MARKET_ID));
+    }
 
     function _requireMarket(address market) internal view {
         if (!FuseboxStorageLib.isSubstrateAllowed(MARKET_ID, market)) {

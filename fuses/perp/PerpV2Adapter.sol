@@ -86,6 +86,11 @@ abstract contract PerpV2Adapter is PerpVenueAdapter {
         SETTLEMENT_TOKEN = PERP_VAULT.getSettlementToken();
     }
 
+    /// @dev The vault's Perp v2 account is keyed by the ClearingHouse (one account per trader, all markets).
+    function _venue() internal view override returns (address) {
+        return address(CLEARING_HOUSE);
+    }
+
     function _settlementToken() internal view override returns (address) {
         return SETTLEMENT_TOKEN;
     }

@@ -19,10 +19,6 @@ contract PerpV2Fuse is PerpFuseBase, PerpV2Adapter {
 
     constructor(uint256 marketId, address clearingHouse) PerpFuseBase(marketId) PerpV2Adapter(clearingHouse) {}
 
-    function _venue() internal view override returns (address) {
-        return address(CLEARING_HOUSE);
-    }
-
     function _venueDeposit(uint256 amount) internal override {
         IERC20(SETTLEMENT_TOKEN).forceApprove(address(PERP_VAULT), amount);
         PERP_VAULT.deposit(SETTLEMENT_TOKEN, amount);

@@ -6,6 +6,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IPriceOracleMiddleware} from "../../contracts/interfaces/IPriceOracleMiddleware.sol";
 import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol";
+import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
 
 /// @title PerpVenueAdapter
 /// @notice The read side of one perp venue, shared by its action fuse and its balance fuse: the vault's
@@ -23,6 +24,14 @@ abstract contract PerpVenueAdapter {
 
     /// @notice Σ |position notional| of the vault at the venue, settlement-token units, rounded up.
     function _grossNotional() internal view virtual returns (uint256);
+
+    /// @notice The venue contract that holds the vault's account (its valuation key, `account(venue)`).
+    function _venue() internal view virtual returns (address);
+
+    /// @dev The action fuse and the balance fuse of a market name the same account.
+    function _valuationKeys() internal view returns (bytes32[] memory) {
+        return ValuationKeys.single(ValuationKeys.account(_venue()));
+    }
 
     /// @dev (equity floored at zero, gross notional), both in the vault's asset. Identity when the settlement
     /// token is the vault's asset; otherwise priced through the vault's oracle middleware (which reverts on a

@@ -29,6 +29,10 @@ abstract contract SimulatedPerpAdapter is PerpVenueAdapter {
         SETTLEMENT_TOKEN = ISimulatedPerpVenue(venue).settlementToken();
     }
 
+    function _venue() internal view override returns (address) {
+        return address(VENUE);
+    }
+
     function _settlementToken() internal view override returns (address) {
         return SETTLEMENT_TOKEN;
     }

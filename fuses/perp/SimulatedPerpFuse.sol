@@ -18,10 +18,6 @@ contract SimulatedPerpFuse is PerpFuseBase, SimulatedPerpAdapter {
 
     constructor(uint256 marketId, address venue) PerpFuseBase(marketId) SimulatedPerpAdapter(venue) {}
 
-    function _venue() internal view override returns (address) {
-        return address(VENUE);
-    }
-
     function _venueDeposit(uint256 amount) internal override {
         IERC20(SETTLEMENT_TOKEN).forceApprove(address(VENUE), amount);
         VENUE.deposit(amount);

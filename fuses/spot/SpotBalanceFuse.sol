@@ -7,6 +7,7 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {IBalanceFuse} from "../../contracts/interfaces/IFuse.sol";
 import {IPriceOracleMiddleware} from "../../contracts/interfaces/IPriceOracleMiddleware.sol";
 import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol";
+import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
 
 /// @title SpotBalanceFuse
 /// @notice Values the spot tokens the vault holds in its market: every substrate other than the vault's asset,
@@ -15,6 +16,7 @@ import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol
 /// @dev Substrates: token addresses (the same list the market's swap fuse trades). The vault's asset is skipped:
 /// it is idle, which the vault counts itself. A stale or missing price of a held token reverts, so no
 /// deposit, redemption or guardrail check is priced on it; a token with a zero balance needs no price.
+/// Keys: `tokenBalance(token)` per substrate but the vault's asset.
 contract SpotBalanceFuse is IBalanceFuse {
     /// @inheritdoc IBalanceFuse
     uint256 public immutable MARKET_ID;
@@ -24,7 +26,7 @@ contract SpotBalanceFuse is IBalanceFuse {
     }
 
     /// @inheritdoc IBalanceFuse
-    function marketValuation() external view returns (uint256 equity, uint256 grossNotional) {
+    function marketValuation() external view returns (uint256 equity, uint256 grossNotional, uint256 debt) {
         address asset = IERC4626(address(this)).asset();
         IPriceOracleMiddleware oracle = IPriceOracleMiddleware(FuseboxStorageLib.priceOracle());
         bytes32[] storage tokens = FuseboxStorageLib.substrates().list[MARKET_ID];
@@ -34,6 +36,11 @@ contract SpotBalanceFuse is IBalanceFuse {
             uint256 held = IERC20(token).balanceOf(address(this));
             if (held != 0) equity += oracle.quote(token, held, asset);
         }
-        return (equity, 0);
+        return (equity, 0, 0);
+    }
+
+    /// @inheritdoc IBalanceFuse
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return ValuationKeys.substrateTokenBalances(MARKET_ID, IERC4626(address(this)).asset());
     }
 }

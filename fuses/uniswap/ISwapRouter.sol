@@ -27,4 +27,12 @@ interface ISwapRouter {
     function exactInputSingle(ExactInputSingleParams calldata params) external payable returns (uint256 amountOut);
 
     function exactInput(ExactInputParams calldata params) external payable returns (uint256 amountOut);
+
+    /// @dev The Uniswap V3 factory the router trades against (PeripheryImmutableState).
+    function factory() external view returns (address);
+}
+
+/// @notice The pool lookup of Uniswap V3's `IUniswapV3Factory`.
+interface IUniswapV3PoolLookup {
+    function getPool(address tokenA, address tokenB, uint24 fee) external view returns (address pool);
 }

@@ -10,7 +10,8 @@ import {IFuse, IInstantWithdrawFuse} from "../../contracts/interfaces/IFuse.sol"
 import {IPriceOracleMiddleware} from "../../contracts/interfaces/IPriceOracleMiddleware.sol";
 import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol";
 import {FuseErrors} from "../../contracts/libraries/FuseErrors.sol";
-import {ISwapRouter} from "./ISwapRouter.sol";
+import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
+import {ISwapRouter, IUniswapV3PoolLookup} from "./ISwapRouter.sol";
 
 /// @title UniswapV3SwapFuse
 /// @notice Spot swaps for the vault through the real Uniswap V3 SwapRouter: exact input, single-hop or
@@ -159,6 +160,32 @@ contract UniswapV3SwapFuse is IFuse, IInstantWithdrawFuse {
                 IERC20(token).forceApprove(address(ROUTER), 0);
             }
         }
+    }
+
+    /// @inheritdoc IInstantWithdrawFuse
+    /// @dev Σ over held tokens of what `instantWithdraw` accepts at least for selling the whole holding (its
+    /// oracle minimum, `_minAmountOut`), each capped by the vault's asset the `INSTANT_WITHDRAW_FEE` pool holds
+    /// (zero without a pool). It does not model the pool's depth inside the slippage band: a sale that the pool
+    /// cannot fill at the minimum is skipped by `instantWithdraw` (the vault then reports a shortfall).
+    function instantWithdrawable() external view returns (uint256 assets) {
+        address asset = IERC4626(address(this)).asset();
+        IUniswapV3PoolLookup factory = IUniswapV3PoolLookup(ROUTER.factory());
+        bytes32[] storage tokens = FuseboxStorageLib.substrates().list[MARKET_ID];
+        for (uint256 i; i < tokens.length; ++i) {
+            address token = address(uint160(uint256(tokens[i])));
+            if (token == asset) continue;
+            uint256 held = IERC20(token).balanceOf(address(this));
+            if (held == 0) continue;
+            address pool = factory.getPool(token, asset, INSTANT_WITHDRAW_FEE);
+            if (pool == address(0)) continue;
+            assets += Math.min(_minAmountOut(token, asset, held), IERC20(asset).balanceOf(pool));
+        }
+    }
+
+    /// @inheritdoc IFuse
+    /// @dev The token balances of the market's substrates but the vault's asset (the spot balance fuse's keys).
+    function valuationKeys() external view returns (bytes32[] memory keys) {
+        return ValuationKeys.substrateTokenBalances(MARKET_ID, IERC4626(address(this)).asset());
     }
 
     /// @dev The oracle value of `amountIn` in `tokenOut`, less the maximum slippage, rounded up (against the

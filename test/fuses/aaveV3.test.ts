@@ -218,8 +218,26 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
     expect(await balanceOf("a", usdcAddr)).to.equal(0n);
   });
 
+  it("an instant withdrawal never takes the market over its leverage limit (supplied / equity)", async function () {
+    const { vault } = c.s;
+    await (await execute(act("supply", usdcAddr, 8_000n * ONE_USDC), act("borrow", usdcAddr, 4_000n * ONE_USDC))).wait();
+    // 2x now, limit 3x: (8,000 − w) / (4,000 − w) ≤ 3 gives w ≤ 2,000 (the health factor alone would let
+    // 2,352.94 go, which left the market at 3.43x: the finding "2.72x → 3.21x over the limit").
+    const shares = await vault.balanceOf(c.alice.address);
+    await expect(vault.connect(c.alice).redeem(shares, c.alice.address, c.alice.address))
+      .to.be.revertedWithCustomError(vault, "InsufficientLiquidity")
+      .withArgs(10_000n * ONE_USDC, (v: bigint) => v > 7_999n * ONE_USDC && v <= 8_000n * ONE_USDC);
+    await (await vault.connect(c.alice).withdraw(7_999n * ONE_USDC, c.alice.address, c.alice.address)).wait();
+    const supplied = await balanceOf("a", usdcAddr);
+    const debt = await balanceOf("d", usdcAddr);
+    expect(supplied * WAD).to.be.lessThanOrEqual(3n * WAD * (supplied - debt)); // still within 3x
+    expect(supplied).to.be.closeTo(6_001n * ONE_USDC, ONE_USDC); // 1,999 of the 2,000 taken
+  });
+
   it("instant withdrawal takes only what Aave liquidity and the minimum health factor allow, without reverting", async function () {
     const { vault, usdc } = c.s;
+    // A 10x limit, so the health factor is what binds here.
+    await (await vault.connect(c.s.atomist).configureMarket(MARKET, marketParams(c.balanceFuse.target as string, { maxLeverageWad: 10n * WAD }))).wait();
     await (await execute(act("supply", usdcAddr, 8_000n * ONE_USDC), act("borrow", usdcAddr, 4_000n * ONE_USDC))).wait();
     // idle 6,000; HF 8,000 × 85% / 4,000 = 1.7; at most (6,800 − 1.2 × 4,000) / 0.85 = 2,352.94 may leave.
     const shares = await vault.balanceOf(c.alice.address);
