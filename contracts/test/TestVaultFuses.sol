@@ -41,7 +41,8 @@ contract TestOracleValuedBalanceFuse is IBalanceFuse {
 /// `noop` does nothing (a fuse that touches a market without changing it).
 contract TestSupplyWriterFuse is IFuse {
     uint256 public immutable MARKET_ID;
-    uint256 internal constant TOTAL_SUPPLY_SLOT = 2;
+    /// @dev OpenZeppelin's ERC20Upgradeable storage (ERC-7201 "openzeppelin.storage.ERC20") + 2 = `_totalSupply`.
+    uint256 internal constant TOTAL_SUPPLY_SLOT = 0x52c63247e1f47db19d5ce0460030c497f067ca4cebf71ba98eeadabe20bace02;
 
     constructor(uint256 marketId) {
         MARKET_ID = marketId;

@@ -139,6 +139,7 @@ contract VaultHandler is VaultTestBase {
         vault.refreshMarketBalances(ids);
         FuseboxStorageLib.Market memory before = _market(marketId);
         _balanceBefore = before.balance;
+        uint256 notionalBefore = before.grossNotional;
         _leverageBefore = _leverage(before.grossNotional, before.balance);
         uint256 idleBefore = usdc.balanceOf(address(vault));
         uint256 supplyBefore = vault.totalSupply();
@@ -152,10 +153,11 @@ contract VaultHandler is VaultTestBase {
             uint256 idle = usdc.balanceOf(address(vault));
             uint256 totalAssets = vault.totalAssets();
             if (m.balance > _balanceBefore && m.balance * 10_000 > totalAssets * m.capBps) guardrailBroken = true;
-            if (leverage > _leverageBefore && leverage > m.maxLeverageWad) guardrailBroken = true;
+            bool moreNotional = m.grossNotional > notionalBefore;
+            if (leverage > m.maxLeverageWad && (leverage > _leverageBefore || moreNotional)) guardrailBroken = true;
             if (idle < idleBefore && idle * 10_000 < totalAssets * vault.idleBufferBps()) guardrailBroken = true;
-            if (paused && leverage > _leverageBefore) guardrailBroken = true;
-            if (paused && m.balance > _balanceBefore && leverage == 0) guardrailBroken = true;
+            if (paused && moreNotional) guardrailBroken = true;
+            if (paused && m.balance > _balanceBefore && leverage >= _leverageBefore) guardrailBroken = true;
         } catch {}
     }
 
