@@ -2,6 +2,8 @@
 pragma solidity 0.8.28;
 
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {IAccessManaged} from "@openzeppelin/contracts/access/manager/IAccessManaged.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 
 import {FuseAction} from "./IFuse.sol";
 import {FuseboxStorageLib} from "../libraries/FuseboxStorageLib.sol";
@@ -198,4 +200,4 @@ interface IFuseboxVaultModule is ErrorsLib, EventsLib {
 /// @title IFuseboxVault
 /// @notice Everything a Fusebox vault answers at its address: ERC-4626, the core's hot paths and the module's
 /// configuration, guardian actions and views. The one interface auditors, scripts and typechain bindings use.
-interface IFuseboxVault is IERC4626, IFuseboxVaultCore, IFuseboxVaultModule {}
+interface IFuseboxVault is IERC4626, IERC20Errors, IAccessManaged, IFuseboxVaultCore, IFuseboxVaultModule {}

@@ -208,7 +208,7 @@ describe("CEX whitelist fuse + custody reports", function () {
     await expect(f.custody.connect(f.reporter2).confirm(...args)).to.emit(f.custody, "ReportConfirmed").withArgs(binance, f.reporter2.address, 10_000n * ONE_USDC, asOf);
   });
 
-  it("a stale report blocks deposits and redemptions with StaleCustodyReport until a fresh one lands", async function () {
+  it("a stale report blocks deposits with StaleCustodyReport until a fresh one lands; redemptions go on with it at zero", async function () {
     const { vault, alpha } = f.s;
     const binance = f.binance.address;
     await (await vault.connect(alpha).execute([send(binance, 30_000n * ONE_USDC)])).wait();
@@ -225,9 +225,9 @@ describe("CEX whitelist fuse + custody reports", function () {
     await expect(vault.connect(f.alice).deposit(ONE_USDC, f.alice.address))
       .to.be.revertedWithCustomError(f.custody, "StaleCustodyReport")
       .withArgs(binance, asOf, MAX_REPORT_AGE);
+    // Exits never freeze: the custody balance counts zero for this redemption's price (never in the redeemer's favour).
     await expect(vault.connect(f.alice).redeem(ONE_USDC, f.alice.address, f.alice.address))
-      .to.be.revertedWithCustomError(f.custody, "StaleCustodyReport")
-      .withArgs(binance, asOf, MAX_REPORT_AGE);
+      .to.emit(vault, "MarketValuationFailed");
 
     await report(binance, 30_000n * ONE_USDC, 30_000n * ONE_USDC, 0n);
     await (await vault.connect(f.alice).deposit(ONE_USDC, f.alice.address)).wait();
