@@ -60,7 +60,7 @@ abstract contract FuseboxValuation {
     /// @return firstUnvalued The first of them (0 = every market was valued).
     function _refreshAllMarkets(bool tolerant) internal returns (uint256 unvaluedBalance, uint256 firstUnvalued) {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        uint256[] memory ids = $.marketIds;
+        uint32[] memory ids = $.marketIds;
         for (uint256 i; i < ids.length; ++i) {
             FuseboxStorageLib.Market storage market = $.markets[ids[i]];
             if (market.quarantined) continue;
@@ -94,7 +94,7 @@ abstract contract FuseboxValuation {
 
     function _recomputeNavExpiry() internal {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        uint256[] storage ids = $.marketIds;
+        uint32[] memory ids = $.marketIds;
         uint256 earliest = type(uint64).max;
         uint256 earliestMarketId;
         for (uint256 i; i < ids.length; ++i) {

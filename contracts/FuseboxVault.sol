@@ -259,21 +259,36 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
         // cannot be valued then counts zero for the caps and puts the batch in reduce-only mode.
         bool refreshedAll = block.timestamp > $.navExpiresAt;
         if (refreshedAll) (batch.unvaluedBalance, batch.unvaluedMarketId) = _refreshAllMarkets(true);
-        (batch.balanceBefore, batch.notionalBefore) = _valueBefore(touched, refreshedAll);
         batch.idleBefore = _idleAssets();
-        uint256 supplyBefore = totalSupply();
 
-        for (uint256 i; i < actionCount; ++i) {
-            Address.functionDelegateCall(actions[i].fuse, actions[i].data);
-            emit EventsLib.FuseExecuted(actions[i].fuse, actionMarketIds[i]);
+        // The common case first: a batch that leaves every touched market and idle within its limits passes
+        // whatever the state before it, so it needs no "before" valuation. It runs in its own frame and is rolled
+        // back if anything ends outside a limit; the full check (against fresh "before" values, so de-risking is
+        // never blocked) then decides. Paused or unvalued, the rules depend on "before": full check at once.
+        if (!$.paused && batch.unvaluedMarketId == 0) {
+            try this.executeWithinLimits(actions, actionMarketIds, touched, batch.idleBefore) {
+                return;
+            } catch (bytes memory reason) {
+                if (reason.length != 4 || bytes4(reason) != ErrorsLib.OutsideLimits.selector) _bubble(reason);
+            }
         }
-
-        if (totalSupply() != supplyBefore) revert ErrorsLib.ShareSupplyChanged(supplyBefore, totalSupply());
-        for (uint256 j; j < touched.length; ++j) {
-            _refreshMarket(touched[j], $.markets[touched[j]]);
-        }
-        _updateNavExpiry(touched, touched.length);
+        (batch.balanceBefore, batch.notionalBefore) = _valueBefore(touched, refreshedAll);
+        _runBatch(actions, actionMarketIds, touched);
         _checkGuardrails(touched, batch);
+    }
+
+    /// @inheritdoc IFuseboxVaultCore
+    /// @dev Called only from `execute`, which holds the access check and the reentrancy lock.
+    function executeWithinLimits(
+        FuseAction[] calldata actions,
+        uint256[] calldata actionMarketIds,
+        uint256[] calldata touched,
+        uint256 idleBefore
+    ) external {
+        if (msg.sender != address(this)) revert ErrorsLib.OnlyVault();
+        uint256[] memory touchedIds = touched;
+        _runBatch(actions, actionMarketIds, touchedIds);
+        if (!_withinLimits(touchedIds, idleBefore)) revert ErrorsLib.OutsideLimits();
     }
 
     /// @inheritdoc IFuseboxVaultCore
@@ -387,6 +402,45 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
             }
         }
         if (idle < assets) revert ErrorsLib.InsufficientLiquidity(assets, idle);
+    }
+
+    /// @dev Runs the fuses, refuses a change of the share supply, and records fresh values of the touched markets.
+    function _runBatch(FuseAction[] calldata actions, uint256[] memory actionMarketIds, uint256[] memory touched)
+        internal
+    {
+        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
+        uint256 supplyBefore = totalSupply();
+        for (uint256 i; i < actions.length; ++i) {
+            Address.functionDelegateCall(actions[i].fuse, actions[i].data);
+            emit EventsLib.FuseExecuted(actions[i].fuse, actionMarketIds[i]);
+        }
+        if (totalSupply() != supplyBefore) revert ErrorsLib.ShareSupplyChanged(supplyBefore, totalSupply());
+        for (uint256 j; j < touched.length; ++j) {
+            _refreshMarket(touched[j], $.markets[touched[j]]);
+        }
+        _updateNavExpiry(touched, touched.length);
+    }
+
+    /// @dev Whether every touched market is within its cap and leverage limit and idle within the buffer (or not
+    /// lower than before): then every guardrail passes whatever the state before the batch.
+    function _withinLimits(uint256[] memory touched, uint256 idleBefore) internal view returns (bool) {
+        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
+        uint256 idle = _idleAssets();
+        uint256 totalAssets_ = idle + $.totalMarketBalance;
+        for (uint256 j; j < touched.length; ++j) {
+            FuseboxStorageLib.Market storage market = $.markets[touched[j]];
+            uint256 balance = market.balance;
+            if (balance > GuardrailLib.marketCapDown(totalAssets_, market.capBps, market.capAssets)) return false;
+            uint256 notional = market.grossNotional;
+            if (notional != 0 && GuardrailLib.leverageWadUp(notional, balance) > market.maxLeverageWad) return false;
+        }
+        return idle >= idleBefore || idle >= GuardrailLib.requiredIdleUp(totalAssets_, $.idleBufferBps);
+    }
+
+    function _bubble(bytes memory reason) internal pure {
+        assembly ("memory-safe") {
+            revert(add(reason, 32), mload(reason))
+        }
     }
 
     /* ================================================================ INTERNAL: GUARDRAILS */

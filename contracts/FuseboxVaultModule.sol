@@ -34,7 +34,7 @@ contract FuseboxVaultModule is AccessManagedUpgradeable, ReentrancyGuardTransien
 
     /// @inheritdoc IFuseboxVaultModule
     function configureMarket(uint256 marketId, MarketParams calldata params) external restricted nonReentrant {
-        if (marketId == 0) revert ErrorsLib.InvalidMarketId();
+        if (marketId == 0 || marketId > type(uint32).max) revert ErrorsLib.InvalidMarketId();
         if (params.balanceFuse == address(0)) revert ErrorsLib.ZeroAddress();
         if (params.capBps > GuardrailLib.BPS) revert ErrorsLib.InvalidBps(params.capBps);
         if (params.maxBalanceAge == 0) revert ErrorsLib.InvalidMaxBalanceAge();
@@ -46,7 +46,7 @@ contract FuseboxVaultModule is AccessManagedUpgradeable, ReentrancyGuardTransien
         if (market.quarantined) revert ErrorsLib.MarketInQuarantine(marketId);
         if (!market.active) {
             if ($.marketIds.length >= GuardrailLib.MAX_MARKETS) revert ErrorsLib.TooManyMarkets(GuardrailLib.MAX_MARKETS);
-            $.marketIds.push(marketId);
+            $.marketIds.push(uint32(marketId)); // < 2**32, checked above
             market.active = true;
         }
         market.balanceFuse = params.balanceFuse;
@@ -363,8 +363,12 @@ contract FuseboxVaultModule is AccessManagedUpgradeable, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IFuseboxVaultModule
-    function getMarketIds() external view returns (uint256[] memory) {
-        return FuseboxStorageLib.vault().marketIds;
+    function getMarketIds() external view returns (uint256[] memory ids) {
+        uint32[] storage stored = FuseboxStorageLib.vault().marketIds;
+        ids = new uint256[](stored.length);
+        for (uint256 i; i < ids.length; ++i) {
+            ids[i] = stored[i];
+        }
     }
 
     /// @inheritdoc IFuseboxVaultModule
@@ -474,7 +478,7 @@ contract FuseboxVaultModule is AccessManagedUpgradeable, ReentrancyGuardTransien
     /// redemption's refresh would value them. Writes nothing.
     function _freshMarketValue() internal returns (uint256 total) {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        uint256[] storage ids = $.marketIds;
+        uint32[] storage ids = $.marketIds;
         for (uint256 i; i < ids.length; ++i) {
             FuseboxStorageLib.Market storage market = $.markets[ids[i]];
             if (market.quarantined) continue;
@@ -564,7 +568,7 @@ contract FuseboxVaultModule is AccessManagedUpgradeable, ReentrancyGuardTransien
         }
         delete s.list[marketId];
         delete $.markets[marketId];
-        uint256[] storage ids = $.marketIds;
+        uint32[] storage ids = $.marketIds;
         for (uint256 k; k < ids.length; ++k) {
             if (ids[k] == marketId) {
                 ids[k] = ids[ids.length - 1];

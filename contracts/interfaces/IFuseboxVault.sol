@@ -26,6 +26,17 @@ interface IFuseboxVaultCore is ErrorsLib, EventsLib {
     /// not quarantined.
     function execute(FuseAction[] calldata actions) external;
 
+    /// @notice The vault's own optimistic step of `execute`: run the batch in a frame of its own and keep it only
+    /// if every touched market and idle end within their limits (otherwise it reverts `OutsideLimits` and
+    /// `execute` runs the full check, against fresh "before" values). Saves the "before" valuation in the
+    /// common case. Only the vault itself may call it (`OnlyVault`).
+    function executeWithinLimits(
+        FuseAction[] calldata actions,
+        uint256[] calldata actionMarketIds,
+        uint256[] calldata touched,
+        uint256 idleBefore
+    ) external;
+
     /// @notice Refresh the cached balances of `marketIds` from their balance fuses. Restricted (the alpha): if
     /// anyone could refresh, anyone could deposit at the cached NAV, refresh it upward and redeem in one
     /// transaction. Depositors never need it: an operation after the NAV expired refreshes every market first.

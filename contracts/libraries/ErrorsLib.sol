@@ -30,6 +30,8 @@ interface ErrorsLib {
     error MarketNotQuarantined(uint256 marketId);
     /// @notice Only the vault itself may call this (a step it runs in its own frame so it can be rolled back).
     error OnlyVault();
+    /// @notice The optimistic step of `execute` ended outside a limit: the full check decides (never seen outside).
+    error OutsideLimits();
 
     // ---------------------------------------------------------------- deposits and redemptions
     error VaultPaused();

@@ -38,7 +38,7 @@ library FuseboxStorageLib {
         uint256 navExpiryMarketId; // the market that sets `navExpiresAt` (0 = none)
         mapping(address fuse => uint256 marketId) fuseMarketId; // 0 = fuse not allowed
         mapping(uint256 marketId => Market) markets;
-        uint256[] marketIds; // active markets, at most MAX_MARKETS
+        uint32[] marketIds; // active markets, at most MAX_MARKETS (ids fit 32 bits: eight a slot, so a scan is cheap)
         address[] instantWithdrawFuses; // redemption order after idle (IInstantWithdrawFuse)
         mapping(address depositor => bool) depositorAllowed;
         mapping(uint256 marketId => address[]) marketFuses; // the allowed fuses of each market
