@@ -26,8 +26,28 @@ import {EventsLib} from "./libraries/EventsLib.sol";
 contract FuseboxVaultModule is AccessManagedUpgradeable, ReentrancyGuardTransient, FuseboxValuation, IFuseboxVaultModule {
     using Math for uint256;
 
-    constructor() {
+    /// @notice The next module in the vault's chain (0 = none): selectors this module does not know are passed on
+    /// to it by delegatecall, still in the vault's storage. Lets features grow past one contract's size limit.
+    address public immutable NEXT_MODULE;
+
+    /// @param nextModule The next module in the chain (0 = none).
+    constructor(address nextModule) {
+        NEXT_MODULE = nextModule;
         _disableInitializers();
+    }
+
+    /// @notice Unknown selectors go on to the next module; with none, the call reverts `UnknownFunction`.
+    fallback() external {
+        address next = NEXT_MODULE;
+        if (next == address(0)) revert ErrorsLib.UnknownFunction(msg.sig);
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), next, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            switch ok
+            case 0 { revert(0, returndatasize()) }
+            default { return(0, returndatasize()) }
+        }
     }
 
     /* ================================================================ CONFIGURATION (risk-raising: delayed) */

@@ -22,6 +22,8 @@ interface ErrorsLib {
 
     // ---------------------------------------------------------------- execution
     error EmptyBatch();
+    /// @notice No module of the vault implements `selector`.
+    error UnknownFunction(bytes4 selector);
     error FuseNotAllowed(address fuse);
     error MarketNotActive(uint256 marketId);
     /// @notice `marketId` is in quarantine: its fuses do not run and it is not valued.

@@ -1,17 +1,20 @@
 /**
  * `npm run bench` — gas of the Fusebox vault's depositor paths beside a bare OpenZeppelin ERC4626 compiled
- * with the same settings in the same run, plus `execute` and the guardrail cost per touched market.
+ * with the same settings in the same run, plus `execute` and the guardrail cost per touched market, and the
+ * size of every deployable contract (EIP-170 allows 24,576 bytes; Fusebox keeps each ≤ 22,000).
  *
- * Prints a table and writes reports/bench-gas.json. To compare with an earlier run:
+ * Prints tables and writes reports/bench-gas.json. Each figure is shown beside the same figure measured on main
+ * before the "Sound vault" work (scripts/bench/baseline-v0.json). To compare with another run instead:
  *   BENCH_BASELINE=reports/bench-gas.baseline.json npm run bench
  * (copy a previous reports/bench-gas.json there first). Figures are deterministic on the in-process chain.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { addressSubstrate, deployCore, installMarket } from "../local/core.js";
 
-const TARGET_RATIO = 1.35;
+const TARGET_RATIO = 1.1;
+const SIZE_LIMIT = 22_000;
 const { ethers } = await network.create();
 const [admin, atomist, alpha, , fuseManager, alice, bob, carol] = await ethers.getSigners();
 if (!admin || !atomist || !alpha || !fuseManager || !alice || !bob || !carol) throw new Error("need 8 accounts");
@@ -117,7 +120,37 @@ for (const r of executeRows) console.log(`${r.operation.padEnd(50)}${pad(r.gas, 
 console.log(`(guardrails/market = (vault execute − the same fuses run bare) / markets: access check, valuation before`);
 console.log(` and after, running sum, NAV expiry, cap / leverage / buffer checks, events)`);
 
-const result = { generatedBy: "scripts/bench/gas.ts", compiler: "solc 0.8.28, optimizer on, 200 runs", rows, executeRows, worstRatio: worst };
+// ---------------------------------------------------------------- contract sizes
+const sizes: { contract: string; bytes: number }[] = [];
+for (const name of await hre.artifacts.getAllFullyQualifiedNames()) {
+  const [source] = name.split(":");
+  if (source === undefined || !/^(contracts|fuses)\//.test(source) || /^contracts\/test\//.test(source)) continue;
+  const artifact = await hre.artifacts.readArtifact(name);
+  const bytes = (artifact.deployedBytecode.length - 2) / 2;
+  if (bytes > 200) sizes.push({ contract: name.replace(/^.*:/, ""), bytes }); // (internal-only libraries deploy ~85 bytes)
+}
+sizes.sort((a, b) => b.bytes - a.bytes);
+console.log(`\n${"deployable contract".padEnd(34)}${pad("bytes", 8)}   limit ${SIZE_LIMIT.toLocaleString("en-US")}`);
+for (const c of sizes) console.log(`${c.contract.padEnd(34)}${pad(c.bytes, 8)}   ${c.bytes <= SIZE_LIMIT ? "ok" : "OVER"}`);
+
+// ---------------------------------------------------------------- before the Sound-vault work
+const v0 = JSON.parse(readFileSync(new URL("./baseline-v0.json", import.meta.url), "utf8")) as {
+  rows: Row[]; executeRows: { operation: string; gas: number; perMarket?: number }[];
+};
+console.log(`\n${"vs main before the Sound-vault work".padEnd(50)}${pad("before", 10)}${pad("now", 10)}${pad("change", 9)}`);
+for (const r of executeRows) {
+  const before = v0.executeRows.find((b) => b.operation === r.operation);
+  if (before === undefined) continue;
+  const [b, n] = r.perMarket !== undefined && before.perMarket !== undefined ? [before.perMarket, r.perMarket] : [before.gas, r.gas];
+  const label = r.perMarket !== undefined ? `${r.operation} (per market)` : r.operation;
+  console.log(`${label.padEnd(50)}${pad(b, 10)}${pad(n, 10)}${pad(`${(((n - b) / b) * 100).toFixed(1)}%`, 9)}`);
+}
+for (const r of rows) {
+  const before = v0.rows.find((b) => b.operation === r.operation);
+  if (before !== undefined) console.log(`${`${r.operation} (ratio to bare)`.padEnd(50)}${pad((before.fusebox / before.bare).toFixed(3), 10)}${pad((r.fusebox / r.bare).toFixed(3), 10)}`);
+}
+
+const result = { generatedBy: "scripts/bench/gas.ts", compiler: "solc 0.8.28, optimizer on, 200 runs", rows, executeRows, worstRatio: worst, sizes };
 mkdirSync("reports", { recursive: true });
 writeFileSync("reports/bench-gas.json", `${JSON.stringify(result, null, 2)}\n`);
 console.log(`\nwrote reports/bench-gas.json`);

@@ -17,7 +17,7 @@
  * delays and revokes its own temporary roles. Every later change meets the timelocks.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { Contract, getCreateAddress, parseUnits, type BaseContract, type Interface } from "ethers";
+import { Contract, ZeroAddress, getCreateAddress, parseUnits, type BaseContract, type Interface } from "ethers";
 import { ROLES, VAULT_FUNCTION_ROLES, ORACLE_FUNCTION_ROLES, selectorsByRole, wireRoleGuardians, type AccessManagerLike, type RoleName } from "../lib/access.js";
 import { FUSE_KINDS, encodeSubstrate, fuseKind, missingKindContracts } from "../config/fuse-kinds.js";
 import { maxLeverageWad, type VaultConfig, type MarketConfig } from "../config/schema.js";
@@ -174,7 +174,7 @@ class Reconciler {
     const asset = await this.resolveAsset();
     const manager = await this.ensureContract("AccessManager", "AccessManager", [this.deployer.address]);
     const oracle = await this.ensureContract("PriceOracleMiddleware", "PriceOracleMiddleware", [manager]);
-    const vaultModule = await this.ensureContract("FuseboxVaultModule", "FuseboxVaultModule", []);
+    const vaultModule = await this.ensureContract("FuseboxVaultModule", "FuseboxVaultModule", [ZeroAddress]);
     const vault = await this.ensureContract("FuseboxVault", "FuseboxVault", [
       asset, this.config.share.name, this.config.share.symbol, manager, oracle, this.config.share.decimalsOffset, vaultModule,
     ]);

@@ -10,7 +10,7 @@ import { ROLES, VAULT_FUNCTION_ROLES, ORACLE_FUNCTION_ROLES, wireRoleGuardians, 
 
 /** The vault core and its module; the contract returned answers the whole `IFuseboxVault` at the core's address. */
 async function deployVault(ethers: HardhatEthers, asset: string, manager: string, oracle: string, decimalsOffset: number) {
-  const vaultModule = await ethers.deployContract("FuseboxVaultModule");
+  const vaultModule = await ethers.deployContract("FuseboxVaultModule", [ethers.ZeroAddress]);
   const core = await ethers.deployContract("FuseboxVault", [asset, "Fusebox USDC", "fbUSDC", manager, oracle, decimalsOffset, await vaultModule.getAddress()]);
   return ethers.getContractAt("IFuseboxVault", await core.getAddress());
 }

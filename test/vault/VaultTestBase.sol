@@ -90,7 +90,7 @@ abstract contract VaultTestBase is Asserts {
             address(
                 new FuseboxVault(
                     IERC20(address(usdc)), "Fusebox USDC", "fbUSDC", address(manager), address(oracle), 6,
-                    address(new FuseboxVaultModule())
+                    address(new FuseboxVaultModule(address(0)))
                 )
             )
         );
