@@ -1,0 +1,164 @@
+/**
+ * The atomist's console in a real browser: Debian's Chromium (headless, driven by playwright-core) against the
+ * console server, which deploys on an anvil node over JSON-RPC. Through the page: a schema error shown under its
+ * field, a vault created from the form, its plan reviewed and deployed with progress; then, after a deposit and an
+ * allocation on chain, the config edited (a lower cap, applied at once by the guardian; a lower buffer, timelocked)
+ * and the breach seen highlighted, the pending change with its ETA, the status, the journal and a report link.
+ * The node, the server and the browser run on 127.0.0.1 and are stopped by this file.
+ */
+import { expect } from "chai";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { build } from "vite";
+import { Journal } from "../../scripts/alpha/live/journal.js";
+import { readRecord } from "../../scripts/deploy/record.js";
+import { startConsole, type ConsoleServer } from "../../scripts/console/server.js";
+import { startAnvil, type AnvilNode } from "../cli/anvil.js";
+
+const ROOT = process.cwd();
+const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const ALPHA = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"; // the form's default: node account 2
+const DEPOSITOR = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
+
+describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () {
+  this.timeout(180_000);
+  let anvil: AnvilNode | undefined;
+  let server: ConsoleServer | undefined;
+  let browser: Browser | undefined;
+  let connection: NetworkConnection | undefined;
+  let page: Page;
+  let tmp: string;
+  const records = (): string => join(tmp, "deployments");
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get update && apt-get install -y chromium (as .ci/run does)`);
+    tmp = await mkdtemp(join(tmpdir(), "fusebox-console-"));
+    await build({ configFile: join(ROOT, "web", "vite.config.ts"), build: { outDir: join(tmp, "dist") }, logLevel: "error" });
+    const reports = join(tmp, "reports");
+    const journal = new Journal(join(reports, "alpha.jsonl")); // the live alpha's own journal format
+    journal.append({ kind: "decided", tick: 1, time: 1_700_000_000, actions: 2, log: ["open hedge on binance"] });
+    journal.append({ kind: "reverted", tick: 1, time: 1_700_000_060, reason: "CapExceeded(1, 100, 200)" });
+    await writeFile(join(reports, "replay-ETH-test.html"), "<!doctype html><title>replay</title><h1>replay report</h1>");
+    anvil = await startAnvil(ROOT);
+    server = await startConsole({
+      port: 0, root: tmp, dist: join(tmp, "dist"), records: records(), configs: join(tmp, "configs"), reports,
+      urls: { localhost: anvil.url }, io: { out: () => undefined, err: () => undefined },
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
+    connection = await network.create({ network: "localhost", override: { url: anvil.url } });
+  });
+
+  after(async function () {
+    await browser?.close();
+    await server?.stop();
+    await connection?.close();
+    await anvil?.stop();
+    if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
+  });
+
+  const field = (path: string) => page.locator(`[data-field="${path}"]`);
+
+  it("creates a vault through the form: live schema errors per field, the plan as a diff, deploy with progress", async function () {
+    await page.goto(`${server!.url}/?network=localhost#/new`);
+    const chain = page.getByTestId("chain").filter({ hasText: "chainId 31337" });
+    await chain.waitFor({ timeout: 30_000 });
+    expect(await chain.textContent()).to.contain("signs with the node's accounts");
+
+    await field("name").locator("input").fill("web-vault");
+    await field("markets[0].capBps").locator("input").fill("12000");
+    expect(await field("markets[0].capBps").locator(".error").textContent()).to.contain("12000 must be <= 10000");
+    await field("roles.alpha").locator("input").fill("0x3c44cdddb6a900fa2b585dd299e03d12fa4293bC");
+    expect(await field("roles.alpha").locator(".error").textContent()).to.contain("bad EIP-55 checksum");
+    expect(await page.getByTestId("review").isDisabled()).to.equal(true);
+    await field("markets[0].capBps").locator("input").fill("5000");
+    await field("roles.alpha").locator("input").fill(ALPHA);
+    await page.getByTestId("valid").waitFor();
+
+    await page.getByTestId("review").click();
+    await page.getByTestId("plan").waitFor({ timeout: 60_000 });
+    const planText = await page.getByTestId("plan").textContent() ?? "";
+    expect(planText).to.contain("create").and.contain("FuseboxVault");
+    expect(await page.locator('[data-testid=plan] li[data-action="deploy"]').count()).to.be.greaterThan(4);
+
+    await page.getByTestId("deploy").click();
+    await page.getByTestId("progress").waitFor();
+    await page.locator('[data-testid=progress][data-state="done"]').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId("progress").textContent()).to.match(/Deployed web-vault\d+ transactions mined/);
+    await page.getByTestId("open-vault").click();
+    await page.getByTestId("vault-page").waitFor({ timeout: 30_000 });
+    expect(page.url()).to.match(/#\/vault\/web-vault$/);
+    expect(await page.getByTestId("verdict").textContent()).to.equal("guardrails: all within limits");
+    const record = await readRecord(join(records(), "localhost", "web-vault.json"));
+    expect(record?.bootstrapped).to.equal(true);
+    expect(record?.configFile).to.equal(join("configs", "web-vault.json"));
+  });
+
+  it("shows a breach highlighted after the guardian lowers a cap, the timelocked change's ETA, the status and the journal", async function () {
+    const rec = await readRecord(join(records(), "localhost", "web-vault.json"));
+    if (rec === undefined) throw new Error("the first test did not deploy");
+    const { ethers } = connection!;
+    const vault = await ethers.getContractAt("FuseboxVault", rec.contracts["FuseboxVault"]!.address);
+    const usdc = await ethers.getContractAt("TestERC20", rec.contracts["test:asset"]!.address);
+    const fuse = await ethers.getContractAt("Erc4626SupplyFuse", rec.markets[0]!.fuses["Erc4626SupplyFuse"]!);
+    const target = rec.contracts["test:market:1:substrate:0"]!.address;
+    const depositor = await ethers.getSigner(DEPOSITOR);
+    await (await usdc.mint(DEPOSITOR, 1_000_000_000n)).wait();
+    await (await usdc.connect(depositor).approve(await vault.getAddress(), 1_000_000_000n)).wait();
+    await (await vault.connect(depositor).deposit(1_000_000_000n, DEPOSITOR)).wait();
+    const alpha = await ethers.getSigner(ALPHA);
+    await (await vault.connect(alpha).execute([{ fuse: await fuse.getAddress(), data: fuse.interface.encodeFunctionData("enter", [target, 450_000_000n]) }])).wait();
+
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await page.getByTestId("nav").filter({ hasText: "1,000.00 USDC" }).waitFor();
+    expect(await page.getByTestId("market-1").getAttribute("data-breach")).to.equal("no");
+
+    // Edit the saved config in the form: a lower cap (risk-lowering: the guardian, at once) and a lower buffer (timelocked).
+    await page.getByTestId("edit").click();
+    await field("markets[0].capBps").locator("input").fill("2000");
+    await field("idleBufferBps").locator("input").fill("500");
+    await page.getByTestId("review").click();
+    await page.getByTestId("plan").waitFor({ timeout: 60_000 });
+    const diff = await page.getByTestId("plan").textContent() ?? "";
+    expect(diff).to.contain("GUARDIAN").and.contain("lower").and.contain("idle buffer 1000 -> 500 bps");
+    expect(await page.locator('[data-testid=plan] li[data-action="schedule"]').count()).to.equal(1);
+    await page.getByTestId("deploy").click();
+    await page.getByTestId("open-vault").click({ timeout: 120_000 });
+    await page.getByTestId("vault-page").waitFor();
+
+    await page.locator('[data-testid=market-1][data-breach="yes"]').waitFor();
+    expect(await page.getByTestId("gauge-cap-1").textContent()).to.contain("450.00 USDC vs cap 200.00 USDC").and.contain("BREACH");
+    expect(await page.getByTestId("gauge-idle").getAttribute("data-breach")).to.equal("no");
+    expect(await page.getByTestId("verdict").textContent()).to.equal("guardrails: 1 breach");
+    expect(await page.getByTestId("status").textContent()).to.contain("BREACH market 1 (market-1): balance 450.0 USDC > cap 200.0 USDC");
+    const pending = await page.getByTestId("pending").textContent() ?? "";
+    expect(pending).to.contain("idle-buffer").and.match(/in 1\.0 d \(\d{4}-\d\d-\d\d /);
+    const journal = await page.getByTestId("journal").textContent() ?? "";
+    expect(journal).to.contain("2 action(s): open hedge on binance").and.contain("reverted: CapExceeded(1, 100, 200)");
+    const report = page.getByRole("link", { name: "replay-ETH-test.html" });
+    const href = await report.getAttribute("href");
+    const served = await fetch(`${server!.url}${href ?? ""}`);
+    expect(await served.text()).to.contain("replay report");
+    if (process.env["CONSOLE_SCREENSHOT"] !== undefined) await page.screenshot({ path: process.env["CONSOLE_SCREENSHOT"], fullPage: true });
+  });
+
+  it("refuses requests that are not addressed to 127.0.0.1 and posts that are not JSON", async function () {
+    const url = new URL(server!.url);
+    const wrongHost = await new Promise<number>((resolve, reject) => {
+      import("node:http").then(({ request }) => {
+        const req = request({ host: "127.0.0.1", port: url.port, path: "/api/info", headers: { host: `evil.example:${url.port}` } }, (res) => resolve(res.statusCode ?? 0));
+        req.on("error", reject);
+        req.end();
+      }, reject);
+    });
+    expect(wrongHost).to.equal(421);
+    const form = await fetch(`${server!.url}/api/deploy`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "network=localhost" });
+    expect(form.status).to.equal(415);
+  });
+});
