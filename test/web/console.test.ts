@@ -63,6 +63,11 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
   });
 
+  /** CONSOLE_SCREENSHOTS=<dir> keeps pictures of the page (the README's come from here). */
+  const screenshot = async (name: string): Promise<void> => {
+    const dir = process.env["CONSOLE_SCREENSHOTS"];
+    if (dir !== undefined) await page.screenshot({ path: join(dir, name), fullPage: true });
+  };
   const field = (path: string) => page.locator(`[data-field="${path}"]`);
 
   it("creates a vault through the form: live schema errors per field, the plan as a diff, deploy with progress", async function () {
@@ -128,6 +133,7 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     const diff = await page.getByTestId("plan").textContent() ?? "";
     expect(diff).to.contain("GUARDIAN").and.contain("lower").and.contain("idle buffer 1000 -> 500 bps");
     expect(await page.locator('[data-testid=plan] li[data-action="schedule"]').count()).to.equal(1);
+    await screenshot("console-plan.png");
     await page.getByTestId("deploy").click();
     await page.getByTestId("open-vault").click({ timeout: 120_000 });
     await page.getByTestId("vault-page").waitFor();
@@ -145,7 +151,7 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     const href = await report.getAttribute("href");
     const served = await fetch(`${server!.url}${href ?? ""}`);
     expect(await served.text()).to.contain("replay report");
-    if (process.env["CONSOLE_SCREENSHOT"] !== undefined) await page.screenshot({ path: process.env["CONSOLE_SCREENSHOT"], fullPage: true });
+    await screenshot("console-vault.png");
   });
 
   it("refuses requests that are not addressed to 127.0.0.1 and posts that are not JSON", async function () {

@@ -4,7 +4,7 @@ import type { PlanEntry } from "../../scripts/console/types.js";
 const MARK: Record<string, [string, string]> = {
   deploy: ["+", "create"],
   send: ["~", "apply now"],
-  schedule: ["⏲", "schedule (timelock)"],
+  schedule: ["◔", "schedule (timelock)"],
   execute: ["▶", "execute (due)"],
   pending: ["…", "pending"],
   deferred: ["↷", "after the above"],
