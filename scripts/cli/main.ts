@@ -137,7 +137,7 @@ async function runReconcile(mode: "plan" | "apply", opts: ReconcileCliOptions, i
       ...(deployer === undefined ? {} : { deployer }),
       ...(progress === undefined ? {} : { progress }),
       safe: {
-        ...(opts.safeSignWith === undefined ? {} : { signWith: opts.safeSignWith.split(",").map((a) => a.trim()) }),
+        ...(opts.safeSignWith === undefined ? {} : { signWith: opts.safeSignWith === "none" ? [] : opts.safeSignWith.split(",").map((a) => a.trim()) }),
         ...(opts.safeBatch === undefined ? {} : { batchFile: opts.safeBatch }),
       },
     });
@@ -221,7 +221,7 @@ export async function main(argv: string[], io: Output = consoleOutput): Promise<
     .description("deploy what is missing and apply the difference; timelocked changes are scheduled, and executed by a later run once due")
     .requiredOption("-c, --config <file>", "vault config (.ts or .json)")
     .option("--from <address>", "deployer account, the AccessManager admin (default: the network's first account)")
-    .option("--safe-sign-with <owners>", "comma-separated Safe owners whose keys of this connection may sign (default: every owner it can sign for)")
+    .option("--safe-sign-with <owners>", "comma-separated Safe owners whose keys of this connection may sign, or `none` (only signatures already in proposal files; default: every owner it can sign for)")
     .option("--safe-batch <file>", "write the calls of role holders that are Safes to a Safe Transaction Builder batch instead of proposing them")
     .addOption(new Option("--fail-after <n>", "test hook: stop after n transactions").hideHelp().argParser((v) => {
       if (!/^\d+$/.test(v)) throw new UsageError(`--fail-after: ${v} is not a whole number`);
