@@ -1,15 +1,13 @@
 /**
- * Deploy jobs: one at a time per server (the reconciler assumes it is the deployer's only sender). Progress is
- * read from the deployment record, which the reconciler writes after every mined transaction.
+ * Deploy jobs: one at a time per server (the executor assumes it is the deployer's only sender). Progress comes
+ * from the executor's own callbacks, entry by entry; the page polls the job.
  */
 import type { VaultConfig } from "../config/schema.js";
 import type { ChainContext } from "../deploy/context.js";
-import { readRecord } from "../deploy/record.js";
 import { explainError } from "../deploy/context.js";
-import { applyVault, recordFileOf, sendsTransaction, type RunOptions } from "./plan.js";
-import type { JobResponse, PlanEntry } from "./types.js";
-
-const POLL_MS = 200;
+import type { Progress } from "../deploy/executor.js";
+import { applyVault, type RunOptions } from "./plan.js";
+import type { JobResponse } from "./types.js";
 
 export class Jobs {
   private readonly jobs = new Map<string, JobResponse>();
@@ -20,40 +18,44 @@ export class Jobs {
     return this.jobs.get(id);
   }
 
-  async start(ctx: ChainContext, config: VaultConfig, hash: string, plan: PlanEntry[], options: RunOptions): Promise<JobResponse> {
+  idle(): boolean {
+    return this.running === undefined;
+  }
+
+  start(ctx: ChainContext, config: VaultConfig, hash: string, options: RunOptions): JobResponse {
     if (this.running !== undefined) throw new Error(`deploy ${this.running} is still running; wait for it to end`);
     const id = `job-${++this.counter}`;
-    const file = recordFileOf(ctx, options.recordsRoot, config.name);
-    const before = new Set((await readRecord(file).catch(() => undefined))?.transactions.map((t) => t.txHash) ?? []);
-    const job: JobResponse = { id, state: "running", vault: config.name, network: ctx.networkName, planned: plan.filter(sendsTransaction).length, steps: [] };
+    const job: JobResponse = { id, state: "running", vault: config.name, network: ctx.networkName, total: 0, index: 0, steps: [] };
     this.jobs.set(id, job);
     this.running = id;
-
-    const poll = async (): Promise<void> => {
-      const record = await readRecord(file).catch(() => undefined); // a record mid-rename reads next time
-      if (record === undefined) return;
-      job.steps = record.transactions.filter((t) => !before.has(t.txHash)).map((t) => ({ step: t.step, ref: t.txHash }));
+    const progress: Progress = {
+      start(step, index, total) {
+        job.current = step.description;
+        job.index = index - 1;
+        job.total = total;
+      },
+      done({ step, outcome, detail }, index, total) {
+        job.index = index;
+        job.total = total;
+        job.steps.push({
+          key: step.key, description: step.description, state: step.state, outcome,
+          ...(step.role === undefined ? {} : { role: step.role }), ...(detail === undefined ? {} : { detail }),
+        });
+      },
     };
-    const timer = setInterval(() => void poll(), POLL_MS);
-    void applyVault(ctx, config, hash, options)
-      .then(async (result) => {
-        await poll();
-        job.entries = result.entries;
+    void applyVault(ctx, config, hash, options, progress)
+      .then((result) => {
         job.transactions = result.transactions;
+        job.index = job.total;
         job.state = "done";
       }, async (error: unknown) => {
-        await poll();
         job.error = await explainError(ctx, error).catch(() => (error instanceof Error ? error.message : String(error)));
         job.state = "failed";
       })
       .finally(() => {
-        clearInterval(timer);
+        delete job.current;
         this.running = undefined;
       });
     return job;
-  }
-
-  idle(): boolean {
-    return this.running === undefined;
   }
 }

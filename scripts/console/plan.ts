@@ -1,14 +1,15 @@
 /**
- * The adapter between the console and the atomist's reconciler (scripts/deploy/reconcile.ts): validate with
- * the config schema, refuse what preflight refuses, then plan (send nothing) or apply. The console renders
- * only what this returns; when the reconciler's planner returns its plan as data, only this file changes.
+ * The console's use of the atomist's reconciler (scripts/deploy/reconcile.ts): validate with the config schema,
+ * refuse what preflight refuses, then plan (the reconciler's VaultPlan, sent to the page as it is) or apply with
+ * the executor's progress callbacks. No planning logic here.
  */
 import { validateConfig, type VaultConfig } from "../config/schema.js";
 import { configHash } from "../config/load.js";
 import type { ChainContext } from "../deploy/context.js";
-import { preflight, reconcile, type Change } from "../deploy/reconcile.js";
-import { recordPath } from "../deploy/record.js";
-import type { PlanEntry, PlanResponse } from "./types.js";
+import type { Progress } from "../deploy/executor.js";
+import { summarize } from "../deploy/plan.js";
+import { preflight, reconcile, type ReconcileResult } from "../deploy/reconcile.js";
+import type { PlanResponse } from "./types.js";
 
 export interface Checked {
   config?: VaultConfig;
@@ -25,16 +26,6 @@ export async function check(ctx: ChainContext, input: unknown): Promise<Checked>
   return problems.length > 0 ? { errors: problems, warnings } : { config, hash: configHash(config), errors: [], warnings };
 }
 
-function entry(c: Change): PlanEntry {
-  return {
-    step: c.step,
-    action: c.action,
-    description: c.description,
-    ...(c.role === undefined ? {} : { role: c.role }),
-    ...(c.detail === undefined ? {} : { detail: c.detail }),
-  };
-}
-
 export interface RunOptions {
   recordsRoot: string;
   configFile: string;
@@ -42,28 +33,11 @@ export interface RunOptions {
 
 export async function planVault(ctx: ChainContext, input: unknown, options: RunOptions): Promise<PlanResponse> {
   const checked = await check(ctx, input);
-  const where = { network: ctx.networkName, chainId: ctx.chainId.toString() };
-  if (checked.config === undefined || checked.hash === undefined) return { ok: false, errors: checked.errors, warnings: checked.warnings, entries: [], ...where };
-  const result = await reconcile(ctx, checked.config, { ...options, configHash: checked.hash, mode: "plan" });
-  return { ok: true, errors: [], warnings: checked.warnings, entries: result.changes.map(entry), ...where };
+  if (checked.config === undefined || checked.hash === undefined) return { ok: false, errors: checked.errors, warnings: checked.warnings };
+  const { plan } = await reconcile(ctx, checked.config, { ...options, configHash: checked.hash, mode: "plan" });
+  return { ok: true, errors: [], warnings: checked.warnings, plan, summary: summarize(plan) };
 }
 
-export interface Applied {
-  entries: PlanEntry[];
-  transactions: number;
-  recordFile: string;
-}
-
-export async function applyVault(ctx: ChainContext, config: VaultConfig, hash: string, options: RunOptions): Promise<Applied> {
-  const result = await reconcile(ctx, config, { ...options, configHash: hash, mode: "apply" });
-  return { entries: result.changes.map(entry), transactions: result.transactions, recordFile: result.recordFile };
-}
-
-/** Plan entries that send a transaction when applied. */
-export function sendsTransaction(e: PlanEntry): boolean {
-  return e.action === "deploy" || e.action === "send" || e.action === "schedule" || e.action === "execute" || e.action === "cancel";
-}
-
-export function recordFileOf(ctx: ChainContext, root: string, vault: string): string {
-  return recordPath(root, ctx.recordFolder, vault);
+export async function applyVault(ctx: ChainContext, config: VaultConfig, hash: string, options: RunOptions, progress: Progress): Promise<ReconcileResult> {
+  return reconcile(ctx, config, { ...options, configHash: hash, mode: "apply", progress });
 }

@@ -112,9 +112,8 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
       if (!jobs.idle()) throw new HttpError(409, "a deploy is running; wait for it to end");
       const checked = await check(ctx, config);
       if (checked.config === undefined || checked.hash === undefined) return { ok: false, errors: checked.errors };
-      const plan = await planVault(ctx, config, runOptions(name));
       await saveConfig(options, checked.config.name, config);
-      return jobs.start(ctx, checked.config, checked.hash, plan.entries, runOptions(checked.config.name));
+      return jobs.start(ctx, checked.config, checked.hash, runOptions(checked.config.name));
     }
     const job = /^\/api\/jobs\/([\w-]+)$/.exec(path);
     if (req.method === "GET" && job !== null) {

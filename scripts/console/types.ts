@@ -2,6 +2,11 @@
  * The console's HTTP API, as types shared by the server (scripts/console) and the page (web/src).
  * Pure types: nothing here imports node or the DOM.
  */
+import type { PlanSummary, StepState, VaultPlan } from "../deploy/plan.js";
+import type { StatusData } from "../deploy/status.js";
+
+export type { PlanStep, PlanSummary, StepState, VaultPlan } from "../deploy/plan.js";
+export type { MarketStatus, StatusData } from "../deploy/status.js";
 
 /** A network the console can reach: the in-process chain, or an http network of hardhat.config.ts. */
 export interface NetworkInfo {
@@ -38,29 +43,24 @@ export interface AccountsResponse {
   accounts: string[];
 }
 
-/** One row of a plan, as the reconciler's planner returns it. */
-export interface PlanEntry {
-  step: string;
-  action: string;
-  description: string;
-  role?: string;
-  detail?: string;
-}
-
 export interface PlanResponse {
   ok: boolean;
   /** Problems that stop the plan (schema errors, preflight refusals), one line each. */
   errors: string[];
   warnings: string[];
-  entries: PlanEntry[];
-  network?: string;
-  chainId?: string;
+  /** The reconciler's plan (scripts/deploy/plan.ts), every entry with its state; absent when refused. */
+  plan?: VaultPlan;
+  summary?: PlanSummary;
 }
 
 export interface JobStep {
-  step: string;
-  /** Transaction hash, or a contract's address for a creation. */
-  ref: string;
+  key: string;
+  description: string;
+  state: StepState;
+  role?: string;
+  /** What the executor did with the entry (deployed, sent, scheduled, executed, pending, waiting, manual…). */
+  outcome: string;
+  detail?: string;
 }
 
 export interface JobResponse {
@@ -68,12 +68,14 @@ export interface JobResponse {
   state: "running" | "done" | "failed";
   vault: string;
   network: string;
-  /** Transactions the plan announced (contract creations and calls; a fresh chain's configuration adds more). */
-  planned: number;
+  /** Entries of the plan the run works through (its changes) and how many are done. */
+  total: number;
+  index: number;
+  /** The entry being sent now. */
+  current?: string;
   steps: JobStep[];
-  error?: string;
-  entries?: PlanEntry[];
   transactions?: number;
+  error?: string;
 }
 
 export interface VaultSummary {
@@ -83,36 +85,10 @@ export interface VaultSummary {
   updatedAt: string;
 }
 
-export interface MarketGauge {
-  id: string;
-  name: string;
-  kind: string;
-  balance: number;
-  cap: number;
-  capBps: number;
-  capAssets: number | null;
-  capOk: boolean;
-  levered: boolean;
-  /** Gross notional over balance; null when notional is held on no equity (unbounded). */
-  leverage: number | null;
-  maxLeverage: number;
-  leverageOk: boolean;
-  balanceAgeSeconds: number;
-  maxBalanceAgeSeconds: number;
-}
-
-export interface PendingChange {
-  step: string;
-  caller: string;
-  state: "waiting" | "due" | "closed";
-  /** Unix seconds the change becomes executable (null once executed, expired or cancelled). */
-  dueAt: number | null;
-  secondsLeft: number | null;
-}
-
 export interface HistoryPoint {
   time: number;
   block: number;
+  /** Whole asset units (display only; the chain's raw figures are in `status`). */
   nav: number;
   pricePerShare: number;
   idle: number;
@@ -120,23 +96,13 @@ export interface HistoryPoint {
 
 export interface VaultView {
   name: string;
-  address: string;
-  network: string;
-  chainId: string;
-  asset: { address: string; symbol: string; decimals: number };
   chainTime: number;
-  paused: boolean;
-  total: number;
-  idle: number;
-  requiredIdle: number;
-  idleBufferBps: number;
-  idleOk: boolean;
-  markets: MarketGauge[];
-  pending: PendingChange[];
-  roles: { role: string; holders: { address: string; granted: boolean; delaySeconds: number }[] }[];
-  /** `fusebox status` as the CLI prints it (scripts/deploy/status.ts), and its breaches. */
+  /** `fusebox status --json` (scripts/deploy/status.ts): raw base units, breaches. */
+  status: StatusData;
+  /** `fusebox status` as the CLI prints it. */
   statusLines: string[];
-  breaches: string[];
+  /** Market id -> kind, from the record. */
+  kinds: Record<string, string>;
   history: HistoryPoint[];
 }
 

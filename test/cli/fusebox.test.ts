@@ -14,6 +14,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { main } from "../../scripts/cli/main.js";
 import { roleHolders, type DeploymentRecord } from "../../scripts/deploy/record.js";
 import { preflight } from "../../scripts/deploy/reconcile.js";
+import type { PlanStep, VaultPlan } from "../../scripts/deploy/plan.js";
 import { validateConfig, type VaultConfigInput } from "../../scripts/config/schema.js";
 import { startAnvil, type AnvilNode } from "./anvil.js";
 
@@ -138,7 +139,29 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     expect(second.out).to.contain("0 transaction(s) sent");
     const plan = await cli("plan", "--config", EXAMPLE);
     expect(plan.out).to.contain("nothing to do");
+    expect(plan.code).to.equal(0);
     expect(await blockNumber()).to.equal(before);
+  });
+
+  it("plan on a fresh (in-process) chain lists every contract, cap, role and timelock as data (--json), and exits 3", async function () {
+    const run = await cliRaw("plan", "--config", EXAMPLE, "--json", "--no-build"); // the in-process chain: fresh
+    expect(run.code, run.err).to.equal(3);
+    const plan = JSON.parse(run.out) as VaultPlan & { summary: { changes: number } };
+    const step = (key: string): PlanStep => {
+      const found = plan.steps.find((s) => s.key === key);
+      if (found === undefined) throw new Error(`no plan entry ${key}`);
+      return found;
+    };
+    expect(plan.steps.some((s) => s.state === "waiting")).to.equal(false);
+    expect(step("FuseboxVault").state).to.equal("create");
+    expect(step("market:2:configure").description).to.contain("cap 4000 bps (40%) / 5,000,000 USDC (5000000000000)");
+    expect(step("market:2:configure").state).to.equal("create");
+    expect(step(`role:ATOMIST:${ATOMIST}`).description).to.contain("execution delay (timelock) 86400s (1 d)");
+    expect(step(`role:GUARDIAN:${GUARDIAN}`).state).to.equal("create");
+    expect(step("idle-buffer").state).to.equal("present"); // the vault's constructor default is the config's 10%
+    expect(step("withdraw-order").state).to.equal("create");
+    expect(plan.bootstrapCompletes).to.equal(true);
+    expect(plan.summary.changes).to.equal(plan.steps.filter((s) => s.state !== "present").length);
   });
 
   it("a lowered cap is the only change, applied at once by the guardian", async function () {
@@ -147,12 +170,13 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     const lowered = { ...config, markets: [{ ...config.markets[0]!, capBps: 3_000 }] };
     const file = await writeConfig(lowered);
     const plan = await cli("plan", "--config", file);
-    expect(plan.out).to.match(/1 change\(s\); nothing sent/);
+    expect(plan.code).to.equal(3); // the plan has changes
+    expect(plan.out).to.match(/1 change\(s\) of \d+ entries/);
 
     const before = await blockNumber();
     const run = await cli("deploy", "--config", file);
     expect(run.code, run.err).to.equal(0);
-    const applied = run.out.split("\n").filter((l) => /^\s+(apply|schedule|execute|deploy)\s/.test(l));
+    const applied = run.out.split("\n").filter((l) => /^\s+(create|change|remove|schedule|execute|cancel)\s/.test(l));
     expect(applied).to.have.length(1);
     expect(applied[0]).to.contain("[GUARDIAN]").and.to.contain("capBps 5000 -> 3000");
     expect(await blockNumber()).to.equal(before + 1);
@@ -300,8 +324,8 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     await deployed({ ...config, markets: [{ ...config.markets[0]!, capBps: 2_000 }] }); // guardian lowers at once
     const status = await cli("status", "--vault", await vault.getAddress(), "--strict");
     expect(status.code).to.equal(3);
-    expect(status.out).to.match(/market 1 parking: balance 450\.0 USDC \(45\.00%\) vs cap 2000 bps = 200\.0 USDC {2}BREACH/);
-    expect(status.out).to.contain("BREACH market 1 (parking): balance 450.0 USDC > cap 200.0 USDC");
+    expect(status.out).to.match(/market 1 parking: balance 450 USDC \(450000000\) \(45\.00%\) vs cap 2000 bps = 200 USDC \(200000000\) {2}BREACH/);
+    expect(status.out).to.contain("BREACH market 1 (parking): balance 450 USDC (450000000) > cap 200 USDC (200000000)");
   });
 
   describe("command line", function () {
@@ -312,7 +336,7 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
         expect(run.out).to.contain(`Usage: fusebox ${command}`);
       }
       const missing = await cli("deploy");
-      expect(missing.code).to.equal(1);
+      expect(missing.code).to.equal(2);
       expect(missing.err).to.contain("required option '-c, --config <file>' not specified");
       const network = await cliRaw("plan", "--config", EXAMPLE, "--network", "nowhere", "--no-build");
       expect(network.code).to.equal(2);
@@ -325,7 +349,7 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
       const help = await run(tsx, ["scripts/fusebox.ts", "status", "--help"], { cwd: ROOT });
       expect(help.stdout).to.contain("--vault <name|address>");
       const failure = await run(tsx, ["scripts/fusebox.ts", "plan", "--config", "x.json", "--bogus"], { cwd: ROOT }).then(() => undefined, (e: { code: number; stderr: string }) => e);
-      expect(failure?.code).to.equal(1);
+      expect(failure?.code).to.equal(2);
       expect(failure?.stderr).to.contain("unknown option '--bogus'");
     });
   });

@@ -90,12 +90,12 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     await page.getByTestId("plan").waitFor({ timeout: 60_000 });
     const planText = await page.getByTestId("plan").textContent() ?? "";
     expect(planText).to.contain("create").and.contain("FuseboxVault");
-    expect(await page.locator('[data-testid=plan] li[data-action="deploy"]').count()).to.be.greaterThan(4);
+    expect(await page.locator('[data-testid=plan] li[data-state="create"]').count()).to.be.greaterThan(4);
 
     await page.getByTestId("deploy").click();
     await page.getByTestId("progress").waitFor();
     await page.locator('[data-testid=progress][data-state="done"]').waitFor({ timeout: 120_000 });
-    expect(await page.getByTestId("progress").textContent()).to.match(/Deployed web-vault\d+ transactions mined/);
+    expect(await page.getByTestId("progress").textContent()).to.match(/Deployed web-vault(\d+) of \1 entries, \d+ transactions/);
     await page.getByTestId("open-vault").click();
     await page.getByTestId("vault-page").waitFor({ timeout: 30_000 });
     expect(page.url()).to.match(/#\/vault\/web-vault$/);
@@ -131,8 +131,8 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     await page.getByTestId("review").click();
     await page.getByTestId("plan").waitFor({ timeout: 60_000 });
     const diff = await page.getByTestId("plan").textContent() ?? "";
-    expect(diff).to.contain("GUARDIAN").and.contain("lower").and.contain("idle buffer 1000 -> 500 bps");
-    expect(await page.locator('[data-testid=plan] li[data-action="schedule"]').count()).to.equal(1);
+    expect(diff).to.contain("GUARDIAN").and.contain("lower").and.contain("idle buffer 500 bps (5%) (was 1000 bps (10%))");
+    expect(await page.locator('[data-testid=plan] li[data-state="schedule"]').count()).to.equal(1);
     await screenshot("console-plan.png");
     await page.getByTestId("deploy").click();
     await page.getByTestId("open-vault").click({ timeout: 120_000 });
@@ -142,7 +142,7 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     expect(await page.getByTestId("gauge-cap-1").textContent()).to.contain("450.00 USDC vs cap 200.00 USDC").and.contain("BREACH");
     expect(await page.getByTestId("gauge-idle").getAttribute("data-breach")).to.equal("no");
     expect(await page.getByTestId("verdict").textContent()).to.equal("guardrails: 1 breach");
-    expect(await page.getByTestId("status").textContent()).to.contain("BREACH market 1 (market-1): balance 450.0 USDC > cap 200.0 USDC");
+    expect(await page.getByTestId("status").textContent()).to.contain("BREACH market 1 (market-1): balance 450 USDC (450000000) > cap 200 USDC (200000000)");
     const pending = await page.getByTestId("pending").textContent() ?? "";
     expect(pending).to.contain("idle-buffer").and.match(/in 1\.0 d \(\d{4}-\d\d-\d\d /);
     const journal = await page.getByTestId("journal").textContent() ?? "";

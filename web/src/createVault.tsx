@@ -163,7 +163,7 @@ export function CreateVault({ network, canSign, kinds, form, setForm, onDeployed
         </p>
         {!canSign ? <p class="warning">{network} is not a local chain: the console plans here but does not sign; deploy with the CLI (docs/atomist.md).</p> : null}
         {error !== undefined ? <pre class="error" role="alert" data-testid="error">{error}</pre> : null}
-        {plan !== undefined ? (plan.ok ? <><h3>Plan on {plan.network} (chainId {plan.chainId})</h3><PlanDiff entries={plan.entries} /></> : <div class="problems" data-testid="plan-errors"><p>Refused before any transaction:</p><ul>{plan.errors.map((e) => <li>{e}</li>)}</ul></div>) : null}
+        {plan !== undefined ? (plan.ok && plan.plan !== undefined ? <><h3>Plan on {plan.plan.network} (chainId {plan.plan.chainId})</h3><PlanDiff plan={plan.plan} /></> : <div class="problems" data-testid="plan-errors"><p>Refused before any transaction:</p><ul>{plan.errors.map((e) => <li>{e}</li>)}</ul></div>) : null}
         {job !== undefined ? <Progress job={job} /> : null}
         {job?.state === "done" ? <p><a href={`#/vault/${job.vault}`} data-testid="open-vault">Open the vault page →</a></p> : null}
       </aside>
@@ -178,15 +178,14 @@ export function CreateVault({ network, canSign, kinds, form, setForm, onDeployed
 
 function Progress({ job }: { job: JobResponse }) {
   const done = job.state === "done";
-  const total = Math.max(job.planned, job.steps.length, 1);
-  const pct = done ? 100 : Math.min(99, Math.round((job.steps.length / total) * 100));
+  const pct = done ? 100 : job.total === 0 ? 0 : Math.min(99, Math.round((job.index / job.total) * 100));
   return (
     <div class={`progress ${job.state}`} data-testid="progress" data-state={job.state}>
       <h3>{done ? `Deployed ${job.vault}` : job.state === "failed" ? `Deploy of ${job.vault} stopped` : `Deploying ${job.vault}…`}</h3>
       <div class="bar"><div style={{ width: `${pct}%` }} /></div>
-      <p>{job.steps.length} transaction{job.steps.length === 1 ? "" : "s"} mined{done ? "" : ` (the plan announced ${job.planned}; a fresh vault's configuration adds more)`}</p>
-      {job.error !== undefined ? <pre class="error" role="alert">{job.error}{"\n"}Run deploy again: it resumes from the record.</pre> : null}
-      <ol class="steps">{job.steps.slice(-8).map((s) => <li><span class="step">{s.step}</span> <code>{s.ref.slice(0, 10)}…</code></li>)}</ol>
+      <p>{job.index} of {job.total} entries{job.transactions === undefined ? "" : `, ${job.transactions} transactions`}{job.current === undefined ? "" : ` · sending: ${job.current}`}</p>
+      {job.error !== undefined ? <pre class="error" role="alert">{job.error}{"\n"}Deploy again: the run resumes from the record.</pre> : null}
+      <ol class="steps">{job.steps.slice(-8).map((s) => <li data-outcome={s.outcome}><span class="outcome">{s.outcome}</span> {s.description}{s.detail === undefined ? "" : ` — ${s.detail}`}</li>)}</ol>
     </div>
   );
 }

@@ -3,6 +3,7 @@
  * as gauges (a breach in red), pending timelocked changes with their ETA, roles, `fusebox status`, the alpha's
  * journal and the reports.
  */
+import { formatUnits } from "ethers";
 import { useEffect, useState } from "preact/hooks";
 import type { InfoResponse, JournalResponse, VaultView } from "../../scripts/console/types.js";
 import { api } from "./api.js";
@@ -62,56 +63,66 @@ export function VaultPage({ network, name, info }: { network: string; name: stri
 
   if (error !== undefined) return <pre class="error" role="alert">{error}</pre>;
   if (view === undefined) return <p class="muted">Reading {name} from {network}…</p>;
-  const sym = view.asset.symbol;
+  const st = view.status;
+  const sym = st.asset.symbol;
+  const units = (raw: string): number => Number(formatUnits(BigInt(raw), st.asset.decimals));
+  const wad = (raw: string): number => Number(formatUnits(BigInt(raw), 18));
   const last = view.history.at(-1);
+  const idle = units(st.idle);
+  const required = units(st.requiredIdle);
   return (
     <div class="vault" data-testid="vault-page">
       <header class="vault-head">
         <div>
           <h2>{view.name}</h2>
-          <p class="muted"><code>{view.address}</code> on {view.network} (chainId {view.chainId}) · chain time {iso(view.chainTime)}{view.paused ? " · PAUSED" : ""}</p>
+          <p class="muted"><code>{st.address}</code> on {st.network} (chainId {st.chainId}) · chain time {iso(view.chainTime)}{st.paused ? " · PAUSED" : ""}</p>
         </div>
-        <div class={`verdict ${view.breaches.length === 0 ? "ok" : "breach"}`} data-testid="verdict">
-          {view.breaches.length === 0 ? "guardrails: all within limits" : `guardrails: ${view.breaches.length} breach${view.breaches.length === 1 ? "" : "es"}`}
+        <div class={`verdict ${st.breaches.length === 0 ? "ok" : "breach"}`} data-testid="verdict">
+          {st.breaches.length === 0 ? "guardrails: all within limits" : `guardrails: ${st.breaches.length} breach${st.breaches.length === 1 ? "" : "es"}`}
         </div>
         <button type="button" onClick={() => void load()}>Refresh</button>
       </header>
 
       <div class="kpis">
-        <div><span>NAV</span><strong data-testid="nav">{fmt(view.total)} {sym}</strong></div>
+        <div><span>NAV</span><strong data-testid="nav">{fmt(units(st.totalAssets))} {sym}</strong></div>
         <div><span>price per share</span><strong>{last === undefined ? "—" : fmt(last.pricePerShare, 6)} {sym}</strong></div>
-        <div><span>idle</span><strong>{fmt(view.idle)} {sym}</strong></div>
-        <div><span>markets</span><strong>{view.markets.length}</strong></div>
+        <div><span>idle</span><strong>{fmt(idle)} {sym}</strong></div>
+        <div><span>markets</span><strong>{st.markets.length}</strong></div>
       </div>
 
       <section class="card"><NavChart points={view.history} symbol={sym} /></section>
 
       <section class="card">
         <h3>Guardrails</h3>
-        <Gauge testid="gauge-idle" label="idle vs buffer" value={view.idle} limit={view.requiredIdle} ok={view.idleOk}
-          text={`${fmt(view.idle)} ${sym} vs required ${fmt(view.requiredIdle)} ${sym} (${view.idleBufferBps} bps)`} />
-        {view.markets.map((m) => (
-          <div class="market-gauges" data-testid={`market-${m.id}`} data-breach={m.capOk && m.leverageOk ? "no" : "yes"}>
-            <h4>market {m.id} {m.name} <span class="muted">{m.kind} · balance age {duration(m.balanceAgeSeconds)} of {duration(m.maxBalanceAgeSeconds)}</span></h4>
-            <Gauge testid={`gauge-cap-${m.id}`} label="balance vs cap" value={m.balance} limit={m.cap} ok={m.capOk}
-              text={`${fmt(m.balance)} ${sym} vs cap ${fmt(m.cap)} ${sym} (${m.capBps} bps${m.capAssets === null ? "" : `, ≤ ${fmt(m.capAssets)}`})`} />
-            {m.levered ? <Gauge testid={`gauge-lev-${m.id}`} label="leverage vs limit" value={m.leverage ?? m.maxLeverage * 2} limit={m.maxLeverage} ok={m.leverageOk}
-              text={`${m.leverage === null ? "unbounded" : `${fmt(m.leverage)}×`} vs limit ${fmt(m.maxLeverage)}×`} /> : null}
-          </div>
-        ))}
+        <Gauge testid="gauge-idle" label="idle vs buffer" value={idle} limit={required} ok={idle >= required}
+          text={`${fmt(idle)} ${sym} vs required ${fmt(required)} ${sym} (${st.idleBufferBps} bps)`} />
+        {st.markets.map((m) => {
+          const levered = m.maxLeverageWad !== "0";
+          const leverage = m.leverageWad === null ? null : wad(m.leverageWad);
+          const limit = wad(m.maxLeverageWad);
+          return (
+            <div class="market-gauges" data-testid={`market-${m.id}`} data-breach={m.capOk && m.leverageOk ? "no" : "yes"}>
+              <h4>market {m.id} {m.name} <span class="muted">{view.kinds[m.id] ?? ""} · balance age {duration(m.balanceAgeSeconds)} of {duration(m.maxBalanceAgeSeconds)}{m.stale ? " · STALE (the next deposit or redeem refreshes it)" : ""}</span></h4>
+              <Gauge testid={`gauge-cap-${m.id}`} label="balance vs cap" value={units(m.balance)} limit={units(m.cap)} ok={m.capOk}
+                text={`${fmt(units(m.balance))} ${sym} vs cap ${fmt(units(m.cap))} ${sym} (${m.capBps} bps${m.capAssets === "0" ? "" : `, ≤ ${fmt(units(m.capAssets))}`})`} />
+              {levered || !m.leverageOk ? <Gauge testid={`gauge-lev-${m.id}`} label="leverage vs limit" value={leverage ?? limit * 2} limit={limit} ok={m.leverageOk}
+                text={`${leverage === null ? "unbounded" : `${fmt(leverage)}×`} vs limit ${fmt(limit)}×`} /> : null}
+            </div>
+          );
+        })}
       </section>
 
       <div class="two">
         <section class="card">
           <h3>Pending timelocked changes</h3>
-          {view.pending.length === 0 ? <p class="muted">none recorded</p> : (
+          {st.pending.length === 0 ? <p class="muted">none recorded</p> : (
             <table data-testid="pending"><thead><tr><th>change</th><th>by</th><th>ETA</th></tr></thead><tbody>
-              {view.pending.map((p) => <tr class={p.state}><td>{p.step}</td><td><code>{p.caller.slice(0, 10)}…</code></td>
-                <td>{p.state === "closed" ? "executed, expired or cancelled" : p.state === "due" ? "due now: deploy again to execute" : `in ${duration(p.secondsLeft ?? 0)} (${iso(p.dueAt ?? 0)})`}</td></tr>)}
+              {st.pending.map((p) => <tr class={p.state}><td>{p.step}</td><td><code>{p.caller.slice(0, 10)}…</code></td>
+                <td>{p.state === "gone" || p.dueAt === null ? "executed, expired or cancelled" : p.state === "due" ? "due now: deploy again to execute" : `in ${duration(p.dueAt - view.chainTime)} (${iso(p.dueAt)})`}</td></tr>)}
             </tbody></table>
           )}
           <h3>Roles</h3>
-          <table><tbody>{view.roles.map((r) => <tr><th>{r.role}</th><td>{r.holders.map((h) => <div><code>{h.address}</code>{h.granted ? (h.delaySeconds > 0 ? ` · delay ${duration(h.delaySeconds)}` : "") : " · NOT GRANTED"}</div>)}</td></tr>)}</tbody></table>
+          <table><tbody>{Object.entries(st.roles).map(([role, holders]) => <tr><th>{role}</th><td>{holders.map((h) => <div><code>{h.holder}</code>{h.granted ? (h.delaySeconds > 0 ? ` · delay ${duration(h.delaySeconds)}` : "") : " · NOT GRANTED"}</div>)}</td></tr>)}</tbody></table>
         </section>
         <section class="card">
           <h3>Status (<code>fusebox status</code>)</h3>
