@@ -3,6 +3,8 @@
  * in-process chain lives as long as the server). Each is a ChainContext, the same the CLI builds, so the
  * reconciler and the status reader see the console exactly as they see `fusebox`.
  */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import hre, { network } from "hardhat";
 import type { ChainContext, Output } from "../deploy/context.js";
 import { isLocalChain } from "../deploy/context.js";
@@ -10,6 +12,8 @@ import { networkFolder } from "../deploy/record.js";
 import type { NetworkInfo } from "./types.js";
 
 export const IN_PROCESS = "in-process";
+/** Records of the console's in-process chain (git-ignored like every deployments/hardhat* folder). */
+export const IN_PROCESS_FOLDER = "hardhat-console";
 
 export interface Chains {
   list(): NetworkInfo[];
@@ -19,7 +23,7 @@ export interface Chains {
 }
 
 /** `urls` overrides the url of http networks of hardhat.config.ts (e.g. a node the test started on a free port). */
-export function openChains(urls: Readonly<Record<string, string>>, io: Output): Chains {
+export function openChains(urls: Readonly<Record<string, string>>, recordsRoot: string, io: Output): Chains {
   const open = new Map<string, Promise<{ ctx: ChainContext; close(): Promise<void> }>>();
   const httpNetworks = Object.entries(hre.config.networks).filter(([, c]) => c.type === "http");
 
@@ -53,12 +57,17 @@ export function openChains(urls: Readonly<Record<string, string>>, io: Output): 
       throw new Error(`cannot reach network "${name}" at ${known.url ?? ""}: ${(error as Error).message.split("\n")[0]}. Start the node first.`);
     }
     const inProcess = connection.networkConfig.type === "edr-simulated";
+    // The CLI's in-process chain lives for one command, so the reconciler ignores its old records. The console's
+    // lives as long as the server: its records (in their own folder, emptied here, as the chain they described is
+    // gone) describe a living chain and are read like a node's.
+    const recordFolder = inProcess ? IN_PROCESS_FOLDER : networkFolder(connection.networkName, false);
+    if (inProcess) await rm(join(recordsRoot, IN_PROCESS_FOLDER), { recursive: true, force: true });
     const ctx: ChainContext = {
       ethers,
       networkName: connection.networkName,
-      recordFolder: networkFolder(connection.networkName, inProcess),
+      recordFolder,
       chainId,
-      inProcess,
+      inProcess: false,
       signers: await ethers.getSigners(),
       artifactExists: (n) => hre.artifacts.artifactExists(n),
       abiOf: async (n) => (await hre.artifacts.readArtifact(n)).abi,

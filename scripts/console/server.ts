@@ -71,7 +71,7 @@ function text(v: unknown, what: string): string {
 }
 
 export async function startConsole(options: ConsoleOptions): Promise<ConsoleServer> {
-  const chains = openChains(options.urls, options.io);
+  const chains = openChains(options.urls, options.records, options.io);
   const jobs = new Jobs();
   const configFile = (name: string): string => relative(options.root, join(options.configs, `${name}.json`));
   const runOptions = (name: string): { recordsRoot: string; configFile: string } => ({ recordsRoot: options.records, configFile: configFile(name) });

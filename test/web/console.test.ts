@@ -19,6 +19,8 @@ import { Journal } from "../../scripts/alpha/live/journal.js";
 import { readRecord } from "../../scripts/deploy/record.js";
 import { startConsole, type ConsoleServer } from "../../scripts/console/server.js";
 import { startAnvil, type AnvilNode } from "../cli/anvil.js";
+import type { AccountsResponse, JobResponse, PlanResponse, VaultView } from "../../scripts/console/types.js";
+import { fromConfig, initialForm, toConfig } from "../../web/src/formModel.js";
 
 const ROOT = process.cwd();
 const CHROMIUM = "/usr/bin/chromium";
@@ -124,6 +126,20 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     await page.getByTestId("nav").filter({ hasText: "1,000.00 USDC" }).waitFor();
     expect(await page.getByTestId("market-1").getAttribute("data-breach")).to.equal("no");
 
+    // Five days of yield in the target vault, revalued by the alpha each day: NAV and price per share rise.
+    const targetVault = await ethers.getContractAt("TestErc4626Target", target);
+    for (let day = 0; day < 5; day++) {
+      await connection!.provider.request({ method: "evm_increaseTime", params: [86_400] });
+      await (await usdc.mint(await targetVault.getAddress(), 3_000_000n)).wait();
+      await (await vault.connect(alpha).refreshMarketBalances([1n])).wait();
+    }
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await page.getByTestId("nav").filter({ hasNotText: "1,000.00 USDC" }).waitFor();
+    const nav = Number((await page.getByTestId("nav").textContent() ?? "").replace(/[^\d.]/g, ""));
+    expect(nav).to.be.within(1_014, 1_015); // 15 USDC of yield, less the target's rounding
+    expect(Number((await page.getByTestId("pps").textContent() ?? "").replace(/[^\d.]/g, ""))).to.be.greaterThan(1.01);
+    await page.getByTestId("nav-chart").locator("canvas").waitFor();
+
     // Edit the saved config in the form: a lower cap (risk-lowering: the guardian, at once) and a lower buffer (timelocked).
     await page.getByTestId("edit").click();
     await field("markets[0].capBps").locator("input").fill("2000");
@@ -139,10 +155,10 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     await page.getByTestId("vault-page").waitFor();
 
     await page.locator('[data-testid=market-1][data-breach="yes"]').waitFor();
-    expect(await page.getByTestId("gauge-cap-1").textContent()).to.contain("450.00 USDC vs cap 200.00 USDC").and.contain("BREACH");
+    expect(await page.getByTestId("gauge-cap-1").textContent()).to.match(/balance vs cap46\d\.\d\d USDC vs cap 20\d\.\d\d USDC \(2000 bps\) — BREACH/);
     expect(await page.getByTestId("gauge-idle").getAttribute("data-breach")).to.equal("no");
     expect(await page.getByTestId("verdict").textContent()).to.equal("guardrails: 1 breach");
-    expect(await page.getByTestId("status").textContent()).to.contain("BREACH market 1 (market-1): balance 450 USDC (450000000) > cap 200 USDC (200000000)");
+    expect(await page.getByTestId("status").textContent()).to.match(/BREACH market 1 \(market-1\): balance 46\d\.\d+ USDC \(46\d+\) > cap 20\d\.\d+ USDC \(20\d+\)/);
     const pending = await page.getByTestId("pending").textContent() ?? "";
     expect(pending).to.contain("idle-buffer").and.match(/in 1\.0 d \(\d{4}-\d\d-\d\d /);
     const journal = await page.getByTestId("journal").textContent() ?? "";
@@ -166,5 +182,34 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     expect(wrongHost).to.equal(421);
     const form = await fetch(`${server!.url}/api/deploy`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "network=localhost" });
     expect(form.status).to.equal(415);
+  });
+
+  it("deploys the form's default vault on the server's in-process chain over the same API, and reads its status", async function () {
+    const get = async <T>(path: string): Promise<T> => (await (await fetch(`${server!.url}${path}`)).json()) as T;
+    const post = async <T>(path: string, body: unknown): Promise<T> =>
+      (await (await fetch(`${server!.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json()) as T;
+    const accounts = await get<AccountsResponse>("/api/accounts?network=in-process");
+    expect(accounts.canSign).to.equal(true);
+    const form = { ...initialForm(accounts.accounts), name: "in-process-vault" };
+    const config = toConfig(form);
+    expect(fromConfig(config, accounts.accounts)).to.deep.equal(form); // an edit reloads what was deployed
+
+    const planned = await post<PlanResponse>("/api/plan", { network: "in-process", config });
+    expect(planned.ok, planned.errors.join("; ")).to.equal(true);
+    const keys = planned.plan?.steps.map((s) => s.key) ?? [];
+    expect(keys).to.include.members(["FuseboxVault", "idle-buffer", "market:1:configure", `role:ATOMIST:${form.atomist}`]);
+    let job = await post<JobResponse>("/api/deploy", { network: "in-process", config });
+    for (let i = 0; i < 600 && job.state === "running"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = await get<JobResponse>(`/api/jobs/${job.id}`);
+    }
+    expect(job.state, job.error).to.equal("done");
+    expect(job.steps.length).to.equal(job.total);
+    const view = await get<VaultView>("/api/vaults/in-process-vault?network=in-process");
+    expect(view.status.breaches).to.deep.equal([]);
+    expect(view.status.markets.map((m) => m.capBps)).to.deep.equal([5_000]);
+    expect(view.status.roles["ATOMIST"]?.[0]).to.deep.include({ holder: form.atomist, granted: true, delaySeconds: 86_400 });
+    const again = await post<PlanResponse>("/api/plan", { network: "in-process", config });
+    expect(again.summary?.changes).to.equal(0); // a second look finds nothing to do
   });
 });

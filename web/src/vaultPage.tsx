@@ -85,7 +85,7 @@ export function VaultPage({ network, name, info }: { network: string; name: stri
 
       <div class="kpis">
         <div><span>NAV</span><strong data-testid="nav">{fmt(units(st.totalAssets))} {sym}</strong></div>
-        <div><span>price per share</span><strong>{last === undefined ? "—" : fmt(last.pricePerShare, 6)} {sym}</strong></div>
+        <div><span>price per share</span><strong data-testid="pps">{last === undefined ? "—" : fmt(last.pricePerShare, 6)} {sym}</strong></div>
         <div><span>idle</span><strong>{fmt(idle)} {sym}</strong></div>
         <div><span>markets</span><strong>{st.markets.length}</strong></div>
       </div>
