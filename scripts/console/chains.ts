@@ -27,16 +27,11 @@ export function openChains(urls: Readonly<Record<string, string>>, recordsRoot: 
   const open = new Map<string, Promise<{ ctx: ChainContext; close(): Promise<void> }>>();
   const httpNetworks = Object.entries(hre.config.networks).filter(([, c]) => c.type === "http");
 
-  // A configured url may be a configuration variable (a secret): only overrides and plain urls are shown.
-  const shownUrl = (name: string, c: (typeof httpNetworks)[number][1]): string | undefined => {
-    const override = urls[name];
-    if (override !== undefined) return override;
-    return "url" in c && typeof c.url === "object" && c.url.format.startsWith("http") && !c.url.format.includes("{") ? c.url.format : undefined;
-  };
+  // A configured url may be a configuration variable (a secret, e.g. a provider key): only overrides are shown.
   const list = (): NetworkInfo[] => [
     { name: IN_PROCESS, kind: "in-process" },
-    ...httpNetworks.map(([name, c]): NetworkInfo => {
-      const url = shownUrl(name, c);
+    ...httpNetworks.map(([name]): NetworkInfo => {
+      const url = urls[name];
       return url === undefined ? { name, kind: "http" } : { name, kind: "http", url };
     }),
   ];
@@ -54,7 +49,7 @@ export function openChains(urls: Readonly<Record<string, string>>, recordsRoot: 
       chainId = (await ethers.provider.getNetwork()).chainId;
     } catch (error) {
       await connection.close();
-      throw new Error(`cannot reach network "${name}" at ${known.url ?? ""}: ${(error as Error).message.split("\n")[0]}. Start the node first.`);
+      throw new Error(`cannot reach network "${name}"${known.url === undefined ? " (its url in hardhat.config.ts)" : ` at ${known.url}`}: ${(error as Error).message.split("\n")[0]}. Start the node first.`);
     }
     const inProcess = connection.networkConfig.type === "edr-simulated";
     // The CLI's in-process chain lives for one command, so the reconciler ignores its old records. The console's
