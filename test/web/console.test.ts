@@ -50,7 +50,7 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     anvil = await startAnvil(ROOT);
     server = await startConsole({
       port: 0, root: tmp, dist: join(tmp, "dist"), records: records(), configs: join(tmp, "configs"), reports,
-      urls: { localhost: anvil.url }, io: { out: () => undefined, err: () => undefined },
+      urls: { localhost: anvil.url, anvil: anvil.url }, io: { out: () => undefined, err: () => undefined },
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
@@ -84,6 +84,7 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     await field("roles.alpha").locator("input").fill("0x3c44cdddb6a900fa2b585dd299e03d12fa4293bC");
     expect(await field("roles.alpha").locator(".error").textContent()).to.contain("bad EIP-55 checksum");
     expect(await page.getByTestId("review").isDisabled()).to.equal(true);
+    await screenshot("console-form-errors.png");
     await field("markets[0].capBps").locator("input").fill("5000");
     await field("roles.alpha").locator("input").fill(ALPHA);
     await page.getByTestId("valid").waitFor();
@@ -211,5 +212,21 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     expect(view.status.roles["ATOMIST"]?.[0]).to.deep.include({ holder: form.atomist, granted: true, delaySeconds: 86_400 });
     const again = await post<PlanResponse>("/api/plan", { network: "in-process", config });
     expect(again.summary?.changes).to.equal(0); // a second look finds nothing to do
+  });
+
+  it("on a chain that is not local, plans and refuses to sign (the same node renamed to chainId 10 as network \"anvil\")", async function () {
+    await connection!.provider.request({ method: "anvil_setChainId", params: [10] }); // the last test: nothing after it uses chainId 31337
+    await page.goto(`${server!.url}/?network=anvil#/new`);
+    const chain = page.getByTestId("chain").filter({ hasText: "chainId 10" });
+    await chain.waitFor({ timeout: 30_000 });
+    expect(await chain.textContent()).to.contain("read and plan only");
+    await page.getByTestId("valid").waitFor();
+    expect(await page.getByTestId("deploy").isDisabled()).to.equal(true);
+    await page.getByTestId("review").click();
+    await page.getByTestId("plan-errors").waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("plan-errors").textContent()).to.contain('asset: { deployTest } refused: network "anvil" has chainId 10');
+    const refused = await fetch(`${server!.url}/api/deploy`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ network: "anvil", config: toConfig(initialForm([])) }) });
+    expect(refused.status).to.equal(403);
+    expect(((await refused.json()) as { error: string }).error).to.contain("signs only with a local node's accounts");
   });
 });
