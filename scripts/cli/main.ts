@@ -42,17 +42,25 @@ class UsageError extends Error {}
 
 const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
 
-/** Networks declared in hardhat.config.ts (the in-process chain is what no --network means). */
-function declaredNetworks(): string[] {
-  return Object.keys(hre.userConfig.networks ?? {});
+/** Networks by name: http ones (nodes, as hardhat.config.ts declares them) and in-process ones (Hardhat's own). */
+function declaredNetworks(): { all: string[]; http: string[]; inProcess: string[] } {
+  const entries = Object.entries(hre.config.networks);
+  const http = entries.filter(([, n]) => n.type === "http").map(([name]) => name);
+  const inProcess = entries.filter(([, n]) => n.type !== "http").map(([name]) => name);
+  return { all: [...http, ...inProcess], http, inProcess };
+}
+
+/** Usage errors in the network options, found before any file is read or node is asked. */
+function checkNetworkOptions(options: NetworkOptions): void {
+  const known = declaredNetworks();
+  if (options.network !== undefined && !known.all.includes(options.network)) {
+    throw new UsageError(`unknown network "${options.network}" (nodes in hardhat.config.ts: ${known.http.join(", ") || "none"}; in-process: ${known.inProcess.join(", ")}, also without --network)`);
+  }
+  if (options.rpcUrl !== undefined && options.network === undefined) throw new UsageError("--rpc-url needs --network (an http network of hardhat.config.ts to override)");
 }
 
 async function connect(options: NetworkOptions, io: Output): Promise<ChainContext> {
-  const known = declaredNetworks();
-  if (options.network !== undefined && !known.includes(options.network)) {
-    throw new UsageError(`unknown network "${options.network}" (networks in hardhat.config.ts: ${known.join(", ") || "none"}; without --network: the in-process chain)`);
-  }
-  if (options.rpcUrl !== undefined && options.network === undefined) throw new UsageError("--rpc-url needs --network (an http network of hardhat.config.ts to override)");
+  checkNetworkOptions(options);
   if (options.build) await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
   const connection = options.rpcUrl === undefined
     ? await network.create(options.network === undefined ? {} : { network: options.network })
@@ -64,7 +72,7 @@ async function connect(options: NetworkOptions, io: Output): Promise<ChainContex
   } catch (error) {
     const config = connection.networkConfig;
     const url = options.rpcUrl ?? (config.type === "http" ? await config.url.get().catch(() => "(its configured url)") : "(in-process)");
-    const reason = (error as Error).message.split("\n")[0] ?? "";
+    const reason = ((error as Error).message.split("\n")[0] ?? "").replace(/\.+$/, "");
     throw new Error(`cannot reach network "${connection.networkName}" at ${url}: ${reason}. Is a node running there? (e.g. \`npx anvil --host 127.0.0.1 --port ${new URL(url.startsWith("http") ? url : "http://x:8545").port || "8545"}\`; docs/atomist.md)`);
   }
   const inProcess = connection.networkConfig.type === "edr-simulated";
@@ -115,6 +123,7 @@ interface ReconcileCliOptions extends NetworkOptions, JsonOption {
 }
 
 async function runReconcile(mode: "plan" | "apply", opts: ReconcileCliOptions, io: Output): Promise<number> {
+  checkNetworkOptions(opts);
   const { config, hash } = await loadAndReport(opts.config, io);
   const ctx = await connect(opts, io);
   const problems = await preflight(ctx, config);

@@ -116,8 +116,12 @@ export async function planVault(ctx: ChainContext, config: VaultConfig, options:
     const spec = fuseKind(m.kind);
     const id = BigInt(m.id);
     const substrates: string[] = [];
+    const given: string[] = []; // substrates the config names by address (not test contracts)
     for (const [j, s] of m.substrates.entries()) {
-      if (typeof s === "string") substrates.push(encodeSubstrate(m.kind, s));
+      if (typeof s === "string") {
+        substrates.push(encodeSubstrate(m.kind, s));
+        given.push(s);
+      }
       else {
         const test = spec.localTestSubstrate;
         if (test === undefined) throw new Error(`markets.${m.name}.substrates[${j}]: no test substrate for "${m.kind}"`);
@@ -128,7 +132,7 @@ export async function planVault(ctx: ChainContext, config: VaultConfig, options:
     const fuses: Record<string, string> = {};
     for (const name of spec.fuses) fuses[name] = await contract(`market:${m.id}:${m.kind}:${name}`, name, spec.constructorArgs(name, kindCtx));
     const balanceFuse = await contract(`market:${m.id}:${m.kind}:${spec.balanceFuse}`, spec.balanceFuse, spec.constructorArgs(spec.balanceFuse, kindCtx));
-    if (m.kind === "erc4626") await checkErc4626Targets(ctx, m.name, substrates, asset, hasCode);
+    if (m.kind === "erc4626") await checkErc4626Targets(ctx, m.name, substrates, given, asset, hasCode);
     markets.push({ config: m, id, substrates, fuses, balanceFuse });
   }
 
@@ -289,10 +293,15 @@ async function assetUnits(ctx: ChainContext, config: VaultConfig, asset: string)
 }
 
 /** Erc4626BalanceFuse assumes each target takes the vault's asset: checked for every target with code. */
-async function checkErc4626Targets(ctx: ChainContext, market: string, substrates: string[], asset: string, hasCode: (a: string) => Promise<boolean>): Promise<void> {
+async function checkErc4626Targets(ctx: ChainContext, market: string, substrates: string[], given: string[], asset: string, hasCode: (a: string) => Promise<boolean>): Promise<void> {
   for (const s of substrates) {
     const target = `0x${s.slice(-40)}`;
-    if (!(await hasCode(target)) || !(await hasCode(asset))) continue; // a test target still to deploy
+    const named = given.some((g) => g.toLowerCase() === target);
+    if (!(await hasCode(target))) {
+      if (named) throw new Error(`markets.${market}: substrate ${target} has no code on network "${ctx.networkName}" (not an ERC-4626 vault)`);
+      continue; // a test target still to deploy
+    }
+    if (!(await hasCode(asset))) continue;
     let targetAsset: string;
     try {
       const vault4626 = new Contract(target, ["function asset() view returns (address)"], ctx.ethers.provider);

@@ -343,6 +343,43 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
       expect(network.err).to.contain('unknown network "nowhere"');
     });
 
+    it("--version; --json on validate, status and deploy; clear network errors; documented exit codes", async function () {
+      const version = await cliRaw("--version");
+      expect(version.code).to.equal(0);
+      expect(version.out).to.equal((JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string }).version);
+
+      const bad = await writeConfig({ ...baseConfig("json-bad"), idleBufferBps: -1, markets: [{ ...baseConfig("x").markets[0]!, revalueWith: ["ghost"] }] }, "json-bad.json");
+      const invalid = await cliRaw("validate", "--config", bad, "--json");
+      expect(invalid.code).to.equal(1);
+      const report = JSON.parse(invalid.out) as { valid: boolean; errors: string[] };
+      expect(report.valid).to.equal(false);
+      expect(report.errors.join("\n")).to.match(/idleBufferBps: -1 must be >= 0/).and.match(/revalueWith\[0\]: "ghost" names no market/);
+      const valid = JSON.parse((await cliRaw("validate", "--config", EXAMPLE, "--json")).out) as { valid: boolean; config: { markets: unknown[] } };
+      expect(valid.valid).to.equal(true);
+      expect(valid.config.markets).to.have.length(2);
+
+      const status = await cli("status", "--vault", "funding-rate-usdc", "--json");
+      expect(status.code, status.err).to.equal(0);
+      const data = JSON.parse(status.out) as { asset: { decimals: number }; idleBufferBps: number; markets: { id: string; capBps: number; capAssets: string }[] };
+      expect(data.asset.decimals).to.equal(6);
+      expect(data.idleBufferBps).to.equal(1_000);
+      expect(data.markets.map((m) => [m.id, m.capBps, m.capAssets])).to.deep.equal([["1", 8_000, "0"], ["2", 4_000, "5000000000000"]]);
+
+      const again = await cli("deploy", "--config", EXAMPLE, "--json");
+      expect(again.code, again.err).to.equal(0);
+      const deployed = JSON.parse(again.out) as { transactions: number; plan: { summary: { changes: number; present: number } } };
+      expect(deployed.transactions).to.equal(0);
+      expect(deployed.plan.summary.changes).to.equal(0);
+      expect(deployed.plan.summary.present).to.be.greaterThan(30);
+
+      const unreachable = await cliRaw("plan", "--config", EXAMPLE, "--network", "anvil", "--rpc-url", "http://127.0.0.1:1", "--no-build");
+      expect(unreachable.code).to.equal(1);
+      expect(unreachable.err).to.contain('cannot reach network "anvil" at http://127.0.0.1:1').and.contain("Is a node running there?");
+      const unknown = await cliRaw("plan", "--config", EXAMPLE, "--network", "nowhere", "--no-build");
+      expect(unknown.code).to.equal(2);
+      expect(unknown.err).to.contain("nodes in hardhat.config.ts: localhost, anvil;");
+    });
+
     it("runs as its own process (npm run fusebox) with a non-zero exit on a bad argument", async function () {
       const run = promisify(execFile);
       const tsx = join(ROOT, "node_modules", ".bin", "tsx");

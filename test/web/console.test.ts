@@ -85,6 +85,10 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     expect(await field("roles.alpha").locator(".error").textContent()).to.contain("bad EIP-55 checksum");
     expect(await page.getByTestId("review").isDisabled()).to.equal(true);
     await screenshot("console-form-errors.png");
+    await page.getByRole("button", { name: "+ add a market" }).click();
+    await field("markets[1].id").locator("input").fill("1");
+    expect(await field("markets[1].id").locator(".error").textContent()).to.contain("duplicates markets[0].id");
+    await page.locator('[data-market="1"]').getByRole("button", { name: "remove" }).click();
     await field("markets[0].capBps").locator("input").fill("5000");
     await field("roles.alpha").locator("input").fill(ALPHA);
     await page.getByTestId("valid").waitFor();

@@ -4,6 +4,7 @@
  * so the page shows exactly the problems `fusebox validate` names, each under its field.
  */
 import { FUSE_KINDS, isFuseKind } from "../../scripts/config/fuse-kinds.js";
+import { semanticChecks } from "../../scripts/config/checks.js";
 import { formatIssue, formatPath, validateConfig, vaultConfigSchema } from "../../scripts/config/schema.js";
 
 export interface MarketForm {
@@ -163,22 +164,24 @@ export interface Problems {
   warnings: string[];
 }
 
-/** The schema's verdict on the form, one pass: every problem at once, keyed by the field it names. */
+/**
+ * The config check's verdict on the form, in one pass as `fusebox validate` gives it (`all`, `warnings`: its own
+ * lines), and the same problems keyed by the field they name (the schema's shape issues and the semantic checks).
+ */
 export function validate(config: unknown): Problems {
   const byField = new Map<string, string[]>();
+  const add = (key: string, message: string): void => void byField.set(key, [...(byField.get(key) ?? []), message]);
   const parsed = vaultConfigSchema.safeParse(config);
-  const all: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const line = formatIssue(issue, config);
-      all.push(line);
       const key = formatPath(issue.path);
-      const prefix = `${key}: `;
-      byField.set(key, [...(byField.get(key) ?? []), line.startsWith(prefix) ? line.slice(prefix.length) : line]);
+      const line = formatIssue(issue, config);
+      add(key, line.startsWith(`${key}: `) ? line.slice(key.length + 2) : line);
     }
-    return { byField, all: [...new Set(all)], warnings: [] };
   }
-  return { byField, all, warnings: validateConfig(config).warnings };
+  for (const f of semanticChecks(config).errors) add(formatPath(f.path), f.message);
+  const { errors, warnings } = validateConfig(config);
+  return { byField, all: errors, warnings };
 }
 
 /** The messages for a field and any element under it (`roles.alpha` also shows `roles.alpha[0]`'s). */
