@@ -19,6 +19,8 @@ export interface Chains {
   list(): NetworkInfo[];
   context(name: string): Promise<ChainContext>;
   canSign(ctx: ChainContext): boolean;
+  /** Whether a contract is compiled in this checkout (no chain needed). */
+  artifactExists(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export function openChains(urls: Readonly<Record<string, string>>, recordsRoot: 
       return (await entry).ctx;
     },
     canSign: (ctx) => isLocalChain(ctx) && ctx.signers.length > 0,
+    artifactExists: (name) => hre.artifacts.artifactExists(name),
     async close() {
       for (const entry of open.values()) await entry.then((e) => e.close(), () => undefined);
       open.clear();

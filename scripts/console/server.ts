@@ -79,7 +79,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
 
   const kinds = async (): Promise<KindInfo[]> => {
     const names = Object.keys(FUSE_KINDS) as FuseKind[];
-    const missing = await missingKindContracts(names, async (n) => (await chains.context("in-process")).artifactExists(n));
+    const missing = await missingKindContracts(names, (n) => chains.artifactExists(n));
     return names.map((kind) => {
       const spec = FUSE_KINDS[kind];
       return {
