@@ -72,7 +72,8 @@ export class Run {
         this.report(step, step.state === "scheduled" ? "pending" : "waiting", step.detail);
         continue;
       }
-      const missing = (step.waitsFor ?? []).filter((k) => !this.landed.has(k));
+      // A step sent now needs its dependencies on chain; a scheduled one only needs them by the time it is due.
+      const missing = step.state === "schedule" ? [] : (step.waitsFor ?? []).filter((k) => !this.landed.has(k));
       if (missing.length > 0) {
         this.report(step, "waiting", `not sent: ${missing.join(", ")} did not land in this run`);
         continue;

@@ -13,7 +13,7 @@ import { formatAmount, formatBps, formatLeverageWad, formatSeconds, type AssetUn
 import { oracleAt, vaultAt } from "./bindings.js";
 import type { MarketState } from "./chain-view.js";
 import type { PlanStep, StepKind, StepState } from "./plan.js";
-import { landsNow, type Planner } from "./planner.js";
+import type { Dependencies, Planner } from "./planner.js";
 
 export interface ResolvedMarket {
   config: MarketConfig;
@@ -37,11 +37,8 @@ export async function planConfiguration(p: Planner, feeds: { asset: string; feed
   const { config, view, record, units } = p;
   const vault = await vaultAt(p.ctx, p.addresses.vault);
   const oracle = await oracleAt(p.ctx, p.addresses.oracle);
-  const call = async (key: string, kind: StepKind, role: RoleName, description: string, target: BaseContract, method: string, args: unknown[], atOnce: StepState, extra: Partial<PlanStep> = {}): Promise<PlanStep> =>
+  const call = async (key: string, kind: StepKind, role: RoleName, description: string, target: BaseContract, method: string, args: unknown[], atOnce: StepState, extra: Partial<PlanStep> & { after?: Dependencies } = {}): Promise<PlanStep> =>
     p.restricted({ key, kind, role, description, atOnce, ...extra, call: { to: await target.getAddress(), method, data: target.interface.encodeFunctionData(method, args) } });
-  /** Steps `keys` not yet on chain (a dependency that lands in this run, or waits). */
-  const pendingOf = (keys: string[]): string[] => keys.filter((k) => p.find(k)?.state !== "present" && p.find(k) !== undefined);
-  const blockedBy = (keys: string[]): string[] => keys.filter((k) => { const s = p.find(k); return s !== undefined && !landsNow(s); });
 
   // Feeds (a new or changed feed raises risk).
   for (const f of feeds) {
@@ -117,9 +114,7 @@ export async function planConfiguration(p: Planner, feeds: { asset: string; feed
     if (toAdd.length === 0) p.present({ key: fusesKey, kind: "fuses", role: "FUSE_MANAGER", description: `${label}: fuses ${named(Object.values(m.fuses))}` });
     else {
       const description = `${label}: allow fuse(s) ${named(toAdd)}`;
-      const blocked = blockedBy([configureKey]);
-      if (blocked.length > 0) waiting(p, fusesKey, "fuses", "FUSE_MANAGER", description, blocked, `waits for market ${m.id} to exist on chain`);
-      else await call(fusesKey, "fuses", "FUSE_MANAGER", description, vault, "addFuses", [toAdd], "create", { waitsFor: pendingOf([configureKey]) });
+      await call(fusesKey, "fuses", "FUSE_MANAGER", description, vault, "addFuses", [toAdd], "create", { after: { keys: [configureKey], why: `market ${m.id} to exist on chain` } });
     }
   }
 
@@ -136,9 +131,7 @@ export async function planConfiguration(p: Planner, feeds: { asset: string; feed
     }
     const description = have.length === 0 ? `${label}: revalue with ${names}` : `${label}: revalue with ${names} (was [${have.join(", ")}])`;
     const needs = [m.id, ...want].map((id) => `market:${id}:configure`);
-    const blocked = blockedBy(needs);
-    if (blocked.length > 0) waiting(p, key, "dependencies", "ATOMIST", description, blocked, `waits for market(s) ${blocked.map((k) => k.split(":")[1]).join(", ")} to exist on chain`);
-    else await call(key, "dependencies", "ATOMIST", description, vault, "setMarketDependencies", [m.id, want], have.length === 0 ? "create" : "change", { waitsFor: pendingOf(needs) });
+    await call(key, "dependencies", "ATOMIST", description, vault, "setMarketDependencies", [m.id, want], have.length === 0 ? "create" : "change", { after: { keys: needs, why: "the markets to exist on chain" } });
   }
 
   // Redemption order after idle.
@@ -154,9 +147,7 @@ export async function planConfiguration(p: Planner, feeds: { asset: string; feed
     if (order.length > 0) p.present({ key: "withdraw-order", kind: "withdraw-order", role: "ATOMIST", description: orderDescription });
   } else {
     const needs = orderMarkets.map((m) => `market:${m.id}:add-fuses`);
-    const blocked = blockedBy(needs);
-    if (blocked.length > 0) waiting(p, "withdraw-order", "withdraw-order", "ATOMIST", orderDescription, blocked, `waits for the fuses of ${blocked.map((k) => `market ${k.split(":")[1]}`).join(", ")} to be allowed`);
-    else await call("withdraw-order", "withdraw-order", "ATOMIST", orderDescription, vault, "setInstantWithdrawFuses", [order], currentOrder.length === 0 ? "create" : "change", { waitsFor: pendingOf(needs) });
+    await call("withdraw-order", "withdraw-order", "ATOMIST", orderDescription, vault, "setInstantWithdrawFuses", [order], currentOrder.length === 0 ? "create" : "change", { after: { keys: needs, why: "the fuses to be allowed" } });
   }
 
   // Idle buffer.
@@ -178,10 +169,6 @@ export async function planConfiguration(p: Planner, feeds: { asset: string; feed
   const switchDescription = `depositor allowlist ${enabled ? "on" : "off"}`;
   if ((await view.allowlistEnabled()) === enabled) p.present({ key: "depositors:switch", kind: "depositors", role: "ATOMIST", description: switchDescription });
   else await call("depositors:switch", "depositors", "ATOMIST", switchDescription, vault, "setDepositorAllowlistEnabled", [enabled], "change");
-}
-
-function waiting(p: Planner, key: string, kind: StepKind, role: RoleName, description: string, waitsFor: string[], detail: string): void {
-  p.steps.push({ key, kind, state: "waiting", role, description, waitsFor, detail });
 }
 
 function describeParams(m: MarketParams | MarketState, units: AssetUnits): string {

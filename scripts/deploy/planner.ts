@@ -47,6 +47,27 @@ export function landsNow(step: PlanStep): boolean {
   return step.state === "present" || (sent && step.senderKind !== "external");
 }
 
+/** Entries that must be on chain before a step may run (`why` for the `waiting` detail). */
+export interface Dependencies {
+  keys: string[];
+  why: string;
+}
+
+/**
+ * A dependent step's state given its dependencies: sent at once or executed (`due`) only once they land in this
+ * run; scheduled alongside dependencies that are themselves scheduled (it becomes executable no earlier than they
+ * do: the executor executes in plan order, and a `due` step whose dependency has not landed waits).
+ */
+export function gate(step: PlanStep, deps: PlanStep[], why: string): PlanStep {
+  const notOnChain = deps.filter((d) => d.state !== "present").map((d) => d.key);
+  const blocked = deps.filter((d) => !landsNow(d));
+  const timelockedDeps = blocked.every((d) => d.state === "schedule" || d.state === "scheduled");
+  const withDeps = notOnChain.length === 0 ? step : { ...step, waitsFor: notOnChain };
+  if (blocked.length === 0 || step.state === "scheduled") return withDeps;
+  if (step.state === "schedule" && timelockedDeps) return { ...withDeps, detail: `${step.detail ?? "timelocked"}; executable once ${blocked.map((d) => d.key).join(", ")} landed` };
+  return { ...withDeps, state: "waiting", detail: `${step.state === "due" ? "due, but " : ""}waits for ${why} (${blocked.map((d) => d.key).join(", ")})` };
+}
+
 /** Internal planning state shared by the sections. */
 export interface Planner {
   readonly ctx: ChainContext;
@@ -57,7 +78,7 @@ export interface Planner {
   readonly units: AssetUnits;
   readonly addresses: VaultPlan["addresses"];
   /** Add a restricted call of `role`: at once, or scheduled / pending / due through the timelock. */
-  restricted(step: Omit<PlanStep, "state" | "sender" | "senderKind" | "delaySeconds" | "call"> & { role: RoleName; call: RestrictedCall; atOnce: StepState }): Promise<PlanStep>;
+  restricted(step: Omit<PlanStep, "state" | "sender" | "senderKind" | "delaySeconds" | "call"> & { role: RoleName; call: RestrictedCall; atOnce: StepState; after?: Dependencies }): Promise<PlanStep>;
   present(step: Omit<PlanStep, "state">): PlanStep;
   find(key: string): PlanStep | undefined;
 }
@@ -177,7 +198,7 @@ export async function planVault(ctx: ChainContext, config: VaultConfig, options:
       return s;
     },
     find: (key) => steps.find((s) => s.key === key),
-    restricted: async ({ atOnce, role, call, ...rest }) => {
+    restricted: async ({ atOnce, role, call, after, ...rest }) => {
       const sender = await senderFor(role);
       const base = { ...rest, role, call, sender: sender.address, senderKind: sender.kind, delaySeconds: Number(sender.delay) };
       let step: PlanStep;
@@ -190,6 +211,7 @@ export async function planVault(ctx: ChainContext, config: VaultConfig, options:
         else if (due > now) step = { ...base, state: "scheduled", operationId: id, dueAt: Number(due), detail: `due at ${isoTime(due)} (in ${due - now}s)` };
         else step = { ...base, state: "due", operationId: id, dueAt: Number(due), detail: "scheduled change is due" };
       }
+      if (after !== undefined) step = gate(step, after.keys.map((k) => steps.find((s) => s.key === k)).filter((s): s is PlanStep => s !== undefined), after.why);
       steps.push(step);
       return step;
     },

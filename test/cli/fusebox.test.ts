@@ -242,6 +242,50 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     expect((await cli("deploy", "--config", file)).out).to.contain("nothing to do");
   });
 
+  it("a new market on a live vault: its creation, fuses and place in the redemption order are scheduled together and land in one run once due", async function () {
+    const config = baseConfig("new-market");
+    await deployed(config);
+    const grown = await writeConfig({ ...config, markets: [...config.markets, { id: 2, name: "reserve", kind: "erc4626", substrates: [{ deployTest: true }], capBps: 2_000 }] });
+    const planned = await cli("plan", "--config", grown, "--json");
+    expect(planned.code, planned.err).to.equal(3);
+    const steps = (JSON.parse(planned.out) as VaultPlan).steps;
+    const byKey = (key: string): PlanStep | undefined => steps.find((s) => s.key === key);
+    expect(byKey("market:2:configure")).to.include({ state: "schedule", role: "ATOMIST", delaySeconds: HOUR });
+    expect(byKey("market:2:add-fuses")).to.include({ state: "schedule", role: "FUSE_MANAGER" });
+    expect(byKey("market:2:add-fuses")?.waitsFor).to.deep.equal(["market:2:configure"]);
+    expect(byKey("withdraw-order")?.waitsFor).to.deep.equal(["market:2:add-fuses"]);
+    expect(byKey("market:1:configure")?.state).to.equal("present");
+
+    const first = await cli("deploy", "--config", grown);
+    expect(first.out).to.match(/schedule\s+\[ATOMIST\] market 2 \(reserve\): create/)
+      .and.match(/schedule\s+\[FUSE_MANAGER\] market 2 \(reserve\): allow fuse/)
+      .and.match(/schedule\s+\[ATOMIST\] instant-withdraw order after idle: \[parking, reserve\]/);
+    const early = await cli("deploy", "--config", grown);
+    expect(early.out).to.match(/pending\s+\[FUSE_MANAGER\] market 2/);
+    await connection.provider.request({ method: "evm_increaseTime", params: [HOUR + 1] });
+    await connection.provider.request({ method: "evm_mine", params: [] });
+    const due = await cli("deploy", "--config", grown);
+    expect(due.code, due.err).to.equal(0);
+    expect(due.out).to.match(/execute\s+\[ATOMIST\] market 2/).and.match(/execute\s+\[FUSE_MANAGER\] market 2/).and.match(/execute\s+\[ATOMIST\] instant-withdraw order/);
+    expect(await (await vaultOf("new-market")).getMarketFuses(2)).to.have.length(1);
+    expect(await (await vaultOf("new-market")).getInstantWithdrawFuses()).to.have.length(2);
+    const done = await cli("plan", "--config", grown);
+    expect(done.code, done.out).to.equal(0);
+  });
+
+  it("a deploy interrupted during the configuration resumes where it stopped", async function () {
+    const file = await writeConfig(baseConfig("interrupted-config"));
+    const broken = await cli("deploy", "--config", file, "--fail-after", "24");
+    expect(broken.code).to.equal(1);
+    const resumed = await cli("deploy", "--config", file);
+    expect(resumed.code, resumed.err).to.equal(0);
+    expect(resumed.out).to.not.match(/create\s+\S+ \(FuseboxVault\)/);
+    const rec = await record("interrupted-config");
+    expect(rec.bootstrapped).to.equal(true);
+    expect(rec.transactions.length).to.equal(new Set(rec.transactions.map((t) => t.txHash)).size);
+    expect((await cli("plan", "--config", file)).code).to.equal(0);
+  });
+
   it("markets revalued together: the dependency is set on a fresh vault, then changes only through the timelock", async function () {
     const config = baseConfig("deps");
     const two = {
