@@ -71,7 +71,7 @@ describe("Safe as atomist and guardian (anvil over JSON-RPC)", function () {
   }
 
   const record = async (): Promise<DeploymentRecord> => JSON.parse(await readFile(join(dir, "anvil", "safe-vault.json"), "utf8")) as DeploymentRecord;
-  const vault = async () => connection.ethers.getContractAt("FuseboxVault", (await record()).contracts["FuseboxVault"]!.address);
+  const vault = async () => connection.ethers.getContractAt("IFuseboxVault", (await record()).contracts["FuseboxVault"]!.address);
 
   it("bootstraps the vault and hands ATOMIST (1 h timelock) and GUARDIAN to the Safe", async function () {
     const run = await cli("deploy", "--config", await configFile(5_000));

@@ -116,7 +116,7 @@ describe("the atomist's console in Chromium (anvil over JSON-RPC)", function () 
     const rec = await readRecord(join(records(), "localhost", "web-vault.json"));
     if (rec === undefined) throw new Error("the first test did not deploy");
     const { ethers } = connection!;
-    const vault = await ethers.getContractAt("FuseboxVault", rec.contracts["FuseboxVault"]!.address);
+    const vault = await ethers.getContractAt("IFuseboxVault", rec.contracts["FuseboxVault"]!.address);
     const usdc = await ethers.getContractAt("TestERC20", rec.contracts["test:asset"]!.address);
     const fuse = await ethers.getContractAt("Erc4626SupplyFuse", rec.markets[0]!.fuses["Erc4626SupplyFuse"]!);
     const target = rec.contracts["test:market:1:substrate:0"]!.address;
