@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 
+import {IInstantWithdrawFuse} from "../interfaces/IFuse.sol";
 import {FuseboxStorageLib} from "../libraries/FuseboxStorageLib.sol";
 
 /// @title FuseHarness
@@ -37,8 +39,17 @@ contract FuseHarness {
     }
 
     /// @notice Delegatecall `data` on `fuse`; reverts bubble up.
-    function run(address fuse, bytes calldata data) public returns (bytes memory) {
+    function run(address fuse, bytes memory data) public returns (bytes memory) {
         return Address.functionDelegateCall(fuse, data);
+    }
+
+    /// @notice In one transaction, as the vault will: ask `fuse` what it can release (`instantWithdrawable`, in a
+    /// static call), then `instantWithdraw(assets)`, and return both the promise and what arrived in idle.
+    function measureInstantWithdraw(address fuse, uint256 assets) external returns (uint256 promised, uint256 brought) {
+        promised = abi.decode(this.probe(fuse, abi.encodeCall(IInstantWithdrawFuse.instantWithdrawable, ())), (uint256));
+        uint256 before = IERC20(asset).balanceOf(address(this));
+        run(fuse, abi.encodeCall(IInstantWithdrawFuse.instantWithdraw, (assets)));
+        brought = IERC20(asset).balanceOf(address(this)) - before;
     }
 
     /// @notice `run` inside a static call: reverts if the fuse function writes any state.

@@ -31,6 +31,8 @@ export interface Harnessed {
   run(fuse: BaseContract, fn: string, args?: unknown[]): Promise<ContractTransactionReceipt>;
   /** Simulate `fn(args)` of `fuse` (eth_call of `run`: writes allowed and discarded), decoded with the fuse's ABI. */
   call(fuse: BaseContract, fn: string, args?: unknown[]): Promise<Result>;
+  /** In one transaction: `instantWithdrawable()` then `instantWithdraw(assets)`; the promise and what arrived. */
+  measureInstantWithdraw(fuse: BaseContract, assets: bigint): Promise<{ promised: bigint; brought: bigint }>;
   /** Read `fn(args)` of `fuse` inside a static call (reverts if it writes state); decoded with the fuse's ABI. */
   probe(fuse: BaseContract, fn: string, args?: unknown[]): Promise<Result>;
 }
@@ -55,6 +57,12 @@ export async function deployHarness(ethers: Ethers, asset: string, priceOracle: 
     async call(fuse, fn, args = []) {
       const raw = await harness.run.staticCall(await fuse.getAddress(), encode(fuse, fn, args));
       return (fuse.interface as Interface).decodeFunctionResult(fn, raw);
+    },
+    async measureInstantWithdraw(fuse, assets) {
+      const address = await fuse.getAddress();
+      const [promised, brought] = await harness.measureInstantWithdraw.staticCall(address, assets);
+      await (await harness.measureInstantWithdraw(address, assets)).wait();
+      return { promised, brought };
     },
     async probe(fuse, fn, args = []) {
       const raw = await harness.probe(await fuse.getAddress(), encode(fuse, fn, args));
