@@ -341,7 +341,7 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
       expect(expected.debt).to.be.greaterThanOrEqual(1_000n * ONE_USDC);
       // Before: market 1 read (0, 0) (debt floored away), market 2 read 4,000: NAV +1,000 too high.
       for (const fuse of [c.balanceFuse, balance2]) {
-        const [equity, grossNotional, debt] = await h.call(fuse, "marketValuation") as unknown as bigint[];
+        const { equity, grossNotional, debt } = await h.valuation(fuse);
         expect(equity).to.be.closeTo(expected.equity, 2n);
         expect(equity).to.be.closeTo(3_000n * ONE_USDC, 2n);
         expect(grossNotional).to.be.closeTo(expected.supplied, 2n);
@@ -354,7 +354,7 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
       await h.run(fuse2, "supply", [wethAddr, ONE_WETH]);
       await h.run(c.fuse, "borrow", [usdcAddr, 1_300n * ONE_USDC]); // HF 2,000 × 82.5% / 1,300 = 1.27
       await (await c.wethFeed.setAnswer(1_000n * 10n ** 8n)).wait(); // collateral 1,000 < debt 1,300
-      const [equity, grossNotional, debt] = await h.call(c.balanceFuse, "marketValuation") as unknown as bigint[];
+      const { equity, grossNotional, debt } = await h.valuation(c.balanceFuse);
       expect(equity).to.equal(0n);
       expect(grossNotional).to.equal(1_000n * ONE_USDC);
       expect(debt).to.be.closeTo(1_300n * ONE_USDC, 2n);
@@ -363,7 +363,7 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
     it("finds collateral outside the substrates through Aave's user-configuration bitmap", async function () {
       const { h, fuse2 } = await setup();
       await h.run(fuse2, "supply", [wethAddr, ONE_WETH]); // collateral in a reserve market 1 does not list
-      const [equity, grossNotional, debt] = await h.call(c.balanceFuse, "marketValuation") as unknown as bigint[];
+      const { equity, grossNotional, debt } = await h.valuation(c.balanceFuse);
       expect([equity, grossNotional, debt]).to.deep.equal([2_000n * ONE_USDC, 2_000n * ONE_USDC, 0n]);
     });
 

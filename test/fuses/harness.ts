@@ -22,6 +22,12 @@ export const keys = {
     keccak256(abi.encode(["bytes32", "address", "bytes32"], [kind("position"), venue, id])),
 };
 
+export interface Valuation {
+  equity: bigint;
+  grossNotional: bigint;
+  debt: bigint;
+}
+
 export interface Harnessed {
   harness: FuseHarness;
   address: string;
@@ -31,6 +37,8 @@ export interface Harnessed {
   run(fuse: BaseContract, fn: string, args?: unknown[]): Promise<ContractTransactionReceipt>;
   /** Simulate `fn(args)` of `fuse` (eth_call of `run`: writes allowed and discarded), decoded with the fuse's ABI. */
   call(fuse: BaseContract, fn: string, args?: unknown[]): Promise<Result>;
+  /** A balance fuse's `marketValuation()` (simulated: a cache it writes is discarded). */
+  valuation(balanceFuse: BaseContract): Promise<Valuation>;
   /** In one transaction: `instantWithdrawable()` then `instantWithdraw(assets)`; the promise and what arrived. */
   measureInstantWithdraw(fuse: BaseContract, assets: bigint): Promise<{ promised: bigint; brought: bigint }>;
   /** Read `fn(args)` of `fuse` inside a static call (reverts if it writes state); decoded with the fuse's ABI. */
@@ -57,6 +65,12 @@ export async function deployHarness(ethers: Ethers, asset: string, priceOracle: 
     async call(fuse, fn, args = []) {
       const raw = await harness.run.staticCall(await fuse.getAddress(), encode(fuse, fn, args));
       return (fuse.interface as Interface).decodeFunctionResult(fn, raw);
+    },
+    async valuation(balanceFuse) {
+      const raw = await harness.run.staticCall(await balanceFuse.getAddress(), encode(balanceFuse, "marketValuation", []));
+      const [equity, grossNotional, debt] = abi.decode(["uint256", "uint256", "uint256"], raw) as unknown as bigint[];
+      if (equity === undefined || grossNotional === undefined || debt === undefined) throw new Error("valuation");
+      return { equity, grossNotional, debt };
     },
     async measureInstantWithdraw(fuse, assets) {
       const address = await fuse.getAddress();

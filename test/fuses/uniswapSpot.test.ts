@@ -225,7 +225,7 @@ describe("Uniswap V3 spot swap fuse + spot balance fuse", function () {
       const expected = [keys.tokenBalance(f.wethAddr), keys.tokenBalance(f.wbtcAddr)];
       expect((await h.probe(f.fuse, "valuationKeys"))[0]).to.deep.equal(expected);
       expect((await h.probe(f.balanceFuse, "valuationKeys"))[0]).to.deep.equal(expected);
-      const [equity, grossNotional, debt] = (await h.probe(f.balanceFuse, "marketValuation")) as unknown as bigint[];
+      const { equity, grossNotional, debt } = await h.valuation(f.balanceFuse);
       expect([equity, grossNotional, debt]).to.deep.equal([20_000n * ONE_USDC, 0n, 0n]);
     });
 
