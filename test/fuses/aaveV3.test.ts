@@ -200,7 +200,11 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
       .to.be.revertedWithCustomError(c.fuse, "AaveV3HealthFactorTooLow")
       .withArgs(MARKET, MIN_HF, 1_155_000_000_000_000_000n);
     await expect(ethers.deployContract("AaveV3Fuse", [MARKET, c.aave.pool.target as string, WAD - 1n]))
-      .to.be.revertedWithCustomError(c.fuse, "AaveV3InvalidMinHealthFactor");
+      .to.be.revertedWithCustomError(c.fuse, "AaveV3InvalidMinHealthFactor")
+      .withArgs(WAD - 1n);
+    for (const name of ["supply", "withdraw", "borrow", "repay"] as const) {
+      await expect(execute(act(name, usdcAddr, 0n))).to.be.revertedWithCustomError(c.fuse, "ZeroAmount");
+    }
   });
 
   it("idle buffer: refuses supplying into the last 10%", async function () {
