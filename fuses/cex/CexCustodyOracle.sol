@@ -73,8 +73,9 @@ contract CexCustodyOracle is ICexCustodyOracle, AccessManaged {
         Report pending; // proposed (awaiting a second reporter) or flagged (awaiting the atomist)
         address proposer; // zero: nothing pending
         bool flagged;
-        uint64 drift; // unexplained change still counted, in DRIFT_UNITS per basis point
-        uint64 driftAt; // when `drift` was last written
+        // Packed with `proposer` and `flagged` in one slot, which `confirm` writes anyway.
+        uint32 drift; // unexplained change still counted, in DRIFT_UNITS per basis point (at most 1e8)
+        uint40 driftAt; // when `drift` was last written
     }
 
     /// @inheritdoc ICexCustodyOracle
@@ -242,8 +243,8 @@ contract CexCustodyOracle is ICexCustodyOracle, AccessManaged {
             IPausableVault(VAULT).pause();
             return;
         }
-        a.drift = uint64(drift); // safe: at most budget <= BPS × DRIFT_UNITS
-        a.driftAt = uint64(block.timestamp);
+        a.drift = uint32(drift); // safe: at most budget <= BPS × DRIFT_UNITS = 1e8
+        a.driftAt = uint40(block.timestamp);
         a.confirmed = report;
         delete a.pending;
         a.proposer = address(0);
@@ -262,7 +263,7 @@ contract CexCustodyOracle is ICexCustodyOracle, AccessManaged {
             a.confirmed = report;
             // The atomist vetted the jump: the account's change budget starts afresh from the accepted balance.
             a.drift = 0;
-            a.driftAt = uint64(block.timestamp);
+            a.driftAt = uint40(block.timestamp);
         }
         delete a.pending;
         a.proposer = address(0);
