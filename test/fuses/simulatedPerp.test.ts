@@ -246,6 +246,18 @@ describe("Simulated perp venue fuses (SimulatedPerpFuse / SimulatedPerpBalanceFu
       expect((await h.probe(perp.fuse, "instantWithdrawable"))[0]).to.equal(0n);
     });
 
+    it("promises and withdraws nothing when the venue settles in another token than the vault's asset", async function () {
+      const { stack, ethMarket, perp, alice } = await setup();
+      const other = await ethers.deployContract("TestERC20", ["Other asset (test)", "OTH", 6]);
+      const h = await deployHarness(ethers, await other.getAddress(), stack.oracle.target as string);
+      await h.grant(MARKET, [ethMarket]);
+      await (await stack.usdc.connect(alice).transfer(h.address, 1_000n * ONE_USDC)).wait();
+      await h.run(perp.fuse, "depositMargin", [1_000n * ONE_USDC]); // USDC margin; the "vault" counts OTH
+      const { promised, brought } = await h.measureInstantWithdraw(perp.fuse, 1_000n * ONE_USDC);
+      expect([promised, brought]).to.deep.equal([0n, 0n]);
+      expect(await stack.usdc.balanceOf(h.address)).to.equal(0n); // margin stayed at the venue
+    });
+
     it("ZeroAmount, PerpNoPosition, PerpReduceExceedsPosition", async function () {
       const { ethMarket, perp, act, execute } = await setup();
       for (const [fn, args] of [
