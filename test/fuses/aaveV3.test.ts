@@ -371,6 +371,24 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
       expect([equity, grossNotional, debt]).to.deep.equal([2_000n * ONE_USDC, 2_000n * ONE_USDC, 0n]);
     });
 
+    it("promises and takes nothing where nothing may go: not a substrate, reserve paused, health at the minimum", async function () {
+      const { h, fuse2 } = await setup();
+      await h.run(c.fuse, "supply", [usdcAddr, 1_000n * ONE_USDC]);
+      // Market 2 lists WETH only: it may not withdraw the vault's asset (USDC) for a redemption.
+      expect(await h.measureInstantWithdraw(fuse2, 1_000n * ONE_USDC)).to.deep.equal({ promised: 0n, brought: 0n });
+      await h.run(c.fuse, "instantWithdraw", [0n]); // a zero request is a no-op
+      // A paused reserve refuses withdrawals: nothing is promised.
+      await (await c.aave.configurator.connect(c.s.admin).getFunction("setReservePause")(usdcAddr, true)).wait();
+      expect(await h.measureInstantWithdraw(c.fuse, 1_000n * ONE_USDC)).to.deep.equal({ promised: 0n, brought: 0n });
+      await (await c.aave.configurator.connect(c.s.admin).getFunction("setReservePause")(usdcAddr, false)).wait();
+      // Borrow WETH against the USDC (HF 1,000 × 85% / 700 = 1.21), then WETH +5%: HF 1.16 < 1.2, nothing may leave.
+      await h.run(fuse2, "borrow", [wethAddr, (35n * ONE_WETH) / 100n]);
+      await (await c.wethFeed.setAnswer(2_100n * 10n ** 8n)).wait();
+      expect(await h.measureInstantWithdraw(c.fuse, 1_000n * ONE_USDC)).to.deep.equal({ promised: 0n, brought: 0n });
+      const v = await h.valuation(c.balanceFuse);
+      expect(v.debt).to.be.closeTo(735n * ONE_USDC + 1n, 10n); // 0.35 WETH at $2,100 (+1: rounded up; + seconds of interest)
+    });
+
     it("the action fuse and the balance fuse name the same key: account(pool)", async function () {
       const { h, fuse2, balance2 } = await setup();
       const pool = c.aave.pool.target as string;

@@ -348,6 +348,23 @@ describe("CEX whitelist fuse + custody reports", function () {
     });
   });
 
+  it("a balance where none was expected is an unbounded change; unused accounts are worth 0 and not listed", async function () {
+    const { ethers, vault, alpha } = f.s;
+    const binance = f.binance.address;
+    expect(await f.custody.accountValue(f.okx.address)).to.equal(0n);
+    await (await vault.connect(alpha).execute([send(binance, 1_000n * ONE_USDC)])).wait();
+    expect(await f.custody.getAccounts()).to.deep.equal([binance]);
+    await report(binance, 1_000n * ONE_USDC, 1_000n * ONE_USDC, 0n);
+    await (await vault.connect(alpha).execute([requestReturn(binance, 1_000n * ONE_USDC)])).wait();
+    // All of it asked back and covered: 0 expected, 50 reported.
+    const asOf = await observe();
+    const args = [binance, 50n * ONE_USDC, 1_000n * ONE_USDC, 1_000n * ONE_USDC, asOf] as const;
+    await (await f.custody.connect(f.reporter1).propose(...args)).wait();
+    await expect(f.custody.connect(f.reporter2).confirm(...args))
+      .to.emit(f.custody, "ReportFlagged")
+      .withArgs(binance, 0n, 50n * ONE_USDC, ethers.MaxUint256, MAX_CHANGE_BPS);
+  });
+
   describe("every custom error of the custody oracle and the CEX fuses", function () {
     it("constructor and setLimits: ZeroAddress, InvalidMaxReportAge, InvalidMaxChangeBps, InvalidChangeWindow", async function () {
       const { ethers, vault, manager, atomist } = f.s;

@@ -60,6 +60,17 @@ describe("ERC-4626 supply fuse + balance fuse (called directly)", function () {
     expect(brought).to.equal(promised);
   });
 
+  it("exit takes what the target lets go, and nothing from a target the vault holds no shares of", async function () {
+    const [t0, t1] = f.targets;
+    if (t0 === undefined || t1 === undefined) throw new Error("targets");
+    await f.h.run(f.fuse, "enter", [await t0.getAddress(), 3_000n * ONE_USDC]);
+    const before = await f.s.usdc.balanceOf(f.h.address);
+    await f.h.run(f.fuse, "exit", [await t0.getAddress(), 5_000n * ONE_USDC]); // capped at the 3,000 held
+    expect((await f.s.usdc.balanceOf(f.h.address)) - before).to.equal(3_000n * ONE_USDC);
+    await f.h.run(f.fuse, "exit", [await t1.getAddress(), ONE_USDC]); // holds none: a no-op
+    expect((await f.s.usdc.balanceOf(f.h.address)) - before).to.equal(3_000n * ONE_USDC);
+  });
+
   it("ZeroAmount and SubstrateNotAllowed on enter and exit", async function () {
     const { ethers } = f.s;
     const stray = await ethers.deployContract("TestErc4626Target", [f.s.usdc.target, 0]);

@@ -299,6 +299,7 @@ describe("Morpho Blue fuses (real Morpho Blue)", function () {
       expect((await h.probe(c.balanceFuse, "valuationKeys"))[0]).to.deep.equal(expected);
       await h.run(c.fuse, "supplyCollateral", [c.m.params, 2n * ONE_WETH]);
       await h.run(c.fuse, "borrow", [c.m.params, 2_000n * ONE_USDC]);
+      expect((await h.probe(c.fuse, "instantWithdrawable"))[0]).to.equal(0n); // collateral is never withdrawn for redemptions
       const { equity, grossNotional, debt } = await h.valuation(c.balanceFuse);
       expect(grossNotional).to.equal(4_000n * ONE_USDC);
       expect(debt).to.be.closeTo(2_000n * ONE_USDC, 2n);

@@ -232,6 +232,7 @@ describe("Simulated perp venue fuses (SimulatedPerpFuse / SimulatedPerpBalanceFu
       await h.grant(MARKET, [ethMarket]);
       await (await h.harness.setMaxLeverage(MARKET, 3n * WAD)).wait();
       await (await stack.usdc.connect(alice).transfer(h.address, 10_000n * ONE_USDC)).wait();
+      expect((await h.probe(perp.fuse, "instantWithdrawable"))[0]).to.equal(0n); // no account yet
       await h.run(perp.fuse, "depositMargin", [9_000n * ONE_USDC]);
       expect((await h.probe(perp.fuse, "instantWithdrawable"))[0]).to.equal(9_000n * ONE_USDC); // no position: all
       await h.run(perp.fuse, "increasePosition", [ethMarket, false, Q(15_000n), 0n]);
@@ -256,6 +257,11 @@ describe("Simulated perp venue fuses (SimulatedPerpFuse / SimulatedPerpBalanceFu
       const { promised, brought } = await h.measureInstantWithdraw(perp.fuse, 1_000n * ONE_USDC);
       expect([promised, brought]).to.deep.equal([0n, 0n]);
       expect(await stack.usdc.balanceOf(h.address)).to.equal(0n); // margin stayed at the venue
+      // Valued in the vault's asset through the oracle: 1,000 USDC at $1 = 2,000 OTH at $0.50.
+      const feed = await ethers.deployContract("TestPriceFeed", [8, 50_000_000n]);
+      await (await stack.oracle.connect(stack.atomist).setFeed(await other.getAddress(), await feed.getAddress(), 3600)).wait();
+      await h.run(perp.fuse, "increasePosition", [ethMarket, false, Q(1_000n), 0n]); // fee 0.5 USDC
+      expect(await h.valuation(perp.balanceFuse)).to.deep.equal({ equity: 1_999n * ONE_USDC, grossNotional: 2_000n * ONE_USDC + 1n, debt: 0n });
     });
 
     it("ZeroAmount, PerpNoPosition, PerpReduceExceedsPosition", async function () {

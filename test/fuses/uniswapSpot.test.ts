@@ -241,6 +241,13 @@ describe("Uniswap V3 spot swap fuse + spot balance fuse", function () {
       expect((await h.probe(f.fuse, "instantWithdrawable"))[0]).to.equal(0n); // nothing left to sell
     });
 
+    it("promises nothing for a token without a pool to the asset at the instant-withdrawal fee (WBTC here)", async function () {
+      const { h } = await setup();
+      await (await f.wbtc.mint(h.address, BTC)).wait();
+      const floor = (20_000n * ONE_USDC * (10_000n - MAX_SLIPPAGE_BPS) + 9_999n) / 10_000n; // the 10 WETH only
+      expect((await h.probe(f.fuse, "instantWithdrawable"))[0]).to.equal(floor);
+    });
+
     it("promises nothing from a pool pushed below the minimum (the sale would be refused)", async function () {
       const { h, usdc } = await setup();
       const trader = stack.depositors[3];
