@@ -40,6 +40,17 @@ const lowerAddress = (x: unknown): string | undefined => {
   const s = str(x);
   return s !== undefined && ADDRESS_RE.test(s) ? s.toLowerCase() : undefined;
 };
+/** A mixed-case address whose EIP-55 checksum is wrong (all lower or all upper case carries no checksum). */
+export function badChecksum(value: string): boolean {
+  if (!ADDRESS_RE.test(value) || value.slice(2) === value.slice(2).toLowerCase() || value.slice(2) === value.slice(2).toUpperCase()) return false;
+  try {
+    getAddress(value);
+    return false;
+  } catch {
+    return true;
+  }
+}
+const CHECKSUM = "has a bad checksum (EIP-55; use all lower case or the checksummed form)";
 const show = (address: string): string => {
   try {
     return getAddress(address);
@@ -100,6 +111,7 @@ export function semanticChecks(input: unknown): { errors: Finding[]; warnings: F
       if (value === undefined) error(["markets", i, "params"], `"${kind}" needs params.${param} (${type})`);
       else if (type === "address" && (typeof value !== "string" || !ADDRESS_RE.test(value))) error(path, "is not an address (expected 0x + 40 hex characters)");
       else if (type === "address" && String(value).toLowerCase() === ZERO) error(path, "is the zero address");
+      else if (type === "address" && badChecksum(String(value))) error(path, CHECKSUM);
       else if (type === "integer" && (typeof value !== "number" || !Number.isInteger(value) || value < 0)) error(path, "must be a whole number");
       else if (type === "wad" && (typeof value !== "number" || !(value > 0))) error(path, "must be a positive number");
     }
@@ -135,6 +147,7 @@ export function semanticChecks(input: unknown): { errors: Finding[]; warnings: F
         return;
       }
       if (spec.substrates.type === "address" && s.toLowerCase() === ZERO) error(path, "is the zero address");
+      else if (spec.substrates.type === "address" && badChecksum(s)) error(path, CHECKSUM);
       else if (seen.has(s.toLowerCase())) error(path, "is listed twice");
       seen.add(s.toLowerCase());
       substrates.push(s.toLowerCase());

@@ -19,7 +19,7 @@ const address = z.string({ invalid_type_error: "expected an address string" }).s
   try {
     getAddress(value);
   } catch {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: "has a bad EIP-55 checksum (use all lower case or the checksummed form)" });
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: "has a bad checksum (EIP-55; use all lower case or the checksummed form)" });
   }
 }).transform((value) => (ADDRESS_RE.test(value) ? getAddress(value.toLowerCase()) : value));
 
@@ -160,6 +160,7 @@ export function formatIssue(issue: z.ZodIssue, input: unknown): string {
     case z.ZodIssueCode.unrecognized_keys:
       return `${where}: unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
     case z.ZodIssueCode.invalid_union: {
+      if (!found || value === undefined) return `${where}: missing (required: ${unionHint(issue.path).replace(/^must be /, "")})`;
       // Report the branch the value was meant for: a string is an address, an object a { deployTest } form.
       const branch = issue.unionErrors.map((e) => e.issues).find((list) => list.length > 0 && list.every((x) => x.code !== z.ZodIssueCode.invalid_type || x.path.length > issue.path.length));
       const inner = branch?.[0];

@@ -50,8 +50,10 @@ describe("config check (no chain)", function () {
 
   it("a bad checksum says so, wherever the address is", function () {
     const badChecksum = "0x70997970c51812dc3a010c7d01b50e0d17dc79C8";
-    expect(errorsOf(config([e4626(1, A)], { asset: badChecksum }))).to.match(/^asset: "0x7099.*" has a bad EIP-55 checksum/m);
-    expect(errorsOf({ ...config([e4626(1, A)]), roles: { atomist: [badChecksum], alpha: [B], guardian: [C], fuseManager: [D] } })).to.match(/roles\.atomist\[0\]: .* has a bad EIP-55 checksum/);
+    expect(errorsOf(config([e4626(1, A)], { asset: badChecksum }))).to.match(/^asset: "0x7099.*" has a bad checksum \(EIP-55/m);
+    expect(errorsOf(config([{ ...e4626(1, A), substrates: [badChecksum] }]))).to.match(/markets\[0\]\.substrates\[0\]: .* has a bad checksum \(EIP-55/);
+    expect(errorsOf(config([{ ...aave(1, A), params: { pool: badChecksum, minHealthFactor: 1.5 } }]))).to.match(/markets\[0\]\.params\.pool: .* has a bad checksum \(EIP-55/);
+    expect(errorsOf({ ...config([e4626(1, A)]), roles: { atomist: [badChecksum], alpha: [B], guardian: [C], fuseManager: [D] } })).to.match(/roles\.atomist\[0\]: .* has a bad checksum \(EIP-55/);
   });
 
   it("refuses what the fuses' constructors refuse: a minimum health factor under 1, slippage of 100 %", function () {
@@ -61,7 +63,7 @@ describe("config check (no chain)", function () {
   });
 
   describe("one account, one valuation: overlapping markets are refused", function () {
-    const base1 = "0x000000000000000000000000000000000000bA5E";
+    const base1 = "0x000000000000000000000000000000000000Ba5e";
     const cases: [string, Market[]][] = [
       ["two Perp v2 markets on one ClearingHouse", [perpV2(1, B, base1), perpV2(2, B, C)]],
       ["two markets on one simulated venue", [sim(1, B, C), sim(2, B, D)]],

@@ -135,6 +135,22 @@ describe("Safe as atomist and guardian (anvil over JSON-RPC)", function () {
     expect((await (await vault()).getMarket(1)).capBps).to.equal(3_000n);
   });
 
+  it("a scheduled change the config drops is cancelled by the guardian Safe", async function () {
+    const raise = await cli("deploy", "--config", await configFile(9_000));
+    expect(raise.code, raise.err).to.equal(0);
+    const [op] = (await record()).scheduled;
+    expect(op?.step).to.equal("market:1:configure");
+    const manager = await connection.ethers.getContractAt("AccessManager", await (await vault()).authority());
+    expect(await manager.getSchedule(op!.operationId)).to.not.equal(0n);
+
+    const back = await cli("deploy", "--config", await configFile(3_000));
+    expect(back.code, back.err).to.equal(0);
+    expect(back.out).to.match(/cancel\s+\[GUARDIAN\] cancel scheduled "market:1:configure".*\(via Safe\)/);
+    expect(await manager.getSchedule(op!.operationId)).to.equal(0n);
+    expect((await record()).scheduled).to.have.length(0);
+    expect((await (await vault()).getMarket(1)).capBps).to.equal(3_000n);
+  });
+
   it("writes a Safe Transaction Builder batch for a Safe administered elsewhere, sending nothing", async function () {
     const batchFile = join(dir, "batch.json");
     const before = await connection.ethers.provider.getBlockNumber();
