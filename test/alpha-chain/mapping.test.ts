@@ -1,22 +1,32 @@
 import { expect } from "chai";
 import { MaxUint256, getAddress } from "ethers";
-import { FUSE_INTERFACE, mapActions, units } from "../../scripts/alpha/chain/actions.js";
+import { mapActions, units } from "../../scripts/alpha/chain/actions.js";
+import { FUSE_INTERFACES } from "../../scripts/alpha/chain/contracts.js";
 import type { ChainBook } from "../../scripts/alpha/chain/book.js";
 import type { RawBalances } from "../../scripts/alpha/chain/read.js";
 import type { Action } from "../../scripts/alpha/strategy/types.js";
 
 const addr = (n: number): string => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
+/** Every fuse interface the mapper encodes for, to decode its calls. */
+const FUSE_INTERFACE = {
+  parseTransaction: ({ data }: { data: string }) =>
+    Object.values(FUSE_INTERFACES).map((i) => i.parseTransaction({ data })).find((t) => t !== null) ?? null,
+};
+const SPOT = { kind: "spot", name: "spot", fuse: addr(10), poolFee: 500 } as const;
 const BOOK: ChainBook = {
   vault: addr(1),
+  authority: addr(20),
   quote: { address: addr(2), decimals: 6 },
   base: { address: addr(3), decimals: 18, asset: "ETH" },
   oracle: addr(4),
   perps: [
-    { venueId: "binance", name: "binance-perp", fuse: addr(5), venue: addr(6), market: addr(7) },
-    { venueId: "bybit", name: "bybit-perp", fuse: addr(11), venue: addr(12), market: addr(13) },
+    { kind: "perp-sim", venueId: "binance", name: "binance-perp", marketId: 10, fuse: addr(5), venue: addr(6), market: addr(7), maxSlippage: 0.01 },
+    { kind: "perp-sim", venueId: "bybit", name: "bybit-perp", marketId: 11, fuse: addr(11), venue: addr(12), market: addr(13), maxSlippage: 0.01 },
   ],
-  credit: { fuse: addr(8), pool: addr(9) },
-  spot: { fuse: addr(10), poolFee: 500 },
+  credit: { kind: "aave-v3", name: "aave", fuse: addr(8), pool: addr(9) },
+  spot: SPOT,
+  custody: [],
+  ignored: [],
 };
 const E18 = 10n ** 18n;
 const USDC = 10n ** 6n;
@@ -27,6 +37,7 @@ const BAL: RawBalances = {
   aQuote: 1_000n * USDC,
   debtBase: 0n,
   debtQuote: 20_000n * USDC,
+  custody: [],
   perps: [
     {
       venueId: "binance",
@@ -106,7 +117,7 @@ describe("alpha chain: Action → fuse call", () => {
   });
   it("spot.buy / spot.sell: swapExactInputSingle through the pool fee tier; a sale is capped at what is held", () => {
     const buy = one({ kind: "spot.buy", asset: "ETH", amountQuote: 10_000 });
-    expect(buy.fuse).to.equal(BOOK.spot.fuse);
+    expect(buy.fuse).to.equal(SPOT.fuse);
     expect(buy).to.deep.include({ name: "swapExactInputSingle", args: [BOOK.quote.address, BOOK.base.address, 500n, 10_000n * USDC] });
     const sell = one({ kind: "spot.sell", asset: "ETH", amountBase: 3 });
     expect(sell).to.deep.include({ name: "swapExactInputSingle", args: [BOOK.base.address, BOOK.quote.address, 500n, 2n * E18] });
