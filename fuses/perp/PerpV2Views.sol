@@ -45,6 +45,8 @@ interface IPerpV2ConfigViews {
     function getImRatio() external view returns (uint24);
     function getMmRatio() external view returns (uint24);
     function getTwapInterval() external view returns (uint32);
+    /// @dev 1e6 = 100 % per day: Perp clamps the premium funding accrues on to ± this.
+    function getMaxFundingRate() external view returns (uint24);
 }
 
 interface IPerpV2BaseTokenViews {

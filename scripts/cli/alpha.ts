@@ -53,6 +53,7 @@ interface RunOptions {
   maxNotionalPerTick?: string;
   maxMarginPerTick?: string;
   fundingSeed?: string;
+  pollMs?: string;
 }
 
 const whole = (deps: AlphaCliDeps, flag: string, v: string, min: number): number => {
@@ -76,6 +77,7 @@ export function registerAlphaCommands(program: Command, deps: AlphaCliDeps): voi
     .option("--funding-seed <file>", "funding history from before --from-block: JSON {venue: [{settleTime, ratePerInterval}]} (e.g. from the venue's API)")
     .option("--max-notional-per-tick <quote>", "hold risk-raising actions of a tick that adds more perp notional than this")
     .option("--max-margin-per-tick <quote>", "hold risk-raising actions of a tick that moves more perp margin than this")
+    .option("--poll-ms <ms>", "how often to look at the chain between ticks, and the first retry delay after an error (default: interval / 20, within 0.25–15 s)")
     .option("--dry-run", "decide once, print the batch it would send, send nothing (the journal is not written)"))
     .action(async (opts: RunOptions & CliNetworkOptions) => {
       const { io } = deps;
@@ -124,7 +126,7 @@ export function registerAlphaCommands(program: Command, deps: AlphaCliDeps): voi
         intervalSec: interval,
         ...(maxTicks === undefined ? {} : { maxTicks }),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-        pollMs: Math.min(15_000, Math.max(250, Math.floor((interval * 1000) / 20))),
+        pollMs: opts.pollMs === undefined ? Math.min(15_000, Math.max(250, Math.floor((interval * 1000) / 20))) : whole(deps, "--poll-ms", opts.pollMs, 1),
         maxBackoffMs: 300_000,
         onEvent: (line) => io.out(line),
       });

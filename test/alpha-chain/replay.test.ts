@@ -126,7 +126,7 @@ describe("alpha chain on the local chain (replay world: Aave V3, Uniswap V3, sim
     expect(state.idleQuote / nav).to.be.greaterThanOrEqual(0.1);
     // NAV = idle + every venue's equity + Aave equity + spot, all at the oracle price.
     const market = new ChainMarketData({ book: s.book, provider: ethers.provider, clockOffset: s.clockOffset, seed: {}, fromBlock, intervalHours: bookIntervals(s.book, s.config) });
-    const view = await market.at(FROM + 3 * EPOCH, FROM + 3 * EPOCH + s.clockOffset);
+    const view = await market.at(FROM + 3 * EPOCH);
     const ethPrice = view.snapshot.spotPrice;
     const accounted = state.idleQuote + equities + (credit.supplyBase - credit.borrowBase) * ethPrice + credit.supplyQuote - credit.borrowQuote + (state.spotBase.ETH ?? 0) * ethPrice;
     expect(Math.abs(nav - accounted) / nav).to.be.lessThan(1e-5);

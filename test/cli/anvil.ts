@@ -36,10 +36,11 @@ async function rpcReady(url: string): Promise<boolean> {
   }
 }
 
-export async function startAnvil(root: string): Promise<AnvilNode> {
+/** `extraArgs`: more anvil flags (e.g. `["--accounts", "12"]`). */
+export async function startAnvil(root: string, extraArgs: readonly string[] = []): Promise<AnvilNode> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(join(root, "node_modules", ".bin", "anvil"), ["--host", "127.0.0.1", "--port", String(port), "--silent"], {
+  const child: ChildProcess = spawn(join(root, "node_modules", ".bin", "anvil"), ["--host", "127.0.0.1", "--port", String(port), "--silent", ...extraArgs], {
     stdio: "ignore",
   });
   let exited = false;

@@ -89,7 +89,7 @@ export class EthersAlphaChain implements AlphaChain<PreparedBatch> {
     const chainNow = await this.now();
     const raw = await reader.balances();
     const state = await reader.portfolio(strategyTime, raw);
-    const view = await market.at(strategyTime, chainNow);
+    const view = await market.at(strategyTime);
     const decision = decide(config, state, view.snapshot, view.history);
     const staleList = staleSources([...view.sources, ...raw.custody.flatMap((c) => c.sources)], chainNow);
     const policy = applyPolicy({ actions: decision.actions, snapshot: view.snapshot, stale: staleList, caps: this.o.caps ?? {} });

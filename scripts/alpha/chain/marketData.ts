@@ -17,7 +17,7 @@ import type { Asset, FundingPrint, MarketHistory, MarketSnapshot, VenueId } from
 import type { ChainBook } from "./book.js";
 import { feedAt, oracleAt } from "./contracts.js";
 import { perpReader } from "./venues/registry.js";
-import type { SourceReading } from "./venues/types.js";
+import type { FundingObservation, SourceReading } from "./venues/types.js";
 
 export type { SourceReading } from "./venues/types.js";
 
@@ -31,8 +31,8 @@ export interface MarketView {
 }
 
 export interface MarketDataSource {
-  /** The market as of strategy time `time`; `chainNow` is the chain's clock (for source ages). */
-  at(time: number, chainNow: number): Promise<MarketView>;
+  /** The market as of strategy time `time` (readings carry their chain-time ages). */
+  at(time: number): Promise<MarketView>;
 }
 
 /** A source is stale when it says so or when it is older than its limit. */
@@ -74,30 +74,36 @@ export class ChainMarketData implements MarketDataSource {
     return this.o.clockOffset;
   }
 
-  async at(time: number, chainNow: number): Promise<MarketView> {
+  async at(time: number): Promise<MarketView> {
     const observed = await this.fetchFunding();
     const { book, provider, clockOffset } = this.o;
+    // The feeds are read directly (not through getAssetPriceWad, which reverts on a stale price): a stale feed is
+    // a reading with an age, and the policy holds the risk-raising actions instead of the whole tick failing.
     const oracle = oracleAt(book.oracle, provider);
-    const [basePx, quotePx, baseFeed, quoteFeed, quotes] = await Promise.all([
-      oracle.getAssetPriceWad(book.base.address),
-      oracle.getAssetPriceWad(book.quote.address),
+    const [baseFeed, quoteFeed, quotes] = await Promise.all([
       oracle.getFeed(book.base.address),
       oracle.getFeed(book.quote.address),
       Promise.all(book.perps.map((leg) => perpReader(leg).quote(provider))),
     ]);
     const [baseRound, quoteRound] = await Promise.all([feedAt(baseFeed.aggregator, provider).latestRoundData(), feedAt(quoteFeed.aggregator, provider).latestRoundData()]);
+    const usd = (answer: bigint, decimals: bigint): number => Number(answer) / 10 ** Number(decimals);
+    const baseUsd = usd(baseRound.answer, baseFeed.feedDecimals);
+    const quoteUsd = usd(quoteRound.answer, quoteFeed.feedDecimals);
+    const positive = (x: number, what: string): string | undefined => (x > 0 ? undefined : `${what} answer ${x} is not positive`);
+    const baseFailure = positive(baseUsd, "base feed");
+    const quoteFailure = positive(quoteUsd, "quote feed");
     const sources: SourceReading[] = [
-      { source: "oracle base feed", updatedAt: Number(baseRound.updatedAt), maxAgeSec: Number(baseFeed.maxStaleness) },
-      { source: "oracle quote feed", updatedAt: Number(quoteRound.updatedAt), maxAgeSec: Number(quoteFeed.maxStaleness) },
+      { source: "oracle base feed", updatedAt: Number(baseRound.updatedAt), maxAgeSec: Number(baseFeed.maxStaleness), ...(baseFailure === undefined ? {} : { failure: baseFailure }) },
+      { source: "oracle quote feed", updatedAt: Number(quoteRound.updatedAt), maxAgeSec: Number(quoteFeed.maxStaleness), ...(quoteFailure === undefined ? {} : { failure: quoteFailure }) },
       ...quotes.flatMap((q) => q.sources),
     ];
     const history = this.history(time);
     const snapshot: MarketSnapshot = {
       time,
       asset: book.base.asset,
-      spotPrice: Number((basePx * 10n ** 18n) / quotePx) / 1e18,
+      spotPrice: baseUsd / quoteUsd,
       spotTime: Number(baseRound.updatedAt) - clockOffset,
-      quotePegUsd: Number(quotePx) / 1e18,
+      quotePegUsd: quoteUsd,
       venues: book.perps.map((leg, i) => {
         const q = quotes[i];
         if (q === undefined) throw new Error(`no quote read for ${leg.venueId}`);
@@ -105,7 +111,6 @@ export class ChainMarketData implements MarketDataSource {
         return { venue: leg.venueId, markPrice: Number(q.markPriceWad) / 1e18, markTime: q.markTime - clockOffset, ...(last === undefined ? {} : { lastFunding: last }) };
       }),
     };
-    void chainNow;
     return { snapshot, history, sources, observed };
   }
 
@@ -127,16 +132,24 @@ export class ChainMarketData implements MarketDataSource {
       const reader = perpReader(leg);
       const events = head >= this.nextBlock ? await reader.fundingEvents(provider, this.nextBlock, head) : [];
       const live = await reader.liveFunding(provider);
-      for (const [i, obs] of [...events, ...(live === undefined ? [] : [live])].entries()) {
-        // A print applied at its settlement time (events) sits on the hour; a live sample stands for its interval.
-        const isLive = live !== undefined && i === events.length;
-        const t = obs.time - clockOffset;
-        const settle = isLive ? Math.floor(t / (interval * 3600)) * interval * 3600 : Math.round(t / 3600) * 3600;
-        if (isLive && prints.has(settle)) continue;
+      const print = (obs: FundingObservation, settle: number): FundingPrint => {
         const ratePerInterval = obs.ratePerHour * interval;
-        const print: FundingPrint = { venue: leg.venueId, settleTime: settle, knownAt: settle, ratePerInterval, intervalHours: interval, ratePerHour: ratePerInterval / interval };
-        prints.set(settle, print);
-        observed.push(print);
+        return { venue: leg.venueId, settleTime: settle, knownAt: settle, ratePerInterval, intervalHours: interval, ratePerHour: obs.ratePerHour };
+      };
+      // A print applied at its settlement time (an event) sits on the hour; events are re-read from the chain on
+      // every start, so only live samples are reported as observed (the journal keeps them across restarts).
+      for (const e of events) {
+        const settle = Math.round((e.time - clockOffset) / 3600) * 3600;
+        prints.set(settle, print(e, settle));
+      }
+      if (live !== undefined) {
+        // A live sample stands for the interval it falls in, once.
+        const settle = Math.floor((live.time - clockOffset) / (interval * 3600)) * interval * 3600;
+        if (!prints.has(settle)) {
+          const p = print(live, settle);
+          prints.set(settle, p);
+          observed.push(p);
+        }
       }
       this.prints.set(leg.venueId, prints);
     }

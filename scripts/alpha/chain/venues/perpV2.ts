@@ -12,9 +12,18 @@ import type { PerpLeg, PerpVenueKind, PerpVenueReader } from "./types.js";
 
 type PerpV2Leg = Extract<PerpLeg, { kind: "perp-v2" }>;
 
-/** Funding is quoted per day: rate per hour = premium / 24. */
-export const premiumPerHour = (marketTwapWad: bigint, indexTwapWad: bigint): number =>
-  indexTwapWad === 0n ? 0 : Number(((marketTwapWad - indexTwapWad) * 10n ** 18n) / indexTwapWad) / 1e18 / 24;
+/**
+ * Perp v2's funding rate per hour: the daily premium (market TWAP − index TWAP) / index TWAP, clamped to
+ * ± the max funding rate (`maxPerDay`, 0 = no clamp) as the Exchange clamps it, over 24.
+ */
+export function premiumPerHour(marketTwapWad: bigint, indexTwapWad: bigint, maxPerDay: number): number {
+  if (indexTwapWad === 0n) return 0;
+  const premium = Number(((marketTwapWad - indexTwapWad) * 10n ** 18n) / indexTwapWad) / 1e18;
+  const clamped = maxPerDay > 0 ? Math.max(-maxPerDay, Math.min(maxPerDay, premium)) : premium;
+  return clamped / 24;
+}
+
+const maxFundingPerDay = async (leg: PerpV2Leg, provider: Provider): Promise<number> => Number(await perpV2.config(leg.config, provider).getMaxFundingRate()) / 1e6;
 
 /** AMM fills move the price: bound fills at 3 % from the mark the decision saw. */
 const PERP_V2_SLIPPAGE = 0.03;
@@ -101,22 +110,23 @@ function perpV2Reader(leg: PerpV2Leg): PerpVenueReader {
     },
     async fundingEvents(provider, fromBlock, toBlock) {
       const ex = perpV2.exchange(leg.exchange, provider);
-      const events = await ex.queryFilter(ex.filters.FundingUpdated(leg.market), fromBlock, toBlock);
+      const [events, maxPerDay] = await Promise.all([ex.queryFilter(ex.filters.FundingUpdated(leg.market), fromBlock, toBlock), maxFundingPerDay(leg, provider)]);
       const out = [];
       for (const e of events) {
         const block = await e.getBlock();
-        out.push({ time: block.timestamp, ratePerHour: premiumPerHour(e.args.marketTwap, e.args.indexTwap) });
+        out.push({ time: block.timestamp, ratePerHour: premiumPerHour(e.args.marketTwap, e.args.indexTwap, maxPerDay) });
       }
       return out;
     },
     async liveFunding(provider) {
       const interval = await perpV2.config(leg.config, provider).getTwapInterval();
-      const [sqrtMarket, index, block] = await Promise.all([
+      const [sqrtMarket, index, block, maxPerDay] = await Promise.all([
         perpV2.exchange(leg.exchange, provider).getSqrtMarketTwapX96(leg.market, interval),
         perpV2.baseToken(leg.market, provider).getIndexPrice(interval),
         provider.getBlock("latest"),
+        maxFundingPerDay(leg, provider),
       ]);
-      return { time: block?.timestamp ?? 0, ratePerHour: premiumPerHour(sqrtX96ToPriceWad(sqrtMarket), index) };
+      return { time: block?.timestamp ?? 0, ratePerHour: premiumPerHour(sqrtX96ToPriceWad(sqrtMarket), index, maxPerDay) };
     },
   };
 }
