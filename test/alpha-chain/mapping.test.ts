@@ -170,4 +170,29 @@ describe("alpha chain: Action → fuse call", () => {
     expect(() => mapActions(BOOK, [{ kind: "perp.addMargin", venue: "kucoin", asset: "ETH", amountQuote: 1 }], BAL, 2_000)).to.throw(/no perp market for venue kucoin \(book: binance, bybit\)/);
     expect(() => mapActions(BOOK, [{ kind: "perp.adjustShort", venue: "dydx", asset: "ETH", targetSizeBase: 1, deltaBase: 1 }], BAL, 2_000)).to.throw(/no perp market for venue dydx/);
   });
+
+  it("a Morpho Blue credit leg: the long leg is collateral in the base/quote market, quote is borrowed there; the reverse market serves the loop", () => {
+    const market = (id: number, loanToken: string, collateralToken: string) => ({ id: `0x${id.toString(16).padStart(64, "0")}`, loanToken, collateralToken, oracle: addr(30 + id), irm: addr(40), lltv: 860_000_000_000_000_000n });
+    const ethCollateral = market(1, BOOK.quote.address, BOOK.base.address);
+    const quoteCollateral = market(2, BOOK.base.address, BOOK.quote.address);
+    const book: ChainBook = { ...BOOK, credit: { kind: "morpho", name: "morpho", fuse: addr(50), morpho: addr(51), markets: [ethCollateral, quoteCollateral] } };
+    const mapped = mapActions(book, [
+      { kind: "credit.supply", asset: "ETH", amount: 1 },
+      { kind: "credit.borrow", asset: "QUOTE", amount: 500 },
+      { kind: "credit.repay", asset: "QUOTE", amount: 20_500 }, // the 20,000 held + the 500 just borrowed
+      { kind: "credit.supply", asset: "QUOTE", amount: 100 },
+      { kind: "credit.borrow", asset: "ETH", amount: 0.5 },
+    ], BAL, 2_000);
+    const calls = mapped.map((m) => ({ fuse: m.call.fuse, tx: FUSE_INTERFACES.morpho.parseTransaction({ data: m.call.data }) }));
+    expect(calls.every((c) => c.fuse === addr(50))).to.equal(true);
+    expect(calls.map((c) => c.tx?.name)).to.deep.equal(["supplyCollateral", "borrow", "repay", "supplyCollateral", "borrow"]);
+    const marketOf = (i: number): string => String(calls[i]?.tx?.args[0][1]); // collateralToken
+    expect([0, 1, 2].map(marketOf)).to.deep.equal([BOOK.base.address, BOOK.base.address, BOOK.base.address]);
+    expect([3, 4].map(marketOf)).to.deep.equal([BOOK.quote.address, BOOK.quote.address]);
+    expect(calls[0]?.tx?.args[1]).to.equal(E18);
+    expect(calls[1]?.tx?.args[1]).to.equal(500n * USDC);
+    expect(calls[2]?.tx?.args[1], "the whole debt, by shares").to.equal(MaxUint256);
+    const noReverse: ChainBook = { ...book, credit: { kind: "morpho", name: "morpho", fuse: addr(50), morpho: addr(51), markets: [ethCollateral] } };
+    expect(() => mapActions(noReverse, [{ kind: "credit.borrow", asset: "ETH", amount: 0.5 }], BAL, 2_000)).to.throw(/allows no market with collateral/);
+  });
 });

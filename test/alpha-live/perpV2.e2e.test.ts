@@ -54,9 +54,9 @@ describe("alpha run end to end: Perp v2 + Aave V3 on anvil, with faults", functi
     const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
     return { code, out: out.join("\n"), err: err.join("\n") };
   }
-  const runArgs = (url: string, extra: readonly string[] = []): string[] => [
+  const runArgs = (url: string, extra: readonly string[] = [], journalFile = journalPath()): string[] => [
     "alpha", "run", "--vault", NAME, "--network", "anvil", "--rpc-url", url, "--records", dir, "--no-build",
-    "--interval", String(HOUR), "--max-ticks", "1", "--poll-ms", "20", "--journal", journalPath(), "--funding-seed", seedPath(), ...extra,
+    "--interval", String(HOUR), "--max-ticks", "1", "--poll-ms", "20", "--journal", journalFile, "--funding-seed", seedPath(), ...extra,
   ];
   const alphaRun = (...extra: string[]): Promise<Run> => {
     if (proxy === undefined) throw new Error("no proxy");
@@ -123,8 +123,29 @@ describe("alpha run end to end: Perp v2 + Aave V3 on anvil, with faults", functi
     expect(journal().at(-1)).to.include({ kind: "skipped" });
   });
 
-  it("an RPC outage: the loop backs off, then sends exactly one batch that opens the hedge on Perp v2", async function () {
+  it("--dry-run prints the batch it would send and sends nothing; per-tick caps hold what exceeds them", async function () {
     await at(t0 + EPOCH + 60, { premiumPerDay: 0.005 });
+    const n = await alphaNonce();
+    const entries = journal().length;
+    const dry = await alphaRun("--dry-run");
+    expect(dry.code, dry.err).to.equal(0);
+    expect(dry.out).to.include("nothing is sent");
+    expect(dry.out).to.match(/would send execute\(\d+ actions\) to 0x[0-9a-fA-F]{40}: 0x[0-9a-f]+/);
+    expect(dry.out).to.include("increasePosition(short");
+    expect(journal().length, "a dry run writes no journal").to.equal(entries);
+    // The same tick under caps (its own journal): notional and margin over the caps are held, nothing is sent.
+    if (proxy === undefined) throw new Error("no proxy");
+    const capped = join(dir, "capped.jsonl");
+    const run = await cli(...runArgs(proxy.url, ["--max-notional-per-tick", "1000", "--max-margin-per-tick", "1000"], capped));
+    expect(run.code, run.err).to.equal(0);
+    expect(await alphaNonce()).to.equal(n);
+    const decided = new Journal(capped).all().find((e) => e.kind === "decided");
+    const held = decided?.kind === "decided" ? decided.details?.held ?? [] : [];
+    expect(held.join("\n"), run.out).to.match(/perp\.adjustShort dydx: per-tick cap: notional added \d+ > 1000 quote/);
+    expect(held.join("\n")).to.match(/per-tick cap: margin moved \d+ > 1000 quote/);
+  });
+
+  it("an RPC outage: the loop backs off, then sends exactly one batch that opens the hedge on Perp v2", async function () {
     const from = journal().length;
     const n = await alphaNonce();
     proxy?.failNext(3, "eth_getBlockByNumber");
