@@ -156,9 +156,18 @@ export function registerAlphaCommands(program: Command, deps: AlphaCliDeps): voi
       for (const e of entries) deps.io.out(opts.json === true ? JSON.stringify(e) : formatEntry(e));
       if (opts.json !== true) for (const line of formatBotStatus(readBotStatus(path))) deps.io.out(line);
     });
+
+  deps.addNetworkOptions(alpha.command("status")
+    .description("the bot's last tick, its decision, its last batch and how it ended (from its journal; no network needed)")
+    .option("-v, --vault <name>", "the vault whose default journal to read (reports/alpha-<network>-<vault>.jsonl)")
+    .option("--journal <path>", "the journal file"))
+    .action((opts: { vault?: string; journal?: string } & CliNetworkOptions) => {
+      if (opts.journal === undefined && opts.vault === undefined) throw deps.usageError("pass --journal <path> or --vault <name>");
+      for (const line of botStatusLines(opts.network ?? "default", opts.vault ?? "", opts.journal)) deps.io.out(line);
+    });
 }
 
-/** The journal `alpha run` writes by default for `vault` on `network`. */
+/** The journal `alpha run` writes by default for `vault` on `network` (without --network: hardhat's "default"). */
 export function defaultJournalPath(network: string, vault: string): string {
   return join("reports", `alpha-${network}-${vault}.jsonl`);
 }

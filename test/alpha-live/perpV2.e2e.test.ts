@@ -251,5 +251,9 @@ describe("alpha run end to end: Perp v2 + Aave V3 on anvil, with faults", functi
     expect(run.out).to.include("why:");
     expect(run.out).to.match(/alpha bot:\n  last tick: \d+/);
     expect(run.out).to.match(/last batch: tick \d+ 0x[0-9a-f]{64} (mined|reverted)/);
+    const status = await cli("alpha", "status", "--journal", journalPath());
+    expect(status.code, status.err).to.equal(0);
+    expect(status.out.split("\n")[0]).to.equal("alpha bot:");
+    expect(status.out).to.match(/last decision: tick \d+, \d+ action\(s\)/);
   });
 });

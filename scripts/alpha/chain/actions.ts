@@ -76,10 +76,6 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
     if (book.credit === undefined) throw new Error("the book has no credit market");
     return book.credit;
   };
-  const spotLeg = () => {
-    if (book.spot === undefined) throw new Error("the book has no spot market");
-    return book.spot;
-  };
 
   for (const action of actions) {
     switch (action.kind) {
@@ -142,7 +138,7 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
       case "spot.buy": {
         const amount = units(action.amountQuote, quote.decimals);
         if (amount === 0n) break;
-        push(action, swapCall(spotLeg(), quote.address, base.address, amount), `swap ${fmt(amount, quote.decimals)} quote → base`);
+        push(action, swapCall(book.spot, quote.address, base.address, amount), `swap ${fmt(amount, quote.decimals)} quote → base`);
         // What the swap delivers is known only once it fills: count 99.5 % of the oracle value for the clamps below.
         baseHeld += units((action.amountQuote / spotPrice) * 0.995, base.decimals);
         break;
@@ -150,7 +146,7 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
       case "spot.sell": {
         const amount = min(units(action.amountBase, base.decimals), baseHeld);
         if (amount === 0n) break;
-        push(action, swapCall(spotLeg(), base.address, quote.address, amount), `swap ${fmt(amount, base.decimals)} base → quote`);
+        push(action, swapCall(book.spot, base.address, quote.address, amount), `swap ${fmt(amount, base.decimals)} base → quote`);
         baseHeld -= amount;
         break;
       }

@@ -35,7 +35,7 @@ export interface ChainBook {
   /** The credit leg (Aave V3 or Morpho Blue): long-leg collateral, quote borrowing. */
   readonly credit?: CreditLeg;
   /** The spot leg (Uniswap V3 swaps): buys and sells of the base token against the quote. */
-  readonly spot?: SpotLeg;
+  readonly spot: SpotLeg;
   /** CEX custody markets: valued (and their reports' freshness checked), never traded by the alpha. */
   readonly custody: readonly CustodyLeg[];
   /** Record markets the alpha neither trades nor reads (their kind has no module), by name. */
@@ -70,7 +70,8 @@ export async function bookFromRecord(record: DeploymentRecord, provider: Provide
   if (perpMarkets.length === 0) {
     throw new Error(`vault ${record.vault} (${vaultAddress}) has no perp market (kinds ${Object.keys(PERP_KINDS).join(", ")}; has: ${record.markets.map((m) => m.kind).join(", ") || "none"})`);
   }
-  if (spotMarkets.length > 1 || creditMarkets.length > 1) throw new Error(`vault ${record.vault}: the alpha trades at most one spot and one credit market`);
+  if (spotMarkets.length !== 1) throw new Error(`vault ${record.vault} (${vaultAddress}) needs one spot market to buy the long leg (has ${spotMarkets.length})`);
+  if (creditMarkets.length > 1) throw new Error(`vault ${record.vault}: the alpha uses at most one credit market (has ${creditMarkets.map((m) => m.name).join(", ")})`);
   const perps: PerpLeg[] = [];
   for (const m of perpMarkets) {
     if (!isPerpKind(m.kind)) continue;
@@ -80,9 +81,9 @@ export async function bookFromRecord(record: DeploymentRecord, provider: Provide
     if (perps.some((p) => p.venueId === venueId)) throw new Error(`two perp markets stand for venue ${venueId} ("${m.name}")`);
     perps.push(await resolvePerp(m.kind, m, provider, { venueId, name: m.name, marketId: m.id, fuse: fuseOf(m, PERP_KINDS[m.kind].fuseContract) }));
   }
-  const spotMarket = spotMarkets[0];
-  const baseAddress = spotMarket?.substrates.map(fromSubstrate).find((a) => a !== quoteAddress) ?? (await baseFromCredit(creditMarkets[0], provider, quoteAddress));
-  if (baseAddress === undefined) throw new Error(`vault ${record.vault}: no market names the traded token (a spot market's substrates, or a credit market's reserves)`);
+  const spotMarket = required(spotMarkets[0], "spot market");
+  const baseAddress = spotMarket.substrates.map(fromSubstrate).find((a) => a !== quoteAddress);
+  if (baseAddress === undefined) throw new Error(`vault ${record.vault}: the spot market lists no token besides the vault's asset`);
   const decimals = async (a: string): Promise<number> => Number(await erc20At(a, provider).decimals());
   const creditMarket = creditMarkets[0];
   const credit = creditMarket !== undefined && isCreditKind(creditMarket.kind) ? await resolveCredit(creditMarket.kind, creditMarket, provider) : undefined;
@@ -96,16 +97,10 @@ export async function bookFromRecord(record: DeploymentRecord, provider: Provide
     oracle,
     perps,
     ...(credit === undefined ? {} : { credit }),
-    ...(spotMarket === undefined ? {} : { spot: resolveSpot(spotMarket, options.poolFee) }),
+    spot: resolveSpot(spotMarket, options.poolFee),
     custody,
     ignored: record.markets.filter((m) => !known.has(m.name)).map((m) => `${m.name} (${m.kind})`),
   };
-}
-
-/** A credit market's reserve that is not the vault's asset (Aave: a reserve-token substrate). */
-async function baseFromCredit(market: { kind: string; substrates: string[] } | undefined, _provider: Provider, quote: string): Promise<string | undefined> {
-  if (market?.kind !== "aave-v3") return undefined;
-  return market.substrates.map(fromSubstrate).find((a) => a !== quote);
 }
 
 /** The strategy venue a market's name spells as one of its words ("bybit-perp" → bybit). */
