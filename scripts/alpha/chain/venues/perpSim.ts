@@ -21,6 +21,7 @@ export const simulatedPerp: PerpVenueKind<SimLeg> = {
   },
   reader(leg) {
     const venue = (provider: Provider) => simVenueAt(leg.venue, provider);
+    let intervalHours: number | undefined; // fixed when the market is listed
     return {
       async read(provider, vault) {
         const v = venue(provider);
@@ -53,8 +54,9 @@ export const simulatedPerp: PerpVenueKind<SimLeg> = {
       },
       async fundingEvents(provider, fromBlock, toBlock) {
         const v = venue(provider);
-        const [events, market] = await Promise.all([v.queryFilter(v.filters.FundingApplied(leg.market), fromBlock, toBlock), v.markets(leg.market)]);
-        const intervalHours = Number(market.fundingIntervalSeconds) / 3600;
+        const events = await v.queryFilter(v.filters.FundingApplied(leg.market), fromBlock, toBlock);
+        if (events.length === 0) return [];
+        intervalHours ??= Number((await v.markets(leg.market)).fundingIntervalSeconds) / 3600;
         const out = [];
         for (const e of events) {
           const block = await e.getBlock();

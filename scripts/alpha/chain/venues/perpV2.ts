@@ -59,9 +59,10 @@ export const perpV2Venue: PerpVenueKind<PerpV2Leg> = {
 
 function perpV2Reader(leg: PerpV2Leg): PerpVenueReader {
   const scale = 10n ** BigInt(18 - leg.settlementDecimals);
+  let feedAddress: Promise<string> | undefined; // the base token's feed: set when the market is listed
   const indexFeed = async (provider: Provider) => {
-    const dispatcher = await perpV2.baseToken(leg.market, provider).getPriceFeed();
-    return perpV2.chainlinkV3(await perpV2.dispatcher(dispatcher, provider).getChainlinkPriceFeedV3(), provider);
+    feedAddress ??= perpV2.baseToken(leg.market, provider).getPriceFeed().then((d) => perpV2.dispatcher(d, provider).getChainlinkPriceFeedV3());
+    return perpV2.chainlinkV3(await feedAddress, provider);
   };
   return {
     async read(provider, vault) {

@@ -30,7 +30,19 @@ export async function resolvePerp(kind: PerpKind, market: MarketRecord, provider
   }
 }
 
+const readers = new WeakMap<PerpLeg, PerpVenueReader>();
+
+/** The reader of `leg` (one per leg: a reader may cache what cannot change, e.g. a market's funding interval). */
 export function perpReader(leg: PerpLeg): PerpVenueReader {
+  let reader = readers.get(leg);
+  if (reader === undefined) {
+    reader = newPerpReader(leg);
+    readers.set(leg, reader);
+  }
+  return reader;
+}
+
+function newPerpReader(leg: PerpLeg): PerpVenueReader {
   switch (leg.kind) {
     case "perp-sim":
       return simulatedPerp.reader(leg);
