@@ -6,7 +6,6 @@
  */
 import { getAddress, type Provider } from "ethers";
 import { cexBalanceFuseAt, custodyAt } from "../contracts.js";
-import { required } from "./common.js";
 import type { SourceReading } from "./types.js";
 import type { MarketRecord } from "../../../deploy/record.js";
 
@@ -24,7 +23,8 @@ export interface CustodyReading {
 }
 
 export async function resolveCustody(market: MarketRecord, provider: Provider): Promise<CustodyLeg> {
-  const custody = await cexBalanceFuseAt(required(market.balanceFuse === "" ? undefined : market.balanceFuse, `balance fuse of ${market.name}`), provider).CUSTODY();
+  if (market.balanceFuse === "") throw new Error(`deployment record has no balance fuse of market "${market.name}"`);
+  const custody = await cexBalanceFuseAt(market.balanceFuse, provider).CUSTODY();
   return { kind: "cex", name: market.name, custody: getAddress(custody) };
 }
 
