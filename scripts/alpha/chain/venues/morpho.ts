@@ -26,7 +26,11 @@ async function debtAssets(provider: Provider, leg: MorphoLeg, m: MorphoMarketRef
   if (m === undefined) return [0n, 0n];
   const morpho = morphoAt(leg.morpho, provider);
   const [p, market] = await Promise.all([morpho.position(m.id, vault), morpho.market(m.id)]);
-  const debt = market.totalBorrowShares === 0n ? 0n : (p.borrowShares * market.totalBorrowAssets + market.totalBorrowShares - 1n) / market.totalBorrowShares;
+  // Morpho's SharesMathLib.toAssetsUp: shares × (total assets + 1) / (total shares + 1e6), rounded up (virtual
+  // shares against the inflation attack). Interest since the market's last accrual is not included.
+  const num = p.borrowShares * (market.totalBorrowAssets + 1n);
+  const den = market.totalBorrowShares + 1_000_000n;
+  const debt = (num + den - 1n) / den;
   return [p.collateral, debt];
 }
 
