@@ -100,10 +100,13 @@ export async function runAlphaLoop<T>(chain: AlphaChain<T>, journal: Journal, op
   }
 }
 
-/** Why a tick sends nothing: the vault's refusal, the policy's holds, or nothing to do. */
+/** Why a tick sends nothing: the vault's refusal, the policy's holds, stale data, the strategy's own hold, or nothing to do. */
 function holdReason(details: DecisionDetails | undefined): string {
   if (details?.refusal !== undefined) return `hold: the vault would refuse the batch (${details.refusal})`;
   if (details?.held !== undefined && details.held.length > 0) return `hold: ${details.held.length} action(s) held by the policy (${details.held[0]})`;
+  if (details?.stale !== undefined && details.stale.length > 0) return `hold: stale market data (${details.stale.join("; ")})`;
+  const strategyHold = details?.reasons?.find((r) => r.startsWith("hold: "));
+  if (strategyHold !== undefined) return strategyHold;
   return "hold: no action needed";
 }
 
