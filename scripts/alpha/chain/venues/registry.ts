@@ -1,6 +1,8 @@
 /**
- * The venue registry: record market kind → the module that reads and maps it. One line per kind; a kind the
- * alpha does not know (e.g. `erc4626`) is left out of the book, and the book says so.
+ * The venue registry: record market kind → the module that reads and maps it (the kind maps below, and one case
+ * per kind in each dispatch, which the compiler checks is exhaustive over the leg union). A kind the alpha does not
+ * know (e.g. `erc4626`) is left out of the book, and the book lists it in `ignored`. Spot and CEX custody have one
+ * module each (spot.ts, cex.ts), read by book.ts and read.ts directly.
  */
 import type { Provider } from "ethers";
 import type { MarketRecord } from "../../../deploy/record.js";
@@ -12,8 +14,6 @@ import type { CreditLeg, CreditOp, FuseCall, PerpLeg, PerpLegCommon, PerpVenueRe
 
 export const PERP_KINDS = { "perp-sim": simulatedPerp, "perp-v2": perpV2Venue } as const;
 export const CREDIT_KINDS = { "aave-v3": aaveV3Credit, morpho: morphoCredit } as const;
-/** Kinds the book reads without trading them. */
-export const HELD_KINDS = ["spot", "cex"] as const;
 
 export type PerpKind = keyof typeof PERP_KINDS;
 export type CreditKind = keyof typeof CREDIT_KINDS;

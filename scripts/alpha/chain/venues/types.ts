@@ -2,8 +2,9 @@
  * The venue-kind interfaces of the alpha's chain layer. A deployed vault's markets come from its record
  * (`deployments/<network>/<vault>.json`, market `kind` = the deployer's fuse kind); each kind the alpha trades has
  * one module here that resolves a market into a leg of the book (plain data), reads that leg from chain, and
- * maps the strategy's abstract actions to the leg's fuse calls. Adding a venue (GMX, Hyperliquid…) is one module
- * and one line in registry.ts; the loop, the planner and the journal do not change.
+ * maps the strategy's abstract actions to the leg's fuse calls. Adding a venue (GMX, Hyperliquid…) is one module,
+ * its variant of the leg union below, and its entries in registry.ts; the loop, the planner, the action mapper and
+ * the journal do not change.
  */
 import type { Provider } from "ethers";
 import type { MarketRecord } from "../../../deploy/record.js";
