@@ -17,6 +17,7 @@ import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import { Journal, type JournalEntry } from "../../scripts/alpha/live/journal.js";
 import { main } from "../../scripts/cli/main.js";
+import { readRecord } from "../../scripts/deploy/record.js";
 import { startAnvil, type AnvilNode } from "../cli/anvil.js";
 import { depositInto, deployPerpWorld, keeperStep, type PerpWorld } from "./perpWorld.js";
 import { startRpcProxy, type RpcProxy } from "./rpcProxy.js";
@@ -86,8 +87,9 @@ describe("alpha run end to end: Perp v2 + Aave V3 on anvil, with faults", functi
     await writeFile(config, JSON.stringify(world.config(NAME), null, 2));
     const deployed = await cli("deploy", "--config", config, "--network", "anvil", "--rpc-url", anvil.url, "--records", dir, "--no-build");
     expect(deployed.code, deployed.err).to.equal(0);
-    const record = (await import(join(dir, "anvil", `${NAME}.json`), { with: { type: "json" } })) as { default: { contracts: Record<string, { address: string }> } };
-    vault = record.default.contracts["FuseboxVault"]?.address ?? "";
+    const record = await readRecord(join(dir, "anvil", `${NAME}.json`));
+    vault = record?.contracts["FuseboxVault"]?.address ?? "";
+    expect(record?.markets.map((m) => m.kind)).to.deep.equal(["perp-v2", "aave-v3", "spot"]);
     await depositInto(world, vault, 20_000);
     // The first tick: on the strategy's 8 h schedule, 3 h after the feeds' last stamp (older than their 2 h limit).
     const now = (await connection.ethers.provider.getBlock("latest"))?.timestamp ?? 0;

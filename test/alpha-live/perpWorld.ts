@@ -10,6 +10,7 @@ import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/ty
 import { MaxUint256, type Contract } from "ethers";
 import type { TestERC20, TestPriceFeed } from "../../types/ethers-contracts/index.js";
 import type { NetworkConnection } from "hardhat/types/network";
+import { units } from "../../scripts/alpha/chain/actions.js";
 import { deployAaveV3 } from "../../scripts/local/aaveV3.js";
 import { arbitrageTo, createPoolWithLiquidity, deployUniswapV3, FEE_LOW, type UniswapV3 } from "../../scripts/local/uniswapV3.js";
 import { deployPerpV2, PERP_ETH_PRICE, type PerpV2 } from "../fixtures/perpV2.js";
@@ -30,7 +31,6 @@ export interface PerpWorld {
   config: (name: string) => Record<string, unknown>;
 }
 
-const units = (x: number, decimals: number): bigint => BigInt(Math.round(x * 1e6)) * 10n ** BigInt(decimals) / 1_000_000n;
 
 export async function deployPerpWorld(connection: NetworkConnection): Promise<PerpWorld> {
   const { ethers } = connection;
