@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { z } from "zod";
 import type { ChainContext, Output } from "../deploy/context.js";
 import { signerFor } from "../deploy/context.js";
 import { createLiveAlpha, findVaultRecord } from "../alpha/chain/live.js";
@@ -192,25 +193,29 @@ export function botStatusLines(network: string, vault: string, journal?: string)
   return formatBotStatus(readBotStatus(journal ?? defaultJournalPath(network, vault)));
 }
 
+/** `--funding-seed`'s file: venue → prints (a venue's API history, normalised). */
+const FundingSeedFile = z.record(
+  z.string(),
+  z.array(z.object({ settleTime: z.number().int(), ratePerInterval: z.number().finite(), intervalHours: z.number().positive().default(8) }).strict()),
+);
+const isVenueId = (v: string): v is VenueId => (VENUE_IDS as readonly string[]).includes(v);
+
 function readFundingSeed(deps: AlphaCliDeps, path: string): Partial<Record<VenueId, FundingPrint[]>> {
-  let parsed: unknown;
+  let json: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
+    json = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
     throw deps.usageError(`--funding-seed: cannot read ${path} as JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (typeof parsed !== "object" || parsed === null) throw deps.usageError(`--funding-seed: ${path} is not an object of venue → prints`);
+  const parsed = FundingSeedFile.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ");
+    throw deps.usageError(`--funding-seed: ${path}: ${problems} (expected {"<venue>": [{"settleTime": unix, "ratePerInterval": x, "intervalHours": h}]})`);
+  }
   const out: Partial<Record<VenueId, FundingPrint[]>> = {};
-  for (const [venue, prints] of Object.entries(parsed)) {
-    if (!(VENUE_IDS as readonly string[]).includes(venue)) throw deps.usageError(`--funding-seed: "${venue}" is not one of ${VENUE_IDS.join(", ")}`);
-    if (!Array.isArray(prints)) throw deps.usageError(`--funding-seed: ${venue} is not a list of prints`);
-    const v = venue as VenueId;
-    out[v] = prints.map((p: unknown, i) => {
-      const { settleTime, ratePerInterval, intervalHours } = (p ?? {}) as Record<string, unknown>;
-      if (typeof settleTime !== "number" || typeof ratePerInterval !== "number") throw deps.usageError(`--funding-seed: ${venue}[${i}] needs numbers settleTime and ratePerInterval`);
-      const hours = typeof intervalHours === "number" ? intervalHours : 8;
-      return { venue: v, settleTime, knownAt: settleTime, ratePerInterval, intervalHours: hours, ratePerHour: ratePerInterval / hours };
-    });
+  for (const [venue, prints] of Object.entries(parsed.data)) {
+    if (!isVenueId(venue)) throw deps.usageError(`--funding-seed: ${path}: "${venue}" is not one of ${VENUE_IDS.join(", ")}`);
+    out[venue] = prints.map((p) => ({ venue, settleTime: p.settleTime, knownAt: p.settleTime, ratePerInterval: p.ratePerInterval, intervalHours: p.intervalHours, ratePerHour: p.ratePerInterval / p.intervalHours }));
   }
   return out;
 }
