@@ -9,10 +9,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runBacktest, type BacktestResult, type LegReport } from "./alpha/backtest/engine.js";
-import { money, renderReport } from "./alpha/backtest/report.js";
+import { DEFAULT_RISK_FREE_APR } from "./alpha/backtest/metrics.js";
+import { goalAgainstBenchmark, money, ratio, renderReport } from "./alpha/backtest/report.js";
 import { loadMarketData } from "./alpha/data/market.js";
 import { defaultStrategyConfig } from "./alpha/strategy/config.js";
-import type { Asset, NegativeRegimeAction, RebalanceMode } from "./alpha/strategy/types.js";
+import { VENUE_IDS, type Asset, type NegativeRegimeAction, type RebalanceMode, type VenueId } from "./alpha/strategy/types.js";
 
 const USAGE = `usage: npx tsx scripts/backtest.ts [options]
   --asset BTC|ETH                 asset (default BTC)
@@ -23,8 +24,10 @@ const USAGE = `usage: npx tsx scripts/backtest.ts [options]
   --mode hybrid|constant          rebalancing mode (default hybrid)
   --negative flat|reduce|loop     action in a negative funding regime (default flat)
   --passive-after-liquidation hold-spot|sell-spot   (default hold-spot: never rebalanced)
-  --passive-leverage N            the passive short's leverage on its margin, 1..3 (default 3, the strategy's
-                                  setup; 1 = Ethena-style, the hedge fully collateralised)
+  --passive-leverage N            the second benchmark's leverage on its margin, 1..3 (default 3: a 3x short,
+                                  never rebalanced, liquidated when it would be)
+  --benchmark-venue VENUE         the Ethena-style 1x benchmark's venue (default binance)
+  --rf APR                        annual risk-free rate for Sharpe and excess return (default 0.024)
   --json PATH                     also write the summary as JSON
   --log PATH                      also write every decision line as JSON lines
   --help`;
@@ -46,6 +49,8 @@ function main(): void {
       negative: { type: "string", default: "flat" },
       "passive-after-liquidation": { type: "string", default: "hold-spot" },
       "passive-leverage": { type: "string", default: "3" },
+      "benchmark-venue": { type: "string", default: "binance" },
+      rf: { type: "string", default: String(DEFAULT_RISK_FREE_APR) },
       json: { type: "string" },
       log: { type: "string" },
       help: { type: "boolean", default: false },
@@ -64,6 +69,11 @@ function main(): void {
   const passiveLeverage = Number(values["passive-leverage"]);
   if (!Number.isFinite(passiveLeverage) || passiveLeverage < 1 || passiveLeverage > 3) {
     throw new UsageError(`--passive-leverage must be a number from 1 to 3 (got "${values["passive-leverage"]}")`);
+  }
+  const benchmarkVenue = oneOf<VenueId>("--benchmark-venue", values["benchmark-venue"], VENUE_IDS);
+  const riskFreeApr = Number(values.rf);
+  if (!Number.isFinite(riskFreeApr) || riskFreeApr < -0.05 || riskFreeApr > 0.2) {
+    throw new UsageError(`--rf must be an annual rate as a fraction, -0.05..0.2 (got "${values.rf}")`);
   }
   const from = day("--from", values.from);
   const to = day("--to", values.to);
@@ -84,27 +94,35 @@ function main(): void {
     from,
     to: to + 23 * 3600,
     passive: { venue: "binance", leverage: passiveLeverage, afterLiquidation },
+    benchmark: { venue: benchmarkVenue },
+    riskFreeApr,
   });
   const notes = [
-    `Passive benchmark: short Binance at 3× with a 10 % idle buffer, long spot, fixed notional from the first hour, never rebalanced; after a liquidation it ${
+    `Benchmark (headline): the Ethena-style trade on ${benchmarkVenue}: spot bought with the capital above the ${config.idleBufferBps / 100} % idle buffer, posted as the collateral of one venue account and shorted 1x there; delta-hedged, never switching venue, never rebalanced, funding settled into the account.`,
+    `Second line: short Binance at ${passiveLeverage}× with a ${config.idleBufferBps / 100} % idle buffer, long spot, fixed notional from the first hour, never rebalanced; after a liquidation it ${
       afterLiquidation === "hold-spot" ? "keeps the spot leg (unhedged)" : "sells the spot leg and holds cash"
     }.`,
+    `Risk-free rate ${(riskFreeApr * 100).toFixed(2)} % a year (Sharpe ratios and excess returns are measured against it).`,
   ];
   write(out, renderReport(result, config, notes));
   if (values.json !== undefined) write(resolve(values.json), `${JSON.stringify(summary(result), null, 2)}\n`);
   if (values.log !== undefined) write(resolve(values.log), result.decisions.map((d) => JSON.stringify(d)).join("\n") + "\n");
 
   const line = (name: string, l: LegReport): string =>
-    `${name.padEnd(9)} ann ${pct(l.performance.annualisedReturn).padStart(8)}  sharpe ${l.performance.sharpe.toFixed(2).padStart(6)}  maxDD ${pct(l.performance.maxDrawdown).padStart(8)}  funding ${money(l.fundingQuote).padStart(10)}  costs ${money(l.costsQuote).padStart(8)}  interest ${money(l.interestQuote).padStart(7)}  turnover ${l.turnoverPerYear.toFixed(2)}x/yr  liquidations ${l.liquidations.length}`;
-  console.log(`${asset} ${values.from} → ${values.to}, capital ${money(capital)}, mode ${mode}, negative regime: ${negative} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    `${name.padEnd(9)} ann ${pct(l.performance.annualisedReturn).padStart(8)}  excess ${pct(l.performance.excessReturn).padStart(7)}  sharpe ${ratio(l.performance.sharpe).padStart(9)}  maxDD ${pct(l.performance.maxDrawdown).padStart(8)}  funding ${money(l.fundingQuote).padStart(10)}  costs ${money(l.costsQuote).padStart(8)}  interest ${money(l.interestQuote).padStart(7)}  turnover ${l.turnoverPerYear.toFixed(2)}x/yr  liquidations ${l.liquidations.length}`;
+  console.log(`${asset} ${values.from} → ${values.to}, capital ${money(capital)}, mode ${mode}, negative regime: ${negative}, rf ${pct(riskFreeApr)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   console.log(line("strategy", result.strategy));
-  console.log(line("passive", result.passive));
+  console.log(line("ethena1x", result.benchmark));
+  console.log(line("short3x", result.passive));
+  const goal = goalAgainstBenchmark(result.strategy, result.benchmark);
+  console.log(`goal vs Ethena-style: +2 points/yr ${goal.excessVerdict} (${(goal.excessPoints * 100).toFixed(2)} points); max DD ≤ ½ ${goal.drawdownVerdict} (ratio ${ratio(goal.drawdownRatio, 3)})`);
   console.log(`report: ${out}`);
 }
 
 function summary(result: BacktestResult): Record<string, unknown> {
   const leg = (l: LegReport): Record<string, unknown> => ({
     ...l.performance,
+    sharpe: Number.isFinite(l.performance.sharpe) ? l.performance.sharpe : null,
     fundingQuote: l.fundingQuote,
     costsQuote: l.costsQuote,
     costs: l.costs,
@@ -117,8 +135,10 @@ function summary(result: BacktestResult): Record<string, unknown> {
     from: new Date(result.from * 1000).toISOString(),
     to: new Date(result.to * 1000).toISOString(),
     capitalQuote: result.capitalQuote,
+    riskFreeApr: result.riskFreeApr,
     strategy: leg(result.strategy),
-    passive: leg(result.passive),
+    benchmark: { kind: "ethena-style 1x", venue: result.benchmarkVenue, ...leg(result.benchmark) },
+    passive: { kind: "3x short, never rebalanced", ...leg(result.passive) },
     regimeHours: result.regimeHours,
     venueShare: result.venueShare,
     guardrailBreaches: result.guardrailBreaches.length,

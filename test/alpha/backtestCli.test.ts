@@ -36,6 +36,8 @@ describe("backtest CLI", function () {
       [["--from", "2019-01-01", "--out", out], /window must lie within the shipped data/],
       [["--passive-leverage", "7", "--out", out], /--passive-leverage must be a number from 1 to 3 \(got "7"\)/],
       [["--frobnicate"], /unknown option '--frobnicate'/i],
+      [["--rf", "five", "--out", out], /--rf must be an annual rate/],
+      [["--benchmark-venue", "ftx", "--out", out], /--benchmark-venue must be one of binance/],
     ];
     const results = await Promise.all(cases.map(([args]) => backtest(...args)));
     results.forEach((r, i) => {
@@ -50,7 +52,8 @@ describe("backtest CLI", function () {
     const json = join(dir, "r.json");
     const r = await backtest("--asset", "ETH", "--from", "2022-03-01", "--to", "2022-03-10", "--out", html, "--json", json);
     expect(r.code, r.err).to.equal(0);
-    expect(r.out).to.match(/strategy\s+ann/).and.to.match(/passive\s+ann/);
+    expect(r.out).to.match(/strategy\s+ann/).and.to.match(/ethena1x\s+ann/).and.to.match(/short3x\s+ann/);
+    expect(r.out).to.not.match(/∞|Infinity/);
     expect(readFileSync(html, "utf8")).to.contain("<svg");
     const summary = JSON.parse(readFileSync(json, "utf8")) as {
       asset: string;
@@ -58,11 +61,16 @@ describe("backtest CLI", function () {
       capitalQuote: number;
       strategy: { fundingQuote: number; liquidations: unknown[] };
       passive: { fundingQuote: number };
+      benchmark: { kind: string; venue: string; fundingQuote: number; excessReturn: number; riskFreeApr: number; liquidations: unknown[] };
+      riskFreeApr: number;
     };
     expect(summary.asset).to.equal("ETH");
     expect(summary.from).to.equal("2022-03-01T00:00:00.000Z");
     expect(summary.capitalQuote).to.equal(1_000_000);
     expect(summary.strategy.fundingQuote).to.be.a("number").and.not.equal(0); // ten days of prints were paid
     expect(summary.strategy.liquidations).to.deep.equal([]);
+    expect(summary.benchmark).to.include({ kind: "ethena-style 1x", venue: "binance", riskFreeApr: 0.024 });
+    expect(summary.benchmark.fundingQuote).to.be.a("number").and.not.equal(0);
+    expect(summary.benchmark.liquidations).to.deep.equal([]);
   });
 });

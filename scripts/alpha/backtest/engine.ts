@@ -20,11 +20,22 @@ import type {
 import {
   creditOf,
   liquidationDistance,
+  markOf,
   netAssetValue,
   perpEquity,
   type PriceView,
 } from "../strategy/valuation.js";
-import { performance, type Performance } from "./metrics.js";
+import {
+  checkHedgeLiquidation,
+  emptyHedge,
+  enterHedge,
+  hedgeFunding,
+  hedgeNav,
+  hedgeNotional as bookHedgeNotional,
+  type HedgeBenchmarkOptions,
+  type HedgeBook,
+} from "./benchmarks.js";
+import { DEFAULT_RISK_FREE_APR, performance, type Performance } from "./metrics.js";
 
 /**
  * Chain-free backtester. Each hour t (end of an hourly bar):
@@ -35,8 +46,11 @@ import { performance, type Performance } from "./metrics.js";
  *   4. the strategy's `decide` sees only data known at t, and its actions are executed with the same
  *      ledger (fees, slippage, gas, transfer costs) the engine planned with;
  *   5. the vault's guardrails are checked on the post-batch state (breaches are counted).
- * The passive benchmark runs beside it on the same data: short Binance at fixed notional from the
- * first hour, 3x, 10 % idle buffer, long spot, never rebalanced, liquidated if it would be.
+ * Two benchmarks run beside it on the same data:
+ *  - `benchmark` (the headline): the Ethena-style trade (benchmarks.ts): 1x short on one venue against
+ *    spot posted as its collateral, delta-hedged, never liquidated in practice, never switching venue;
+ *  - `passive` (second line): short Binance at fixed notional from the first hour, 3x, 10 % idle
+ *    buffer, long spot, never rebalanced, liquidated if it would be.
  */
 export interface WorldData {
   readonly asset: Asset;
@@ -59,6 +73,10 @@ export interface BacktestOptions {
   readonly to: number;
   readonly historyWindowHours?: number;
   readonly passive?: PassiveOptions;
+  /** The Ethena-style benchmark (default: Binance, the strategy's idle buffer). */
+  readonly benchmark?: HedgeBenchmarkOptions;
+  /** Annual risk-free rate for Sharpe ratios and excess returns (default DEFAULT_RISK_FREE_APR). */
+  readonly riskFreeApr?: number;
 }
 
 export interface LegReport {
@@ -77,11 +95,14 @@ export interface DailyPoint {
   readonly time: number;
   readonly nav: number;
   readonly passiveNav: number;
+  readonly benchmarkNav: number;
   readonly fundingCum: number;
+  readonly benchmarkFundingCum: number;
   readonly passiveFundingCum: number;
   /** Hedge notional / NAV. */
   readonly exposure: number;
   readonly passiveExposure: number;
+  readonly benchmarkExposure: number;
   /** Smallest liquidation distance over the day (fraction; capped at 1 for charts). */
   readonly minLiqDistance: number;
   readonly passiveMinLiqDistance: number;
@@ -94,7 +115,12 @@ export interface BacktestResult {
   readonly to: number;
   readonly capitalQuote: number;
   readonly strategy: LegReport;
+  /** The Ethena-style benchmark: the headline comparison. */
+  readonly benchmark: LegReport;
+  readonly benchmarkVenue: VenueId;
+  /** The 3x never-rebalanced short: the second line. */
   readonly passive: LegReport;
+  readonly riskFreeApr: number;
   readonly daily: readonly DailyPoint[];
   readonly regimeHours: Readonly<Record<Regime, number>>;
   /** Hedge base-hours per venue (share of time × size). */
@@ -110,6 +136,8 @@ const HOUR = 3600;
 export function runBacktest(world: WorldData, options: BacktestOptions): BacktestResult {
   const { config, capitalQuote } = options;
   const passiveOptions = options.passive ?? DEFAULT_PASSIVE;
+  const benchOptions: HedgeBenchmarkOptions = options.benchmark ?? { venue: "binance" };
+  const riskFreeApr = options.riskFreeApr ?? DEFAULT_RISK_FREE_APR;
   if (world.asset !== config.asset) throw new Error(`data is ${world.asset}, config trades ${config.asset}`);
   if (!(capitalQuote > 0)) throw new Error(`capitalQuote must be > 0 (got ${capitalQuote})`);
   const p = world.prices;
@@ -119,10 +147,11 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
   const windowSec = (options.historyWindowHours ?? 24 * 60) * HOUR;
 
   const venues = config.allowedVenues.filter((v) => (world.funding[v]?.length ?? 0) > 0);
+  const settled = [...new Set<VenueId>([...venues, benchOptions.venue, passiveOptions.venue])].filter((v) => (world.funding[v]?.length ?? 0) > 0);
   const settlePtr = new Map<VenueId, number>();
   const knownPtr = new Map<VenueId, number>();
   const lowPtr = new Map<VenueId, number>();
-  for (const v of venues) {
+  for (const v of settled) {
     const prints = world.funding[v] ?? [];
     const t0 = p.time[start] as number;
     // Funding settled before the window does not pay the (not yet opened) positions.
@@ -135,10 +164,12 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
   let passive: PortfolioState = { ...state };
   const strat = newAccumulator();
   const pass = newAccumulator();
+  const bench = newAccumulator();
+  let hedge: HedgeBook = emptyHedge(benchOptions.venue, capitalQuote);
   const passiveConfig: StrategyConfig = { ...config, longLeg: "spot" };
   let passiveEntered = false;
 
-  const hourly = { time: [] as number[], nav: [] as number[], passiveNav: [] as number[] };
+  const hourly = { time: [] as number[], nav: [] as number[], passiveNav: [] as number[], benchmarkNav: [] as number[] };
   const daily: DailyPoint[] = [];
   const regimeHours: Record<Regime, number> = { positive: 0, negative: 0, transition: 0 };
   const venueShare: Partial<Record<VenueId, number>> = {};
@@ -147,11 +178,12 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
   let actionCount = 0;
   let dayMinLiq = Number.POSITIVE_INFINITY;
   let dayMinLiqPassive = Number.POSITIVE_INFINITY;
+  const mmQuote = (venue: VenueId) => (notional: number): number => venueMeta(config, venue).maintenanceMarginRate * notional;
 
   for (let i = start; i < endExclusive; i += 1) {
     const t = p.time[i] as number;
     const mark = p.mark[i] as number;
-    const prices: PriceView = { asset: config.asset, spot: p.spot[i] as number, mark: Object.fromEntries(venues.map((v) => [v, mark])) };
+    const prices: PriceView = { asset: config.asset, spot: p.spot[i] as number, mark: Object.fromEntries(settled.map((v) => [v, mark])) };
 
     // 1. Liquidations inside the bar that ends at t.
     state = liquidate(config, state, p.high[i] as number, p.low[i] as number, t, strat);
@@ -161,15 +193,27 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
       passive = sold.state;
       pass.costs = addCosts(pass.costs, sold.cost);
     }
+    const spotPerMark = prices.spot / mark;
+    const hedgeLiq = checkHedgeLiquidation(hedge, (p.high[i] as number) * spotPerMark, p.high[i] as number, mmQuote(hedge.venue));
+    if (hedgeLiq !== undefined) {
+      hedge = hedgeLiq.book;
+      bench.liquidations.push({ time: t, venue: hedge.venue, lossQuote: hedgeLiq.lossQuote });
+    }
 
     // 2. Funding settled at t.
-    for (const v of venues) {
+    for (const v of settled) {
       const prints = world.funding[v] ?? [];
       let ptr = settlePtr.get(v) ?? 0;
       while (ptr < prints.length && (prints[ptr] as FundingPrint).settleTime <= t) {
         const print = prints[ptr] as FundingPrint;
         state = payFunding(state, v, print.ratePerInterval, mark, strat);
         passive = payFunding(passive, v, print.ratePerInterval, mark, pass);
+        if (v === hedge.venue) {
+          const paid = hedgeFunding(hedge, print.ratePerInterval, mark);
+          hedge = paid.book;
+          bench.funding += paid.paymentQuote;
+          bench.fundingByVenue[v] = (bench.fundingByVenue[v] ?? 0) + paid.paymentQuote;
+        }
         ptr += 1;
       }
       settlePtr.set(v, ptr);
@@ -214,6 +258,9 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
       const executed = applyActions(passiveConfig, passive, entry, prices);
       passive = executed.state;
       pass.costs = addCosts(pass.costs, executed.cost);
+      const entered = enterHedge(config, benchOptions, capitalQuote, prices.spot, markOf(prices, hedge.venue), venueMeta(config, hedge.venue).slippageBps / 10_000);
+      hedge = entered.book;
+      bench.costs = addCosts(bench.costs, entered.cost);
     }
 
     // 5. Record.
@@ -221,9 +268,12 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
     const passiveNav = netAssetValue(passive, prices);
     hourly.time.push(t);
     hourly.nav.push(nav);
+    const benchmarkNav = hedgeNav(hedge, prices.spot, markOf(prices, hedge.venue));
     hourly.passiveNav.push(passiveNav);
+    hourly.benchmarkNav.push(benchmarkNav);
     strat.navSum += nav;
     pass.navSum += passiveNav;
+    bench.navSum += benchmarkNav;
     for (const pos of state.perps) {
       if (pos.sizeBase !== 0) venueShare[pos.venue] = (venueShare[pos.venue] ?? 0) + Math.abs(pos.sizeBase);
     }
@@ -234,10 +284,13 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
         time: t,
         nav,
         passiveNav,
+        benchmarkNav,
         fundingCum: strat.funding,
         passiveFundingCum: pass.funding,
+        benchmarkFundingCum: bench.funding,
         exposure: hedgeNotional(state, mark) / nav,
         passiveExposure: passiveNav > 0 ? hedgeNotional(passive, mark) / passiveNav : 0,
+        benchmarkExposure: benchmarkNav > 0 ? bookHedgeNotional(hedge, markOf(prices, hedge.venue)) / benchmarkNav : 0,
         minLiqDistance: Math.min(1, dayMinLiq),
         passiveMinLiqDistance: Math.min(1, dayMinLiqPassive),
         netDeltaBps: (netDelta(state, config.asset) * prices.spot * 10_000) / nav,
@@ -256,8 +309,11 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
     from: hourly.time[0] as number,
     to: hourly.time[hours - 1] as number,
     capitalQuote,
-    strategy: legReport(hourly.time, hourly.nav, strat, hours),
-    passive: legReport(hourly.time, hourly.passiveNav, pass, hours),
+    strategy: legReport(hourly.time, hourly.nav, strat, hours, riskFreeApr),
+    benchmark: legReport(hourly.time, hourly.benchmarkNav, bench, hours, riskFreeApr),
+    benchmarkVenue: benchOptions.venue,
+    passive: legReport(hourly.time, hourly.passiveNav, pass, hours, riskFreeApr),
+    riskFreeApr,
     daily,
     regimeHours,
     venueShare: shares,
@@ -280,8 +336,8 @@ function newAccumulator(): Accumulator {
   return { funding: 0, fundingByVenue: {}, interest: 0, costs: ZERO_COST, navSum: 0, liquidations: [] };
 }
 
-function legReport(time: readonly number[], nav: readonly number[], acc: Accumulator, hours: number): LegReport {
-  const perf = performance(time, nav);
+function legReport(time: readonly number[], nav: readonly number[], acc: Accumulator, hours: number, riskFreeApr: number): LegReport {
+  const perf = performance(time, nav, riskFreeApr);
   const avgNav = hours > 0 ? acc.navSum / hours : 0;
   const years = perf.days / 365;
   return {

@@ -1,6 +1,7 @@
 import { formatLog } from "../strategy/log.js";
 import type { StrategyConfig } from "../strategy/types.js";
 import type { BacktestResult, LegReport } from "./engine.js";
+import { divide } from "./metrics.js";
 
 /**
  * Self-contained HTML report: inline CSS and SVG only (no script, no external resource), so it opens
@@ -17,11 +18,14 @@ export interface ChartSeries {
 export function renderReport(result: BacktestResult, config: StrategyConfig, notes: readonly string[] = []): string {
   const times = result.daily.map((d) => d.time);
   const s = result.strategy;
+  const b = result.benchmark;
   const p = result.passive;
+  const rf = pct(result.riskFreeApr);
   const rows: [string, (l: LegReport) => string][] = [
     ["Annualised return", (l) => pct(l.performance.annualisedReturn)],
+    [`Excess return (over the risk-free ${rf})`, (l) => pct(l.performance.excessReturn)],
     ["Total return", (l) => pct(l.performance.totalReturn)],
-    ["Sharpe (annualised, daily returns)", (l) => l.performance.sharpe.toFixed(2)],
+    [`Sharpe (daily returns over rf ${rf}, √365)`, (l) => ratio(l.performance.sharpe)],
     ["Max drawdown", (l) => pct(l.performance.maxDrawdown)],
     ["Daily volatility", (l) => pct(l.performance.dailyVol, 3)],
     ["Final NAV", (l) => money(l.performance.endNav)],
@@ -35,28 +39,27 @@ export function renderReport(result: BacktestResult, config: StrategyConfig, not
     ["Liquidations", (l) => String(l.liquidations.length)],
   ];
   const table = rows
-    .map(([label, f]) => `<tr><th>${esc(label)}</th><td>${esc(f(s))}</td><td>${esc(f(p))}</td></tr>`)
+    .map(([label, f]) => `<tr><th>${esc(label)}</th><td>${esc(f(s))}</td><td>${esc(f(b))}</td><td>${esc(f(p))}</td></tr>`)
     .join("\n");
-  const sharpeRatio = p.performance.sharpe > 0 ? s.performance.sharpe / p.performance.sharpe : Number.POSITIVE_INFINITY;
-  const ddRatio = p.performance.maxDrawdown > 0 ? s.performance.maxDrawdown / p.performance.maxDrawdown : Number.POSITIVE_INFINITY;
-  const targets = `<p>Issue targets: Sharpe ≥ 1.3× passive — <b>${
-    sharpeRatio >= 1.3 ? "met" : "not met"
-  }</b> (${Number.isFinite(sharpeRatio) ? sharpeRatio.toFixed(2) : "∞"}×); max drawdown ≤ ½ passive — <b>${
-    ddRatio <= 0.5 ? "met" : "not met"
-  }</b> (${Number.isFinite(ddRatio) ? ddRatio.toFixed(3) : "∞"}×).</p>`;
+  const goal = goalAgainstBenchmark(s, b);
+  const targets = `<p>Goal against the Ethena-style benchmark: ≥ 2 points a year of excess return — <b>${esc(goal.excessVerdict)}</b>
+(${(goal.excessPoints * 100).toFixed(2)} points); max drawdown ≤ ½ the benchmark's — <b>${esc(goal.drawdownVerdict)}</b> (ratio ${esc(ratio(goal.drawdownRatio, 3))}).</p>`;
 
   const charts = [
     lineChart("NAV (quote)", times, [
       { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.nav) },
-      { name: "passive (short Binance, fixed notional)", color: "#d62728", values: result.daily.map((d) => d.passiveNav) },
+      { name: `Ethena-style 1x (${result.benchmarkVenue})`, color: "#2ca02c", values: result.daily.map((d) => d.benchmarkNav) },
+      { name: "3x short, never rebalanced", color: "#d62728", values: result.daily.map((d) => d.passiveNav) },
     ], money),
     lineChart("Cumulative funding received (quote)", times, [
       { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.fundingCum) },
-      { name: "passive", color: "#d62728", values: result.daily.map((d) => d.passiveFundingCum) },
+      { name: "Ethena-style 1x", color: "#2ca02c", values: result.daily.map((d) => d.benchmarkFundingCum) },
+      { name: "3x short", color: "#d62728", values: result.daily.map((d) => d.passiveFundingCum) },
     ], money),
     lineChart("Exposure: hedge notional / NAV", times, [
       { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.exposure) },
-      { name: "passive", color: "#d62728", values: result.daily.map((d) => d.passiveExposure) },
+      { name: "Ethena-style 1x", color: "#2ca02c", values: result.daily.map((d) => d.benchmarkExposure) },
+      { name: "3x short", color: "#d62728", values: result.daily.map((d) => d.passiveExposure) },
     ], (x) => pct(x, 0)),
     lineChart("Margin health: smallest distance to liquidation over the day (capped at 100 %)", times, [
       { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.minLiqDistance) },
@@ -87,7 +90,11 @@ export function renderReport(result: BacktestResult, config: StrategyConfig, not
     .join("");
   const interesting = result.decisions.filter((d) => d.action === "flag" || (d.action === "hold" && !d.reason.startsWith("scheduled") && !d.reason.startsWith("batch planned")));
   const logLines = interesting.slice(0, 400).map((d) => esc(formatLog(d))).join("\n");
-  const liquidations = [...s.liquidations.map((l) => ({ ...l, who: "strategy" })), ...p.liquidations.map((l) => ({ ...l, who: "passive" }))]
+  const liquidations = [
+    ...s.liquidations.map((l) => ({ ...l, who: "strategy" })),
+    ...b.liquidations.map((l) => ({ ...l, who: "Ethena-style 1x" })),
+    ...p.liquidations.map((l) => ({ ...l, who: "3x short" })),
+  ]
     .map((l) => `<tr><td>${esc(l.who)}</td><td>${iso(l.time)}</td><td>${esc(l.venue)}</td><td>${money(l.lossQuote)}</td></tr>`)
     .join("");
   const configRows = Object.entries(config)
@@ -110,7 +117,7 @@ pre{background:#f6f6f6;padding:10px;overflow:auto;max-height:420px;font-size:12p
 negative regime: <b>${esc(config.negativeRegimeAction)}</b>, target leverage ${config.targetLeverage}× (limit ${config.maxLeverage}×),
 idle buffer ${config.idleBufferBps / 100} %. ${result.actionCount} actions executed; ${result.guardrailBreaches.length} guardrail breaches.</p>
 ${targets}
-<table><tr><th></th><th>strategy</th><th>passive</th></tr>
+<table><tr><th></th><th>strategy</th><th>Ethena-style 1x (${esc(result.benchmarkVenue)}), the benchmark</th><th>3x short, never rebalanced</th></tr>
 ${table}
 </table>
 ${notes.map((n) => `<p class="note">${esc(n)}</p>`).join("\n")}
@@ -188,6 +195,32 @@ ${grid.join("")}${paths.join("")}${legend}
 
 function esc(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/**
+ * The issue's goal against the Ethena-style benchmark: ≥ 2 points a year of excess return with at most
+ * half its max drawdown. A drawdown ratio against a benchmark that never drew down is undefined, and
+ * so is its verdict: never "met".
+ */
+export function goalAgainstBenchmark(strategy: LegReport, benchmark: LegReport): {
+  excessPoints: number;
+  excessVerdict: "met" | "not met";
+  drawdownRatio: number;
+  drawdownVerdict: "met" | "not met" | "undefined";
+} {
+  const excessPoints = strategy.performance.annualisedReturn - benchmark.performance.annualisedReturn;
+  const drawdownRatio = divide(strategy.performance.maxDrawdown, benchmark.performance.maxDrawdown);
+  return {
+    excessPoints,
+    excessVerdict: excessPoints >= 0.02 ? "met" : "not met",
+    drawdownRatio,
+    drawdownVerdict: Number.isFinite(drawdownRatio) ? (drawdownRatio <= 0.5 ? "met" : "not met") : "undefined",
+  };
+}
+
+/** A ratio with `digits` decimals; "undefined" when it is not a finite number (never ∞, never "met"). */
+export function ratio(x: number, digits = 2): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : "undefined";
 }
 
 /** `12.34 %`; `—` when not finite. (The report formatters, shared by the replay's report and the demo.) */
