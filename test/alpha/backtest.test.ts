@@ -9,7 +9,7 @@ import { DAY, HOUR, prints, syntheticWorld, T0, testConfig, expectClose } from "
 
 /** No fees, slippage, gas or transfer costs: the NAV then moves only with funding and prices. */
 function costFree(overrides: Partial<StrategyConfig> = {}): StrategyConfig {
-  const free = (meta: VenueMeta): VenueMeta => ({ ...meta, takerFeeBps: 0, slippageBps: 0, transferCostQuote: 0 });
+  const free = (meta: VenueMeta): VenueMeta => ({ ...meta, takerFeeBps: 0, slippageBps: 0, transferCostQuote: 0, depthQuote: undefined });
   return defaultStrategyConfig("BTC", {
     venues: { binance: free(VENUES.binance), bybit: free(VENUES.bybit) },
     allowedVenues: ["binance", "bybit"],
@@ -42,7 +42,7 @@ describe("alpha backtest: accounting against hand-computed cases", () => {
       prices: { asset: "BTC", time, mark, high: Float64Array.from([100, 110, 90, 140]), low: mark.slice(), spot: mark.slice() },
       funding: { binance: [print("binance", T0 + HOUR, 0.001), print("binance", T0 + 2 * HOUR, -0.0005)] },
     };
-    const result = runBacktest(world, { config: costFree(), capitalQuote: 100_000, from: T0, to: T0 + 3 * HOUR });
+    const result = runBacktest(world, { config: costFree(), capitalQuote: 100_000, from: T0, to: T0 + 3 * HOUR, priceModel: "binance-mark" });
     const passive = result.passive;
     expectClose(passive.performance.startNav, 100_000, 1e-6);
     expectClose(passive.fundingQuote, 74.25 - 30.375, 1e-9);
@@ -73,7 +73,7 @@ describe("alpha backtest: accounting against hand-computed cases", () => {
     // Passive: 675 BTC short on Binance receives 675·100·0.0005 = 33.75 → NAV 100,033.75.
     const rate = (): number => 0.0005;
     const world = syntheticWorld({ from: T0, hours: 9, price: () => 100, rates: { binance: rate, bybit: rate } });
-    const result = runBacktest(world, { config: costFree(), capitalQuote: 100_000, from: T0, to: T0 + 8 * HOUR });
+    const result = runBacktest(world, { config: costFree(), capitalQuote: 100_000, from: T0, to: T0 + 8 * HOUR, priceModel: "binance-mark" });
     const size = 89_000 / 140;
     expectClose(result.strategy.fundingQuote, size * 100 * 0.0005, 1e-6);
     expectClose(result.strategy.performance.endNav, 100_000 + size * 100 * 0.0005, 1e-6);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -33,7 +33,12 @@ describe("backtest CLI", function () {
     const out = join(dir, "never.html");
     const cases: [string[], RegExp][] = [
       [["--asset", "DOGE", "--out", out], /--asset must be one of BTC, ETH/i],
-      [["--from", "2019-01-01", "--out", out], /window must lie within the shipped data/],
+      [["--from", "2019-01-01", "--out", out], /window must lie within the data, 2020-12-01/],
+      [["--train", "2021-01-01:2021-02-01", "--out", out], /--train and --test go together/],
+      [["--train", "2021-01-01:2021-03-01", "--test", "2021-02-01:2021-04-01", "--out", out], /must end before the test window/],
+      [["--train", "2021-01-01", "--test", "2021-02-01:2021-04-01", "--out", out], /--train must be FROM:TO/],
+      [["--data", "/nonexistent/market", "--out", out], /market data folder not found/],
+      [["--staking-apr", "0.04", "--asset", "BTC", "--out", out], /--staking-apr applies to an ETH long leg/],
       [["--passive-leverage", "7", "--out", out], /--passive-leverage must be a number from 1 to 3 \(got "7"\)/],
       [["--frobnicate"], /unknown option '--frobnicate'/i],
       [["--rf", "five", "--out", out], /--rf must be an annual rate/],
@@ -45,6 +50,33 @@ describe("backtest CLI", function () {
       expect(r.err).to.match(cases[i]![1]).and.to.contain("usage: npx tsx scripts/backtest.ts");
     });
     expect(existsSync(out)).to.equal(false);
+  });
+
+  it("reads another folder in the shipped layout (--data) and fits on train, reports test (--train/--test)", async function () {
+    this.timeout(120_000);
+    // A folder of one's own: the shipped prices and only two venues' funding, in a differently named sub-folder.
+    const root = join(dir, "mydata");
+    mkdirSync(join(root, "prices"), { recursive: true });
+    mkdirSync(join(root, "funding", "mine"), { recursive: true });
+    const shipped = join(ROOT, "data/market");
+    for (const f of readdirSync(join(shipped, "prices")).filter((f) => f.includes("ETHUSDT"))) copyFileSync(join(shipped, "prices", f), join(root, "prices", f));
+    const fundingDir = join(shipped, "funding/multi_venue_btc_eth_2020_2023");
+    for (const f of readdirSync(fundingDir).filter((f) => /^ETH-USDT_(binance|bybit)_/.test(f))) copyFileSync(join(fundingDir, f), join(root, "funding", "mine", f));
+    const json = join(dir, "split.json");
+    const r = await backtest("--asset", "ETH", "--data", root, "--train", "2022-01-01:2022-01-20", "--test", "2022-01-21:2022-02-05", "--out", join(dir, "split.html"), "--json", json);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.match(/fitted on train 2022-01-01 → 2022-01-20/).and.to.match(/Fitted on the train window only \(8 configs/);
+    const summary = JSON.parse(readFileSync(json, "utf8")) as {
+      from: string;
+      venueShare: Record<string, number>;
+      fit: { chosen: { venueCount: number }; trials: unknown[]; train: { from: string } };
+      benchmark: { annualisedReturn: number };
+    };
+    expect(summary.from).to.equal("2022-01-21T00:00:00.000Z");
+    expect(summary.fit.train.from).to.equal("2022-01-01T00:00:00.000Z");
+    expect(summary.fit.trials).to.have.length(8);
+    expect(Object.keys(summary.venueShare).every((v) => v === "binance" || v === "bybit")).to.equal(true);
+    expect(summary.benchmark.annualisedReturn).to.be.a("number");
   });
 
   it("runs a short window and writes the report and the JSON summary", async function () {

@@ -5,17 +5,21 @@ import type { StrategyConfig, VenueId } from "../strategy/types.js";
 /**
  * The headline benchmark: the Ethena-style trade on the same data. Buy spot with the hedged capital,
  * post it as the collateral of one venue account (cross-collateral, valued at spot, as Ethena's
- * custodied collateral is) and short the same base amount there at 1x. Delta-hedged by construction
- * (long base = short base, always), never switching venue, never rebalanced, funding settled in quote
- * into the account. Because the collateral rises with the price the short loses on, the account's
- * equity stays ≈ its entry notional: the margin is managed in the sense that it never needs a top-up,
- * and the engine still checks maintenance margin at each bar's worst price (a liquidation is counted).
+ * custodied collateral is) and short the same base amount there at 1x. Delta-hedged (long base =
+ * short base, always), never switching venue, funding settled in quote into the account. Margin
+ * managed: the short's PnL is settled daily against the collateral, and when the notional has drifted
+ * more than the re-hedge band (default 10 %) from the account's equity (the price moved) both legs are resized back to
+ * 1x at the venue's and the spot's costs. So it stays 1x of what it holds (without the resize a
+ * fixed-base hedge would be levered up by a rally: notional ∝ price, equity ≈ entry notional) and is
+ * never near liquidation; the engine still checks maintenance margin at each bar's worst price.
  * The vault's idle buffer stays in cash (same rule as the strategy), earning what idle earns.
  */
 export interface HedgeBenchmarkOptions {
   readonly venue: VenueId;
   /** Share of capital left idle, bps (default: the strategy's idle buffer). */
   readonly bufferBps?: number;
+  /** Re-hedge band (default REHEDGE_BAND, 10 %: the hedge stays within 0.9–1.1x of its equity). */
+  readonly rehedgeBand?: number;
 }
 
 export interface HedgeBook {
@@ -113,4 +117,38 @@ export function checkHedgeLiquidation(
 /** Hedge notional at the mark (0 after a liquidation: the collateral is then unhedged). */
 export function hedgeNotional(book: HedgeBook, mark: number): number {
   return book.liquidated ? 0 : book.base * mark;
+}
+
+/** Default re-hedge band: resize when |notional / equity − 1| exceeds it, checked once a day (00:00 UTC). */
+export const REHEDGE_BAND = 0.1;
+
+/**
+ * Daily margin management: realise the short's PnL into the account, then, outside the band, resize
+ * both legs to notional = equity (spot trade at the spot's fee + slippage, perp at the venue's).
+ */
+export function rehedge(
+  config: StrategyConfig,
+  book: HedgeBook,
+  spot: number,
+  mark: number,
+  perpSlippage: (notionalQuote: number) => number,
+  band: number = REHEDGE_BAND,
+): { book: HedgeBook; cost: ActionCost } | undefined {
+  if (book.base === 0 || book.liquidated) return undefined;
+  const equity = hedgeEquity(book, spot, mark);
+  if (!(equity > 0) || Math.abs((book.base * mark) / equity - 1) <= band) return undefined;
+  const meta = venueMeta(config, book.venue);
+  const target = equity / mark;
+  const traded = Math.abs(target - book.base);
+  const spotNotional = traded * spot;
+  const perpNotional = traded * mark;
+  const fee = (spotNotional * config.spotFeeBps + perpNotional * meta.takerFeeBps) / 10_000;
+  const slip = (spotNotional * config.spotSlippageBps) / 10_000 + perpNotional * perpSlippage(perpNotional);
+  const gas = 2 * config.gasPerActionQuote;
+  // Realise the short at the mark (entry := mark), buy/sell the difference in spot with the account's cash.
+  const cash = book.cashQuote + book.base * (book.entryPrice - mark) - (target - book.base) * spot - fee - slip - gas;
+  return {
+    book: { ...book, base: target, entryPrice: mark, cashQuote: cash },
+    cost: { feeQuote: fee, slippageQuote: slip, gasQuote: gas, transferQuote: 0, tradedQuote: spotNotional + perpNotional },
+  };
 }

@@ -34,6 +34,8 @@ export function renderReport(result: BacktestResult, config: StrategyConfig, not
     ["  of which fees / slippage", (l) => `${money(l.costs.feeQuote)} / ${money(l.costs.slippageQuote)}`],
     ["  of which gas / transfers", (l) => `${money(l.costs.gasQuote)} / ${money(l.costs.transferQuote)}`],
     ["Credit interest paid (net)", (l) => money(l.interestQuote)],
+    ["Yield earned on what waits (idle, margin, long leg)", (l) => money(l.yieldQuote)],
+    ["Basis paid trading at venue premiums (negative = earned)", (l) => money(l.basisQuote)],
     ["Traded notional", (l) => money(l.costs.tradedQuote)],
     ["Turnover (traded / average NAV, per year)", (l) => `${l.turnoverPerYear.toFixed(2)}×`],
     ["Liquidations", (l) => String(l.liquidations.length)],
@@ -136,8 +138,12 @@ ${charts}
 <table>${configRows}</table>
 <h2>Data and model</h2>
 <p class="note">Funding: supervik multi-venue files (MIT), normalised to UTC and per-hour rates. Prices: Binance USDT-M perp hourly
-closes/highs/lows (no licence stated; exchange data); spot = perp / (1 + last Binance daily perp/spot basis). Every venue is marked at
-the Binance perp price. Liquidation: equity at the bar's worst price below maintenance margin loses the isolated margin.
+closes/highs/lows (no licence stated; exchange data); index (spot) = perp / (1 + last Binance daily perp/spot basis). ${
+    result.priceModel === "per-venue"
+      ? "Each venue is marked at index × (1 + premium), the premium implied by that venue's own funding print for the interval (funding = premium + interest clamped at ±0.05 %, at the venue's caps): a model, the data hold no per-venue prices. Basis is paid at entry, exit and every venue switch."
+      : "Every venue is marked at the Binance perp price (one price: no basis between venues)."
+  } Slippage: per-venue bps plus ½ × 1 % × notional / the venue's assumed 1 % depth. Maintenance margin by Binance-style tier.
+Liquidation: equity at the bar's worst price below maintenance margin loses the isolated margin.
 Decisions at time t use only data known at t.</p>
 </body></html>
 `;

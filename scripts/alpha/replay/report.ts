@@ -62,7 +62,7 @@ export function summarise(r: ReplayResult, bt?: BacktestResult): ReplaySummary {
     }),
     ["perp fees (USDC; backtest: all fees)", money(r.perpFeesQuote), s ? money(s.costs.feeQuote) : na, b ? money(b.costs.feeQuote) : na],
     ["gas (units; USDC at 20 gwei)", `${(Number(r.gasUsed) / 1e6).toFixed(1)}M; ${money(gasQuote(r))}`, s ? `model: ${money(s.costs.gasQuote)}` : na, b ? `model: ${money(b.costs.gasQuote)}` : na],
-    ["batches sent (backtest: actions)", String(r.batches), bt ? String(bt.actionCount) : na, bt ? "3" : na],
+    ["batches sent (backtest: actions)", String(r.batches), bt ? String(bt.actionCount) : na, b ? String(b.actionCount) : na],
     ["guardrail refusals", String(r.refusals), bt ? String(bt.guardrailBreaches.length) : na, na],
     ["liquidations", na, s ? String(s.liquidations.length) : na, b ? String(b.liquidations.length) : na],
   ];

@@ -105,6 +105,7 @@ export function decide(
     markOf: (venue: VenueId) => markOf(prices, venue),
     navQuote: nav,
     log,
+    spot: snapshot.spotPrice,
   });
   if (allocation.totalBase < Math.abs(size) * (1 - 1e-9)) {
     log.add("flag", "hedge limited by eligible venues or venue caps", { requestedBase: Math.abs(size), allocatedBase: allocation.totalBase });

@@ -1,6 +1,7 @@
 import { venueMeta } from "./config.js";
 import { applyActions, findPerp, resizePerp, type ActionCost } from "./ledger.js";
 import { marginNeed } from "./margin.js";
+import { slippageFraction } from "./venueModel.js";
 import type { Action, Asset, PortfolioState, StrategyConfig, VenueId } from "./types.js";
 import { creditOf, markOf, type PriceView } from "./valuation.js";
 
@@ -98,7 +99,8 @@ export function buildPlan(input: PlanInput): Plan {
     const target = finalSize.get(venue) ?? 0;
     const mark = markOf(prices, venue);
     const meta = venueMeta(config, venue);
-    const fee = (Math.abs(target - before.sizeBase) * mark * (meta.takerFeeBps + meta.slippageBps)) / 10_000;
+    const traded = Math.abs(target - before.sizeBase) * mark;
+    const fee = traded * (meta.takerFeeBps / 10_000 + slippageFraction(meta, traded));
     const virtual = { ...resizePerp(before, target, mark), marginQuote: resizePerp(before, target, mark).marginQuote - fee };
     const need = marginNeed(config, virtual, mark, rebalanceNow, target !== before.sizeBase);
     const numbers = {

@@ -23,6 +23,7 @@ import {
   spotValue,
   type PriceView,
 } from "./valuation.js";
+import { maintenanceRate } from "./venueModel.js";
 
 export interface VenueHealth {
   readonly venue: VenueId;
@@ -128,7 +129,7 @@ export function assessRisk(
     if (position.sizeBase === 0 && position.marginQuote === 0) continue;
     const mark = markOf(prices, position.venue);
     const meta = venueMeta(config, position.venue);
-    const distance = liquidationDistance(position, mark, meta.maintenanceMarginRate);
+    const distance = liquidationDistance(position, mark, maintenanceRate(meta, position.sizeBase * mark));
     const equity = perpEquity(position, mark);
     if (distance < config.minLiquidationDistance) flags.push({ kind: "liquidationNear", venue: position.venue, distance });
     venues.push({

@@ -39,6 +39,26 @@ export interface VenueMeta {
   readonly maintenanceMarginRate: number;
   /** Cost (quote) of moving collateral to or from the venue: gas plus any withdrawal fee. */
   readonly transferCostQuote: number;
+  /**
+   * Book depth: the quote notional that moves this venue's price 1 % (one side). A market order of
+   * notional N pays `slippageBps` plus ½ × 1 % × N / depth (the average fill walking a linear book).
+   * Absent = no size-dependent slippage (a venue that fills at the mark, as the replay's simulated ones).
+   */
+  readonly depthQuote?: number;
+  /**
+   * Maintenance margin by notional tier (Binance-style: rate × notional − the tier's deduction, so the
+   * requirement is continuous). Absent = `maintenanceMarginRate` for every size.
+   */
+  readonly maintenanceTiers?: readonly MaintenanceTier[];
+  /** Clamp of the interest component in the funding formula, per interval (Binance: 0.05 %). */
+  readonly interestClampPerInterval?: number;
+}
+
+export interface MaintenanceTier {
+  /** Upper bound of the tier's notional (quote); the last tier may be Infinity. */
+  readonly upToNotionalQuote: number;
+  /** Maintenance margin rate in the tier (fraction of notional). */
+  readonly rate: number;
 }
 
 /** One settled funding print, normalised. */

@@ -1,5 +1,6 @@
 import { venueMeta } from "./config.js";
 import type { DecisionLogger } from "./log.js";
+import { slippageFraction } from "./venueModel.js";
 import type { VenueHealth } from "./risk.js";
 import type { FundingForecast, PortfolioState, StrategyConfig, VenueForecast, VenueId } from "./types.js";
 
@@ -23,10 +24,20 @@ export function carryPerHour(forecast: VenueForecast, side: "short" | "long"): n
   return side === "short" ? forecast.expectedPerHour : -forecast.expectedPerHour;
 }
 
-/** Fraction of notional lost opening then closing on a venue (fees + slippage both ways). */
-export function perpRoundTripCost(config: StrategyConfig, venue: VenueId): number {
+/** Fraction of notional lost opening then closing on a venue (fees + slippage both ways, at this notional). */
+export function perpRoundTripCost(config: StrategyConfig, venue: VenueId, notionalQuote = 0): number {
   const meta = venueMeta(config, venue);
-  return (2 * (meta.takerFeeBps + meta.slippageBps)) / 10_000;
+  return 2 * (meta.takerFeeBps / 10_000 + slippageFraction(meta, notionalQuote));
+}
+
+/**
+ * Basis a short pays moving from `from` to `to` now: buy back at from's premium, sell at to's (per
+ * unit notional; negative = a gain). Premium = mark / spot − 1 at each venue.
+ */
+export function switchBasisCost(markOf: (venue: VenueId) => number, spot: number | undefined, from: VenueId, to: VenueId, side: "short" | "long"): number {
+  if (spot === undefined || !(spot > 0)) return 0;
+  const premiumGap = (markOf(from) - markOf(to)) / spot;
+  return side === "short" ? premiumGap : -premiumGap;
 }
 
 export function eligibleVenues(
@@ -49,6 +60,8 @@ export function allocateVenues(args: {
   markOf: (venue: VenueId) => number;
   navQuote: number;
   log: DecisionLogger;
+  /** Spot price: with it, a switch also pays the premium gap between the two venues' marks. */
+  spot?: number;
 }): VenueAllocation {
   const { config, state, requestedBase, side, forecast, health, reselect, log } = args;
   const slots = Math.ceil(1 / config.maxVenueShare - 1e-9);
@@ -80,8 +93,10 @@ export function allocateVenues(args: {
       if (challenger === undefined) break;
       const gainPerHour = carryPerHour(challenger, side) - (carry.get(incumbent) ?? 0);
       const gain = gainPerHour * config.forecastHorizonHours * perVenueNotional;
+      const basis = perVenueNotional * switchBasisCost(args.markOf, args.spot, incumbent, challenger.venue, side);
       const moveCost =
-        (perVenueNotional * (perpRoundTripCost(config, incumbent) + perpRoundTripCost(config, challenger.venue))) / 2 +
+        (perVenueNotional * (perpRoundTripCost(config, incumbent, perVenueNotional) + perpRoundTripCost(config, challenger.venue, perVenueNotional))) / 2 +
+        basis +
         venueMeta(config, incumbent).transferCostQuote +
         venueMeta(config, challenger.venue).transferCostQuote +
         4 * config.gasPerActionQuote;
@@ -90,6 +105,7 @@ export function allocateVenues(args: {
         log.add("flag", `switch venue ${incumbent} -> ${challenger.venue}: forecast gain beats move cost`, {
           gainQuote: gain,
           costQuote: moveCost,
+          basisQuote: basis,
           incumbentApr: (carry.get(incumbent) ?? 0) * 8760,
           challengerApr: carryPerHour(challenger, side) * 8760,
         });
