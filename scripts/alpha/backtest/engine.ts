@@ -140,6 +140,8 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
   const settlePtr = new Map<VenueId, number>();
   const knownPtr = new Map<VenueId, number>();
   const lowPtr = new Map<VenueId, number>();
+  // Each venue's history window, re-sliced only when it moves (between settlements it is the same array).
+  const windowCache = new Map<VenueId, { lo: number; hi: number; prints: readonly FundingPrint[] }>();
   const t0 = p.time[start] as number;
   for (const v of settled) {
     const prints = world.funding[v] ?? [];
@@ -233,7 +235,12 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
       let lo = lowPtr.get(v) ?? 0;
       while (lo < hi && (prints[lo] as FundingPrint).settleTime < t - windowSec) lo += 1;
       lowPtr.set(v, lo);
-      history.funding[v] = prints.slice(lo, hi);
+      let cached = windowCache.get(v);
+      if (cached === undefined || cached.lo !== lo || cached.hi !== hi) {
+        cached = { lo, hi, prints: prints.slice(lo, hi) };
+        windowCache.set(v, cached);
+      }
+      history.funding[v] = cached.prints;
       const last = hi > 0 ? prints[hi - 1] : undefined;
       quotes.push(last === undefined ? { venue: v, markPrice: markOf(v), markTime: t } : { venue: v, markPrice: markOf(v), markTime: t, lastFunding: last });
     }

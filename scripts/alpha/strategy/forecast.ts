@@ -18,9 +18,25 @@ export function forecastVenue(
   prints: readonly FundingPrint[],
   now: number,
 ): VenueForecast | undefined {
+  // The same history array asked again once every print in it is known: the answer cannot have changed.
+  let byArray = WHOLE.get(config);
+  if (byArray === undefined) {
+    byArray = new WeakMap();
+    WHOLE.set(config, byArray);
+  }
+  const whole = byArray.get(prints);
+  if (whole !== undefined && now >= whole.maxKnownAt && whole.forecast.venue === venue) return whole.forecast;
   // Prints are ascending; the first one not yet known at `now` ends the usable run.
   let count = 0;
-  while (count < prints.length && (prints[count] as FundingPrint).knownAt <= now) count += 1;
+  let maxKnownAt = Number.NEGATIVE_INFINITY;
+  while (count < prints.length && (prints[count] as FundingPrint).knownAt <= now) {
+    maxKnownAt = Math.max(maxKnownAt, (prints[count] as FundingPrint).knownAt);
+    count += 1;
+  }
+  const remember = (forecast: VenueForecast): VenueForecast => {
+    if (count === prints.length) byArray.set(prints, { maxKnownAt, forecast });
+    return forecast;
+  };
   if (count === 0) return undefined;
   // The result depends only on (config, the prints used): a caller that asks every hour with the same
   // window (a backtest between settlements) gets the forecast computed once.
@@ -29,7 +45,7 @@ export function forecastVenue(
   const memo = memoFor(config, first);
   const key = `${count}:${last.settleTime}:${last.knownAt}`;
   const hit = memo.get(key);
-  if (hit !== undefined && hit.last === last && hit.forecast.venue === venue) return hit.forecast;
+  if (hit !== undefined && hit.last === last && hit.forecast.venue === venue) return remember(hit.forecast);
 
   let fast = first.ratePerHour;
   let slow = first.ratePerHour;
@@ -62,8 +78,11 @@ export function forecastVenue(
     expectedApr: expected * HOURS_PER_YEAR,
   };
   memo.set(key, { last, forecast });
-  return forecast;
+  return remember(forecast);
 }
+
+/** Per config, per history array whose every print was known: its forecast. */
+const WHOLE = new WeakMap<StrategyConfig, WeakMap<readonly FundingPrint[], { maxKnownAt: number; forecast: VenueForecast }>>();
 
 /** Per config, per first print of a window: forecasts already computed (weakly held: no leak across runs). */
 const MEMO = new WeakMap<StrategyConfig, WeakMap<FundingPrint, Map<string, { last: FundingPrint; forecast: VenueForecast }>>>();
