@@ -166,7 +166,13 @@ export function buildPlan(input: PlanInput): Plan {
     longBuys.push({ action: { kind: "credit.supply", asset, amount: longSupply }, reason: "supply long leg to credit market", numbers: { base: longSupply } });
   }
   const loopSteps: Step[] = [];
-  if (loopTarget < credit.borrowBase - 1e-12) {
+  // The loop trades only amounts worth a minimum trade (interest accruing on the asset debt every hour
+  // is not bought back hour by hour), unless it is being closed.
+  const loopGapQuote = Math.abs(loopTarget - credit.borrowBase) * prices.spot;
+  const loopWorthTrading = loopGapQuote >= config.minTradeQuote || (loopTarget === 0 && credit.borrowBase > 1e-12);
+  if (!loopWorthTrading) {
+    // Leave the loop as it is.
+  } else if (loopTarget < credit.borrowBase - 1e-12) {
     const unwind = credit.borrowBase - loopTarget;
     const collateral = credit.borrowBase > 0 ? (credit.supplyQuote * unwind) / credit.borrowBase : 0;
     sources.push(
