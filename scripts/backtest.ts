@@ -16,6 +16,8 @@ import { fitAndTest, type FitResult } from "./alpha/backtest/fit.js";
 import { DEFAULT_RISK_FREE_APR } from "./alpha/backtest/metrics.js";
 import { goalAgainstBenchmark, money, ratio, renderReport } from "./alpha/backtest/report.js";
 import { DEFAULT_YIELDS, describeYields, type YieldAssumptions } from "./alpha/backtest/yields.js";
+import { describeEvent, describeOutcome } from "./alpha/backtest/report.js";
+import { loadScenario } from "./alpha/backtest/scenario.js";
 import { loadMarketData } from "./alpha/data/market.js";
 import { defaultStrategyConfig } from "./alpha/strategy/config.js";
 import { VENUE_IDS, type Asset, type NegativeRegimeAction, type RebalanceMode, type VenueId } from "./alpha/strategy/types.js";
@@ -29,6 +31,7 @@ const USAGE = `usage: npx tsx scripts/backtest.ts [options]
                                   train window only, then report the test window (replaces --from/--to)
   --out PATH                      HTML report (default reports/backtest-<asset>-<from>-<to>.html)
   --json PATH                     also write the strategy's and every benchmark's metrics as JSON
+  --scenario FILE                 risk events fed to the run (data/scenarios/*.json: outage, depeg, ADL, liquidity)
   --log PATH                      also write every decision line as JSON lines
   --capital N                     starting capital in quote (default 1000000)
   --mode hybrid|constant          rebalancing mode (default hybrid)
@@ -76,6 +79,7 @@ function main(): void {
       "asset-supply-apr": { type: "string", default: String(DEFAULT_YIELDS.assetSupplyApr) },
       "staking-apr": { type: "string", default: String(DEFAULT_YIELDS.stakingApr) },
       json: { type: "string" },
+      scenario: { type: "string" },
       log: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -111,14 +115,8 @@ function main(): void {
   if (split && (values.from !== undefined || values.to !== undefined)) throw new UsageError("--train/--test replace --from/--to: give one or the other");
 
   const started = Date.now();
-  const data = (() => {
-    try {
-      return loadMarketData(asset, values.data === undefined ? undefined : resolve(values.data));
-    } catch (error) {
-      // A folder that is not in the shipped layout is bad input: say which file or column is wrong.
-      throw new UsageError(`--data: ${(error as Error).message}`);
-    }
-  })();
+  // A folder not in the shipped layout is bad input: say which file or column is wrong.
+  const data = usage(() => loadMarketData(asset, values.data === undefined ? undefined : resolve(values.data)), "--data");
   const first = data.prices.time[0] as number;
   const last = data.prices.time[data.prices.time.length - 1] as number;
   const lastFullDay = Math.floor((last + 3600) / 86_400) * 86_400 - 86_400;
@@ -136,6 +134,7 @@ function main(): void {
     throw new UsageError(`the train window must end before the test window starts (got --train ${windows.train.label}, --test ${windows.test.label})`);
   }
   const config = defaultStrategyConfig(asset, { mode, negativeRegimeAction: negative });
+  const scenario = values.scenario === undefined ? undefined : usage(() => loadScenario(resolve(values.scenario as string)), "--scenario");
   const shared: Omit<BacktestOptions, "config" | "from" | "to"> = {
     capitalQuote: capital,
     passive: { venue: "binance", leverage: passiveLeverage, afterLiquidation },
@@ -143,6 +142,7 @@ function main(): void {
     riskFreeApr,
     priceModel,
     yields,
+    ...(scenario === undefined ? {} : { scenario }),
   };
   let fit: FitResult | undefined;
   let result: BacktestResult;
@@ -168,6 +168,7 @@ function main(): void {
     ...describeYields(yields, usedConfig),
     `Data: ${data.root}.`,
     ...(fit === undefined ? [] : fitNotes(fit)),
+    ...(scenario === undefined ? [] : [`Scenario ${scenario.name} (${scenario.kind}): ${scenario.description}`]),
   ];
   write(out, renderReport(result, usedConfig, notes));
   if (values.json !== undefined) write(resolve(values.json), `${JSON.stringify(summary(result, fit, notes), null, 2)}\n`);
@@ -179,6 +180,7 @@ function main(): void {
   console.log(line("strategy", result.strategy));
   console.log(line("ethena1x", result.benchmark));
   console.log(line("short3x", result.passive));
+  for (const o of result.scenario?.outcomes ?? []) console.log(`event ${describeEvent(o.event)}: ${describeOutcome(o)}`);
   const goal = goalAgainstBenchmark(result.strategy, result.benchmark);
   console.log(`goal vs Ethena-style: +2 points/yr ${goal.excessVerdict} (${(goal.excessPoints * 100).toFixed(2)} points); max DD ≤ ½ ${goal.drawdownVerdict} (ratio ${ratio(goal.drawdownRatio, 3)})`);
   console.log(`report: ${out}`);
@@ -237,8 +239,18 @@ function summary(result: BacktestResult, fit: FitResult | undefined, notes: read
     venueShare: result.venueShare,
     guardrailBreaches: result.guardrailBreaches.length,
     actionCount: result.actionCount,
+    ...(result.scenario === undefined ? {} : { scenario: result.scenario }),
     notes,
   };
+}
+
+/** Runs `f`; its error (bad input: a file, a field) becomes a usage error. */
+function usage<T>(f: () => T, flag?: string): T {
+  try {
+    return f();
+  } catch (error) {
+    throw new UsageError(`${flag === undefined ? "" : `${flag}: `}${(error as Error).message}`);
+  }
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {

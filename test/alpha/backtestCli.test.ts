@@ -39,6 +39,7 @@ describe("backtest CLI", function () {
       [["--train", "2021-01-01", "--test", "2021-02-01:2021-04-01", "--out", out], /--train must be FROM:TO/],
       [["--data", "/nonexistent/market", "--out", out], /market data folder not found/],
       [["--staking-apr", "0.04", "--asset", "BTC", "--out", out], /--staking-apr applies to an ETH long leg/],
+      [["--scenario", join(ROOT, "package.json"), "--out", out], /--scenario: .*package\.json: not a scenario: kind: Required; events: Required/],
       [["--passive-leverage", "7", "--out", out], /--passive-leverage must be a number from 1 to 3 \(got "7"\)/],
       [["--frobnicate"], /unknown option '--frobnicate'/i],
       [["--rf", "five", "--out", out], /--rf must be an annual rate/],

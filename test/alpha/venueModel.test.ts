@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { rehedge, emptyHedge, enterHedge, hedgeEquity } from "../../scripts/alpha/backtest/benchmarks.js";
 import { runBacktest } from "../../scripts/alpha/backtest/engine.js";
 import { fitAndTest } from "../../scripts/alpha/backtest/fit.js";
+import { loadScenario, parseScenario } from "../../scripts/alpha/backtest/scenario.js";
 import { venuePremiums, venuePricePath } from "../../scripts/alpha/backtest/venuePrices.js";
 import { defaultStrategyConfig, VENUES } from "../../scripts/alpha/strategy/config.js";
 import type { VenueMeta } from "../../scripts/alpha/strategy/types.js";
@@ -124,5 +125,51 @@ describe("alpha backtest: yield on what waits and the train/test fit", () => {
     expect(fit.test.from).to.equal(test.from);
     expect(fit.config.maxVenueShare).to.equal(0.5);
     expect(() => fitAndTest(world, base, { capitalQuote: 1_000_000 }, test, train, grid)).to.throw(/train window must end before the test window/);
+  });
+});
+
+describe("alpha backtest: risk events from a scenario exercise the monitor", () => {
+  const rate = (): number => 0.0004;
+  const world = syntheticWorld({ from: T0, hours: 12 * 24, price: () => 100, rates: { binance: rate, bybit: rate, gate: (t) => rate() * 0.9 + 0 * t } });
+  const config = defaultStrategyConfig("BTC", { allowedVenues: ["binance", "bybit", "gate"] });
+  const iso = (t: number): string => new Date(t * 1000).toISOString().replace(":00.000Z", "Z");
+  const run = (events: unknown[]) =>
+    runBacktest(world, {
+      config,
+      capitalQuote: 1_000_000,
+      from: T0,
+      to: T0 + 12 * DAY - HOUR,
+      scenario: parseScenario({ name: "t", description: "test", kind: "hypothetical", events }, "test"),
+    });
+
+  it("an outage makes the strategy leave the venue; a depeg de-risks the hedge", () => {
+    const r = run([
+      { kind: "venueOutage", venue: "binance", from: iso(T0 + 4 * DAY), to: iso(T0 + 6 * DAY) },
+      { kind: "quoteDepeg", pegUsd: 0.95, from: iso(T0 + 8 * DAY), to: iso(T0 + 9 * DAY) },
+    ]);
+    const [outage, depeg] = r.scenario?.outcomes ?? [];
+    expect(outage?.sizeBefore).to.be.above(0);
+    expect(outage?.sizeAfter).to.equal(0);
+    expect(outage?.flags).to.be.above(0);
+    expect(depeg?.sizeAfter).to.be.below((depeg?.sizeBefore ?? 0) * 0.9);
+    expect(r.decisions.some((d) => d.reason.startsWith("quote stablecoin depeg"))).to.equal(true);
+    expect(r.guardrailBreaches).to.deep.equal([]);
+  });
+
+  it("an ADL cuts the hedge unasked, and the strategy re-hedges", () => {
+    const at = T0 + 5 * DAY + 3 * HOUR;
+    const r = run([{ kind: "adl", venue: "bybit", at: iso(at), fraction: 0.5 }]);
+    const adl = r.scenario?.outcomes[0];
+    expectClose(adl?.deleveragedBase, (adl?.sizeBefore ?? 0) * 0.5, 1e-9);
+    expect(adl?.actions).to.be.above(0);
+    // By the day after, the book is delta-neutral again.
+    const after = r.daily.find((d) => d.time >= at + DAY);
+    expect(Math.abs(after?.netDeltaBps ?? 1e9)).to.be.below(50);
+  });
+
+  it("refuses a scenario file that is not one, naming the field", () => {
+    expect(() => parseScenario({ name: "x", description: "", kind: "hypothetical", events: [{ kind: "adl", venue: "ftx", at: "2021-01-01T00:00Z", fraction: 0.5 }] }, "f.json")).to.throw(/f\.json: not a scenario: events\.0\.venue/);
+    expect(() => parseScenario({ name: "x", description: "", kind: "hypothetical", events: [{ kind: "quoteDepeg", pegUsd: 0.9, from: "2021-01-02T00:00Z", to: "2021-01-01T00:00Z" }] }, "f.json")).to.throw(/"to" must be after "from"/);
+    for (const file of ["usdc-depeg-2023-03.json", "venue-stress-2021-05.json"]) expect(() => loadScenario(`data/scenarios/${file}`)).to.not.throw();
   });
 });

@@ -24,6 +24,8 @@ import { DEFAULT_RISK_FREE_APR } from "./metrics.js";
 import { passiveEntry, type PassiveOptions } from "./passive.js";
 import { venuePricePath, type PriceModel, type VenuePricePath } from "./venuePrices.js";
 import { accrueYield, NO_YIELD, type YieldAssumptions } from "./yields.js";
+import { eventWindow, ScenarioClock, withOutage, type EventOutcome, type Scenario } from "./scenario.js";
+import { findPerp, replacePerp, resizePerp } from "../strategy/ledger.js";
 
 export type { LegReport } from "./legs.js";
 export type { PassiveOptions } from "./passive.js";
@@ -68,6 +70,8 @@ export interface BacktestOptions {
   readonly priceModel?: PriceModel;
   /** Yield on idle, margin and the long leg (default none). */
   readonly yields?: YieldAssumptions;
+  /** Risk events (venue outage, quote depeg, ADL, liquidity drop) fed to the strategy and the ledger. */
+  readonly scenario?: Scenario;
 }
 
 export interface DailyPoint {
@@ -109,6 +113,7 @@ export interface BacktestResult {
   readonly guardrailBreaches: readonly { readonly time: number; readonly rule: string; readonly value: number; readonly limit: number }[];
   readonly decisions: readonly DecisionLog[];
   readonly actionCount: number;
+  readonly scenario?: { readonly name: string; readonly kind: Scenario["kind"]; readonly outcomes: readonly EventOutcome[] };
 }
 
 const DEFAULT_PASSIVE: PassiveOptions = { venue: "binance", leverage: 3, afterLiquidation: "hold-spot" };
@@ -172,6 +177,10 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
   let dayMinLiq = Number.POSITIVE_INFINITY;
   let dayMinLiqPassive = Number.POSITIVE_INFINITY;
   const hedgeMeta = venueMeta(config, benchOptions.venue);
+  const clock = new ScenarioClock(options.scenario, config);
+  const outcomes = (options.scenario?.events ?? []).map((event) => ({ event, window: eventWindow(event), flags: 0, actions: 0, sizeBefore: Number.NaN, sizeAfter: Number.NaN, deleveragedBase: 0 }));
+  const sizeOn = (s: PortfolioState, v: VenueId | undefined): number =>
+    s.perps.reduce((sum, x) => sum + (v === undefined || x.venue === v ? Math.abs(x.sizeBase) : 0), 0);
 
   for (let i = start; i < endExclusive; i += 1) {
     const t = p.time[i] as number;
@@ -181,6 +190,21 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
     const markOf = (v: VenueId): number => mark[v] ?? spot;
     const prices: PriceView = { asset: config.asset, spot, mark };
     const worst = (v: VenueId, short: boolean): number => (short ? path(v).high[i] : path(v).low[i]) as number;
+
+    const events = clock.at(t);
+    const cfg = events.config;
+    for (const o of outcomes) {
+      if (t >= o.window.from && t < o.window.to && Number.isNaN(o.sizeBefore)) o.sizeBefore = sizeOn(state, "venue" in o.event ? o.event.venue : undefined);
+    }
+    // Auto-deleveraging: the venue closes part of the book's position at the mark, unasked.
+    for (const adl of events.adl) {
+      const pos = findPerp(state, adl.venue, config.asset);
+      if (pos.sizeBase === 0) continue;
+      const cut = pos.sizeBase * adl.fraction;
+      state = replacePerp(state, resizePerp(pos, pos.sizeBase - cut, markOf(adl.venue)));
+      const o = outcomes.find((x) => x.event.kind === "adl" && x.event.venue === adl.venue && x.window.from <= t && t < x.window.from + 3600);
+      if (o !== undefined) o.deleveragedBase += Math.abs(cut);
+    }
 
     // 1. Liquidations inside the bar that ends at t.
     state = liquidate(config, state, worst, t, strat);
@@ -242,21 +266,35 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
       }
       history.funding[v] = cached.prints;
       const last = hi > 0 ? prints[hi - 1] : undefined;
-      quotes.push(last === undefined ? { venue: v, markPrice: markOf(v), markTime: t } : { venue: v, markPrice: markOf(v), markTime: t, lastFunding: last });
+      const quote = last === undefined ? { venue: v, markPrice: markOf(v), markTime: t } : { venue: v, markPrice: markOf(v), markTime: t, lastFunding: last };
+      quotes.push(events.down.size > 0 ? withOutage(quote, events.down) : quote);
     }
-    const snapshot: MarketSnapshot = { time: t, asset: config.asset, spotPrice: spot, spotTime: t, venues: quotes };
-    const decision = decide(config, { ...state, time: t }, snapshot, history as MarketHistory);
+    const snapshot: MarketSnapshot = {
+      time: t,
+      asset: config.asset,
+      spotPrice: spot,
+      spotTime: t,
+      venues: quotes,
+      ...(events.pegUsd === undefined ? {} : { quotePegUsd: events.pegUsd }),
+    };
+    const decision = decide(cfg, { ...state, time: t }, snapshot, history as MarketHistory);
     regimeHours[decision.regime.regime] += 1;
     for (const entry of decision.log) decisions.push(entry);
     if (decision.actions.length > 0) {
       const before = state;
-      const executed = applyActions(config, state, decision.actions, prices);
+      const executed = applyActions(cfg, state, decision.actions, prices);
       state = executed.state;
       strat.costs = addCosts(strat.costs, executed.cost);
       strat.basis += basisOf(decision.actions, spot, markOf);
       actionCount += decision.actions.length;
       strat.actions += decision.actions.length;
-      for (const b of checkGuardrails(config, before, state, prices)) breaches.push({ time: t, ...b });
+      for (const b of checkGuardrails(cfg, before, state, prices)) breaches.push({ time: t, ...b });
+    }
+    for (const o of outcomes) {
+      if (t < o.window.from || t >= o.window.to) continue;
+      o.flags += decision.log.filter((d) => d.action === "flag").length;
+      o.actions += decision.actions.length;
+      o.sizeAfter = sizeOn(state, "venue" in o.event ? o.event.venue : undefined);
     }
     state = { ...state, time: t };
 
@@ -347,6 +385,15 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
     guardrailBreaches: breaches,
     decisions,
     actionCount,
+    ...(options.scenario === undefined
+      ? {}
+      : {
+          scenario: {
+            name: options.scenario.name,
+            kind: options.scenario.kind,
+            outcomes: outcomes.map(({ event, flags, actions, sizeBefore, sizeAfter, deleveragedBase }) => ({ event, flags, actions, sizeBefore, sizeAfter, deleveragedBase })),
+          },
+        }),
   };
 }
 

@@ -2,6 +2,7 @@ import { formatLog } from "../strategy/log.js";
 import type { StrategyConfig } from "../strategy/types.js";
 import type { BacktestResult, LegReport } from "./engine.js";
 import { divide } from "./metrics.js";
+import type { EventOutcome, RiskEvent } from "./scenario.js";
 
 /**
  * Self-contained HTML report: inline CSS and SVG only (no script, no external resource), so it opens
@@ -128,6 +129,8 @@ ${charts}
 <h2>Regimes and venues</h2>
 <table><tr><th>regime</th><th>share of hours</th></tr>${regimes}</table>
 <table><tr><th>venue</th><th>share of hedge (size × hours)</th></tr>${venues}</table>
+${result.scenario === undefined ? "" : `<h2>Risk events: ${esc(result.scenario.name)} (${esc(result.scenario.kind)})</h2>
+<table><tr><th>event</th><th>monitor's response</th></tr>${result.scenario.outcomes.map((o) => `<tr><th>${esc(describeEvent(o.event))}</th><td>${esc(describeOutcome(o))}</td></tr>`).join("")}</table>`}
 <h2>Liquidations</h2>
 <table><tr><th>who</th><th>time</th><th>venue</th><th>margin lost</th></tr>${liquidations || '<tr><td colspan="4">none</td></tr>'}</table>
 <h2>Decisions</h2>
@@ -227,6 +230,27 @@ export function goalAgainstBenchmark(strategy: LegReport, benchmark: LegReport):
 /** A ratio with `digits` decimals; "undefined" when it is not a finite number (never ∞, never "met"). */
 export function ratio(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "undefined";
+}
+
+export function describeEvent(e: RiskEvent): string {
+  switch (e.kind) {
+    case "venueOutage":
+      return `${e.venue} down ${e.from} → ${e.to}`;
+    case "quoteDepeg":
+      return `quote at ${e.pegUsd} USD ${e.from} → ${e.to}`;
+    case "adl":
+      return `${e.venue} ADL of ${(e.fraction * 100).toFixed(0)} % at ${e.at}`;
+    case "liquidityDrop":
+      return `${e.venue} depth × ${e.depthFactor} ${e.from} → ${e.to}`;
+  }
+}
+
+export function describeOutcome(o: EventOutcome): string {
+  const where = "venue" in o.event ? `on ${o.event.venue}` : "in total";
+  const size = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : "—");
+  return `${o.flags} monitor flags, ${o.actions} actions; perp size ${where} ${size(o.sizeBefore)} → ${size(o.sizeAfter)}${
+    o.event.kind === "adl" ? `; ${size(o.deleveragedBase)} closed by the venue` : ""
+  }${o.event.kind === "adl" ? " (window: the 24 h after)" : ""}`;
 }
 
 /** `12.34 %`; `—` when not finite. (The report formatters, shared by the replay's report and the demo.) */
