@@ -16,7 +16,7 @@ import { fitAndTest, type FitResult } from "./alpha/backtest/fit.js";
 import { DEFAULT_RISK_FREE_APR } from "./alpha/backtest/metrics.js";
 import { goalAgainstBenchmark, money, ratio, renderReport } from "./alpha/backtest/report.js";
 import { DEFAULT_YIELDS, describeYields, type YieldAssumptions } from "./alpha/backtest/yields.js";
-import { describeEvent, describeOutcome } from "./alpha/backtest/report.js";
+import { describeEvent, describeOutcome, portfolioMarginNote } from "./alpha/backtest/report.js";
 import { loadScenario } from "./alpha/backtest/scenario.js";
 import { loadMarketData } from "./alpha/data/market.js";
 import { defaultStrategyConfig } from "./alpha/strategy/config.js";
@@ -180,6 +180,7 @@ function main(): void {
   console.log(line("strategy", result.strategy));
   console.log(line("ethena1x", result.benchmark));
   console.log(line("short3x", result.passive));
+  console.log(portfolioMarginNote(result, usedConfig.maxBasis));
   for (const o of result.scenario?.outcomes ?? []) console.log(`event ${describeEvent(o.event)}: ${describeOutcome(o)}`);
   const goal = goalAgainstBenchmark(result.strategy, result.benchmark);
   console.log(`goal vs Ethena-style: +2 points/yr ${goal.excessVerdict} (${(goal.excessPoints * 100).toFixed(2)} points); max DD ≤ ½ ${goal.drawdownVerdict} (ratio ${ratio(goal.drawdownRatio, 3)})`);

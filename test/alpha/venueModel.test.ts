@@ -7,7 +7,8 @@ import { venuePremiums, venuePricePath } from "../../scripts/alpha/backtest/venu
 import { defaultStrategyConfig, VENUES } from "../../scripts/alpha/strategy/config.js";
 import type { VenueMeta } from "../../scripts/alpha/strategy/types.js";
 import { impliedPremium, maintenanceMarginQuote, maintenanceRate, slippageFraction } from "../../scripts/alpha/strategy/venueModel.js";
-import { DAY, HOUR, expectClose, syntheticWorld, T0 } from "./fixtures.js";
+import { portfolioMarginView } from "../../scripts/alpha/strategy/risk.js";
+import { DAY, HOUR, expectClose, heldState, syntheticWorld, T0, testConfig } from "./fixtures.js";
 
 describe("alpha venue model: premium from funding, tiered maintenance, size-dependent slippage", () => {
   it("implies the premium from a print: F = P + clamp(I − P, ±0.05 %)", () => {
@@ -171,5 +172,24 @@ describe("alpha backtest: risk events from a scenario exercise the monitor", () 
     expect(() => parseScenario({ name: "x", description: "", kind: "hypothetical", events: [{ kind: "adl", venue: "ftx", at: "2021-01-01T00:00Z", fraction: 0.5 }] }, "f.json")).to.throw(/f\.json: not a scenario: events\.0\.venue/);
     expect(() => parseScenario({ name: "x", description: "", kind: "hypothetical", events: [{ kind: "quoteDepeg", pegUsd: 0.9, from: "2021-01-02T00:00Z", to: "2021-01-01T00:00Z" }] }, "f.json")).to.throw(/"to" must be after "from"/);
     for (const file of ["usdc-depeg-2023-03.json", "venue-stress-2021-05.json"]) expect(() => loadScenario(`data/scenarios/${file}`)).to.not.throw();
+  });
+});
+
+describe("alpha risk monitor: portfolio margin netted across venues", () => {
+  it("a delta-neutral book needs only the basis add-on netted; isolated venues need their own margin", () => {
+    // 10 BTC short over binance and bybit at 100 (margin 1,000 / 2.5 = 400 posted), 10 BTC long supplied: net 0.
+    const state = heldState({ capital: 10_000, entry: 100, shortBase: 10, venues: ["binance", "bybit"] });
+    const config = testConfig();
+    const pm = portfolioMarginView(config, state, { asset: "BTC", spot: 100, mark: { binance: 100, bybit: 100 } });
+    expectClose(pm.netBase, 0, 1e-12);
+    expectClose(pm.postedQuote, 400, 1e-9);
+    expectClose(pm.isolatedInitialQuote, 1_000 / 3, 1e-9);
+    expectClose(pm.isolatedMaintenanceQuote, 2 * 0.004 * 500, 1e-9);
+    expectClose(pm.nettedInitialQuote, 0.03 * 1_000, 1e-9); // the basis add-on only
+    expectClose(pm.freedQuote, 400 - 30, 1e-9);
+    // Half the hedge gone (an ADL): 5 BTC of net delta is margined too.
+    const cut = { ...state, perps: state.perps.map((p) => (p.venue === "bybit" ? { ...p, sizeBase: 0 } : p)) };
+    const pm2 = portfolioMarginView(config, cut, { asset: "BTC", spot: 100, mark: { binance: 100, bybit: 100 } });
+    expectClose(pm2.nettedInitialQuote, 500 / 3 + 0.03 * 500, 1e-9);
   });
 });

@@ -90,6 +90,9 @@ export interface DailyPoint {
   readonly minLiqDistance: number;
   readonly passiveMinLiqDistance: number;
   readonly netDeltaBps: number;
+  /** The risk monitor's portfolio-margin view at the day's last decision: collateral posted on venues, and what netting would free. */
+  readonly postedMarginQuote: number;
+  readonly nettingFreesQuote: number;
 }
 
 export interface BacktestResult {
@@ -176,6 +179,7 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
   let actionCount = 0;
   let dayMinLiq = Number.POSITIVE_INFINITY;
   let dayMinLiqPassive = Number.POSITIVE_INFINITY;
+  let pm = { posted: 0, freed: 0 };
   const hedgeMeta = venueMeta(config, benchOptions.venue);
   const clock = new ScenarioClock(options.scenario, config);
   const outcomes = (options.scenario?.events ?? []).map((event) => ({ event, window: eventWindow(event), flags: 0, actions: 0, sizeBefore: Number.NaN, sizeAfter: Number.NaN, deleveragedBase: 0 }));
@@ -279,6 +283,7 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
     };
     const decision = decide(cfg, { ...state, time: t }, snapshot, history as MarketHistory);
     regimeHours[decision.regime.regime] += 1;
+    pm = { posted: decision.risk.portfolioMargin?.postedQuote ?? 0, freed: decision.risk.portfolioMargin?.freedQuote ?? 0 };
     for (const entry of decision.log) decisions.push(entry);
     if (decision.actions.length > 0) {
       const before = state;
@@ -358,6 +363,8 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
         minLiqDistance: Math.min(1, dayMinLiq),
         passiveMinLiqDistance: Math.min(1, dayMinLiqPassive),
         netDeltaBps: (netDelta(state, config.asset) * spot * 10_000) / nav,
+        postedMarginQuote: pm.posted,
+        nettingFreesQuote: pm.freed,
       });
       dayMinLiq = Number.POSITIVE_INFINITY;
       dayMinLiqPassive = Number.POSITIVE_INFINITY;

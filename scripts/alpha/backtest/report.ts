@@ -124,6 +124,7 @@ ${targets}
 ${table}
 </table>
 ${notes.map((n) => `<p class="note">${esc(n)}</p>`).join("\n")}
+<p class="note">${esc(portfolioMarginNote(result, config.maxBasis))}</p>
 <h2>Charts (daily points)</h2>
 ${charts}
 <h2>Regimes and venues</h2>
@@ -230,6 +231,15 @@ export function goalAgainstBenchmark(strategy: LegReport, benchmark: LegReport):
 /** A ratio with `digits` decimals; "undefined" when it is not a finite number (never ∞, never "met"). */
 export function ratio(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "undefined";
+}
+
+/** The risk monitor's portfolio-margin view over the run, in one sentence. */
+export function portfolioMarginNote(result: BacktestResult, basisAddOn: number): string {
+  const days = result.daily.filter((d) => d.postedMarginQuote > 0);
+  if (days.length === 0) return "Portfolio margin: no perp collateral was posted.";
+  const posted = days.reduce((s, d) => s + d.postedMarginQuote, 0) / days.length;
+  const freed = days.reduce((s, d) => s + d.nettingFreesQuote, 0) / days.length;
+  return `Portfolio margin (risk monitor, netted across venues and the long leg, basis add-on ${pct(basisAddOn, 0)} of gross notional): on average ${money(freed)} of the ${money(posted)} posted on venues (${pct(freed / posted, 0)}) would be freed by one netted account; isolated venues cannot net, so the vault posts it.`;
 }
 
 export function describeEvent(e: RiskEvent): string {

@@ -172,6 +172,10 @@ export function decide(
       regimeSignalApr: regime.signalApr,
       perpSize: currentSize,
       creditLtv: creditOf(state, asset).borrowQuote > 0 ? risk.creditLtv : 0,
+      // Portfolio margin (netted across venues and the long leg) beside the isolated venues: what netting would free.
+      pmPostedQuote: risk.portfolioMargin?.postedQuote ?? 0,
+      pmNettedInitialQuote: risk.portfolioMargin?.nettedInitialQuote ?? 0,
+      pmFreedQuote: risk.portfolioMargin?.freedQuote ?? 0,
       estCostQuote: plan.cost.feeQuote + plan.cost.slippageQuote + plan.cost.gasQuote + plan.cost.transferQuote,
     });
   }

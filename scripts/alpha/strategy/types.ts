@@ -300,6 +300,33 @@ export interface RiskReport {
   readonly netDeltaBps: Partial<Record<Asset, number>>;
   readonly creditLtv: number;
   readonly flags: readonly RiskFlag[];
+  /** The book margined as a prime broker would, netted across venues and the long leg (beside the isolated view in `venues`). */
+  readonly portfolioMargin?: PortfolioMarginView;
+}
+
+/**
+ * Portfolio margin of one asset book (seed 000): what the isolated venues require against what one
+ * account netting every venue and the long leg would. A model: the netted requirement is the tiered
+ * maintenance (and the vault's leverage limit for the initial margin) on the net delta, plus a basis
+ * add-on of `maxBasis` × the gross perp notional (spot and perps, or two venues, can part by that much).
+ */
+export interface PortfolioMarginView {
+  /** Σ signed perp sizes across venues (base). */
+  readonly perpBase: number;
+  /** Spot + supplied − borrowed asset (base). */
+  readonly longLegBase: number;
+  /** perpBase + longLegBase. */
+  readonly netBase: number;
+  readonly grossNotionalQuote: number;
+  /** Collateral posted on the venues: Σ venue equity. */
+  readonly postedQuote: number;
+  /** Σ per-venue maintenance margin; Σ per-venue notional / maxLeverage. */
+  readonly isolatedMaintenanceQuote: number;
+  readonly isolatedInitialQuote: number;
+  readonly nettedMaintenanceQuote: number;
+  readonly nettedInitialQuote: number;
+  /** Posted collateral netting would free: posted − netted initial requirement (≥ 0). */
+  readonly freedQuote: number;
 }
 
 export type RiskFlag =
