@@ -27,7 +27,7 @@ const USAGE = `usage: npx tsx scripts/backtest.ts [options]
   --data DIR                      market data folder in the layout of data/market/ (default: the shipped one)
   --from YYYY-MM-DD               first day, UTC (default 2021-01-01)
   --to YYYY-MM-DD                 last day, UTC, inclusive (default: the data's last full day)
-  --train FROM:TO --test FROM:TO  fit the tunables (forecast half-life, entry threshold, venue count) on the
+  --train FROM:TO --test FROM:TO  fit the tunables (forecast half-life, entry threshold, venue count, sentiment) on the
                                   train window only, then report the test window (replaces --from/--to)
   --out PATH                      HTML report (default reports/backtest-<asset>-<from>-<to>.html)
   --json PATH                     also write the strategy's and every benchmark's metrics as JSON
@@ -36,6 +36,8 @@ const USAGE = `usage: npx tsx scripts/backtest.ts [options]
   --capital N                     starting capital in quote (default 1000000)
   --mode hybrid|constant          rebalancing mode (default hybrid)
   --negative flat|reduce|loop     action in a negative funding regime (default flat)
+  --sentiment-weight W            hybrid mode: how much the trailing funding level and price trend widen or narrow
+                                  the bands, 0..0.9 (default 0: off)
   --price-model per-venue|binance-mark   each venue at its own premium-implied mark (default), or all at Binance's
   --benchmark-venue VENUE         the Ethena-style 1x benchmark's venue (default binance)
   --passive-leverage N            the second benchmark's leverage on its margin, 1..3 (default 3: a 3x short,
@@ -69,6 +71,7 @@ function main(): void {
       capital: { type: "string", default: "1000000" },
       mode: { type: "string", default: "hybrid" },
       negative: { type: "string", default: "flat" },
+      "sentiment-weight": { type: "string", default: "0" },
       "price-model": { type: "string", default: "per-venue" },
       "passive-after-liquidation": { type: "string", default: "hold-spot" },
       "passive-leverage": { type: "string", default: "3" },
@@ -133,7 +136,11 @@ function main(): void {
   if ("train" in windows && windows.train.to >= windows.test.from) {
     throw new UsageError(`the train window must end before the test window starts (got --train ${windows.train.label}, --test ${windows.test.label})`);
   }
-  const config = defaultStrategyConfig(asset, { mode, negativeRegimeAction: negative });
+  const sentimentWeight = Number(values["sentiment-weight"]);
+  if (!Number.isFinite(sentimentWeight) || sentimentWeight < 0 || sentimentWeight > 0.9) {
+    throw new UsageError(`--sentiment-weight must be a number from 0 to 0.9 (got "${values["sentiment-weight"]}")`);
+  }
+  const config = defaultStrategyConfig(asset, { mode, negativeRegimeAction: negative, sentimentWeight });
   const scenario = values.scenario === undefined ? undefined : usage(() => loadScenario(resolve(values.scenario as string)), "--scenario");
   const shared: Omit<BacktestOptions, "config" | "from" | "to"> = {
     capitalQuote: capital,
@@ -194,10 +201,12 @@ function line(name: string, l: LegReport): string {
 
 function fitNotes(fit: FitResult): string[] {
   const t = fit.chosen;
-  const trials = fit.trials.map((x) => `${x.tunables.fastHalfLifeHours}h/${pct(x.tunables.positiveEnterApr)}/${x.tunables.venueCount}v → ${pct(x.annualisedReturn)}`).join(", ");
+  const trials = fit.trials
+    .map((x) => `${x.tunables.fastHalfLifeHours}h/${pct(x.tunables.positiveEnterApr)}/${x.tunables.venueCount}v/s${x.tunables.sentimentWeight} → ${pct(x.annualisedReturn)}`)
+    .join(", ");
   return [
-    `Fitted on the train window only (${fit.trials.length} configs, objective: train annualised return): fast half-life ${t.fastHalfLifeHours} h, entry threshold ${pct(t.positiveEnterApr)} APR, ${t.venueCount} venues. Train: strategy ${pct(fit.train.strategy.performance.annualisedReturn)} vs Ethena-style ${pct(fit.train.benchmark.performance.annualisedReturn)}.`,
-    `Train trials (half-life/threshold/venues → ann.): ${trials}.`,
+    `Fitted on the train window only (${fit.trials.length} configs, objective: train annualised return): fast half-life ${t.fastHalfLifeHours} h, entry threshold ${pct(t.positiveEnterApr)} APR, ${t.venueCount} venues, sentiment weight ${t.sentimentWeight}. Train: strategy ${pct(fit.train.strategy.performance.annualisedReturn)} vs Ethena-style ${pct(fit.train.benchmark.performance.annualisedReturn)}.`,
+    `Train trials (half-life/threshold/venues/sentiment → ann.): ${trials}.`,
   ];
 }
 

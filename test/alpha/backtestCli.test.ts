@@ -39,6 +39,7 @@ describe("backtest CLI", function () {
       [["--train", "2021-01-01", "--test", "2021-02-01:2021-04-01", "--out", out], /--train must be FROM:TO/],
       [["--data", "/nonexistent/market", "--out", out], /market data folder not found/],
       [["--staking-apr", "0.04", "--asset", "BTC", "--out", out], /--staking-apr applies to an ETH long leg/],
+      [["--sentiment-weight", "2", "--out", out], /--sentiment-weight must be a number from 0 to 0.9/],
       [["--scenario", join(ROOT, "package.json"), "--out", out], /--scenario: .*package\.json: not a scenario: kind: Required; events: Required/],
       [["--passive-leverage", "7", "--out", out], /--passive-leverage must be a number from 1 to 3 \(got "7"\)/],
       [["--frobnicate"], /unknown option '--frobnicate'/i],
@@ -66,7 +67,7 @@ describe("backtest CLI", function () {
     const json = join(dir, "split.json");
     const r = await backtest("--asset", "ETH", "--data", root, "--train", "2022-01-01:2022-01-20", "--test", "2022-01-21:2022-02-05", "--out", join(dir, "split.html"), "--json", json);
     expect(r.code, r.err).to.equal(0);
-    expect(r.out).to.match(/fitted on train 2022-01-01 → 2022-01-20/).and.to.match(/Fitted on the train window only \(8 configs/);
+    expect(r.out).to.match(/fitted on train 2022-01-01 → 2022-01-20/).and.to.match(/Fitted on the train window only \(16 configs/);
     const summary = JSON.parse(readFileSync(json, "utf8")) as {
       from: string;
       venueShare: Record<string, number>;
@@ -75,7 +76,7 @@ describe("backtest CLI", function () {
     };
     expect(summary.from).to.equal("2022-01-21T00:00:00.000Z");
     expect(summary.fit.train.from).to.equal("2022-01-01T00:00:00.000Z");
-    expect(summary.fit.trials).to.have.length(8);
+    expect(summary.fit.trials).to.have.length(16);
     expect(Object.keys(summary.venueShare).every((v) => v === "binance" || v === "bybit")).to.equal(true);
     expect(summary.benchmark.annualisedReturn).to.be.a("number");
   });

@@ -115,8 +115,8 @@ describe("alpha backtest: yield on what waits and the train/test fit", () => {
     const world = syntheticWorld({ from: T0, hours: 30 * 24, price: () => 100, rates: { binance: rate, bybit: (t) => rate(t) * 1.3, gate: (t) => rate(t) * 0.7 } });
     const base = defaultStrategyConfig("BTC", { allowedVenues: ["binance", "bybit", "gate"] });
     const grid = [
-      { fastHalfLifeHours: 24, positiveEnterApr: 0.03, venueCount: 2 },
-      { fastHalfLifeHours: 24, positiveEnterApr: 0.5, venueCount: 2 }, // never enters: 0 % on train
+      { fastHalfLifeHours: 24, positiveEnterApr: 0.03, venueCount: 2, sentimentWeight: 0 },
+      { fastHalfLifeHours: 24, positiveEnterApr: 0.5, venueCount: 2, sentimentWeight: 0 }, // never enters: 0 % on train
     ];
     const train = { from: T0, to: T0 + 15 * DAY - HOUR };
     const test = { from: T0 + 15 * DAY, to: T0 + 30 * DAY - HOUR };

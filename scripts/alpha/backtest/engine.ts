@@ -182,6 +182,21 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
   let pm = { posted: 0, freed: 0 };
   const hedgeMeta = venueMeta(config, benchOptions.venue);
   const clock = new ScenarioClock(options.scenario, config);
+  // Daily spot closes known at t (the sentiment's price trend), rebuilt once a day.
+  let spotDays: { time: number; price: number }[] = [];
+  let spotDaysAt = Number.NaN;
+  const spotHistory = (t: number): readonly { time: number; price: number }[] => {
+    const dayStart = t - (t % 86_400);
+    if (dayStart !== spotDaysAt) {
+      spotDaysAt = dayStart;
+      spotDays = [];
+      const lookback = (config.trendLookbackHours ?? 168) * 3600 + 86_400;
+      for (let j = indexAtOrAfter(p.time, dayStart - lookback); j < p.time.length && (p.time[j] as number) <= dayStart; j += 24) {
+        spotDays.push({ time: p.time[j] as number, price: p.spot[j] as number });
+      }
+    }
+    return spotDays;
+  };
   const outcomes = (options.scenario?.events ?? []).map((event) => ({ event, window: eventWindow(event), flags: 0, actions: 0, sizeBefore: Number.NaN, sizeAfter: Number.NaN, deleveragedBase: 0 }));
   const sizeOn = (s: PortfolioState, v: VenueId | undefined): number =>
     s.perps.reduce((sum, x) => sum + (v === undefined || x.venue === v ? Math.abs(x.sizeBase) : 0), 0);
@@ -253,7 +268,8 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
     hedge = accrueHedgeYield(hedge, yields, spot, bench);
 
     // 4. Decide on what is known at t, execute.
-    const history: { funding: Partial<Record<VenueId, readonly FundingPrint[]>> } = { funding: {} };
+    const history: { funding: Partial<Record<VenueId, readonly FundingPrint[]>>; spot?: readonly { time: number; price: number }[] } = { funding: {} };
+    if ((config.sentimentWeight ?? 0) > 0) history.spot = spotHistory(t);
     const quotes: MarketSnapshot["venues"][number][] = [];
     for (const v of venues) {
       const prints = world.funding[v] ?? [];

@@ -5,17 +5,21 @@ import { runBacktest, type BacktestOptions, type BacktestResult, type WorldData 
 /**
  * Out-of-sample discipline: the tunables are fitted on the train window only, then the chosen config
  * runs once on the test window. The grid is small and stated: the forecast's fast half-life, the
- * regime's entry threshold and the number of venues the hedge is split over (1 / maxVenueShare).
+ * regime's entry threshold, the number of venues the hedge is split over (1 / maxVenueShare) and the
+ * weight of the hybrid mode's sentiment input (0 = off).
  * Objective: the strategy's annualised return on the train window (ties: the smaller max drawdown).
  */
 export interface Tunables {
   readonly fastHalfLifeHours: number;
   readonly positiveEnterApr: number;
   readonly venueCount: number;
+  readonly sentimentWeight: number;
 }
 
 export const DEFAULT_GRID: readonly Tunables[] = [24, 72].flatMap((fastHalfLifeHours) =>
-  [0.03, 0.08].flatMap((positiveEnterApr) => [2, 3].map((venueCount) => ({ fastHalfLifeHours, positiveEnterApr, venueCount }))),
+  [0.03, 0.08].flatMap((positiveEnterApr) =>
+    [2, 3].flatMap((venueCount) => [0, 0.5].map((sentimentWeight) => ({ fastHalfLifeHours, positiveEnterApr, venueCount, sentimentWeight }))),
+  ),
 );
 
 export function applyTunables(base: StrategyConfig, t: Tunables): StrategyConfig {
@@ -24,6 +28,7 @@ export function applyTunables(base: StrategyConfig, t: Tunables): StrategyConfig
     fastHalfLifeHours: t.fastHalfLifeHours,
     positiveEnterApr: t.positiveEnterApr,
     maxVenueShare: 1 / t.venueCount,
+    sentimentWeight: t.sentimentWeight,
   });
 }
 

@@ -144,6 +144,8 @@ export function validateConfig(config: StrategyConfig): void {
   );
   check(config.maxVenueShare > 0 && config.maxVenueShare <= 1, "maxVenueShare", "must be in (0, 1]");
   check(config.rebalanceIntervalHours >= 1 && Number.isInteger(config.rebalanceIntervalHours), "rebalanceIntervalHours", "must be a whole number ≥ 1");
+  check((config.sentimentWeight ?? 0) >= 0 && (config.sentimentWeight ?? 0) < 1, "sentimentWeight", "must be in [0, 1)");
+  check((config.trendLookbackHours ?? 168) >= 1, "trendLookbackHours", "must be ≥ 1");
   check(config.maxCreditLtv >= 0 && config.maxCreditLtv < 0.8, "maxCreditLtv", "must be in [0, 0.8)");
   check(config.reduceFraction >= 0 && config.reduceFraction <= 1, "reduceFraction", "must be in [0, 1]");
   check(config.positiveEnterApr > config.negativeEnterApr, "positiveEnterApr", "must exceed negativeEnterApr (hysteresis)");

@@ -5,6 +5,7 @@ import { DecisionLogger } from "./log.js";
 import { buildPlan, type Plan } from "./plan.js";
 import { fullShortSize, targetHedgeSize } from "./rebalance.js";
 import { detectRegime } from "./regime.js";
+import { sentiment } from "./sentiment.js";
 import { assessRisk, assessVenues, priceView } from "./risk.js";
 import type { Decision, MarketHistory, MarketSnapshot, PortfolioState, StrategyConfig, VenueId } from "./types.js";
 import { creditOf, markOf, totalPerpSize } from "./valuation.js";
@@ -85,6 +86,9 @@ export function decide(
     roundTripCost,
     depeg: risk.flags.some((f) => f.kind === "quoteDepeg"),
     log,
+    ...(config.mode === "hybrid" && (config.sentimentWeight ?? 0) > 0
+      ? { sentimentScore: sentiment(config, regime, history, snapshot.time, snapshot.spotPrice).score }
+      : {}),
   });
   if (ltvBreached && size < 0) {
     const full = fullShortSize(config, nav, snapshot.spotPrice, meanMark);

@@ -101,6 +101,8 @@ export interface MarketSnapshot {
 /** Funding history the engine may use: prints known at or before the snapshot time, per venue, ascending. */
 export interface MarketHistory {
   readonly funding: Partial<Record<VenueId, readonly FundingPrint[]>>;
+  /** Spot samples known at or before the snapshot (ascending), for the hybrid sentiment's price trend. Optional. */
+  readonly spot?: readonly { readonly time: number; readonly price: number }[];
 }
 
 export interface PerpPosition {
@@ -180,6 +182,13 @@ export interface StrategyConfig {
   readonly hybridUpperBand: number;
   /** ... and rebalance as soon as it falls this fraction below target while prices fall. */
   readonly hybridLowerBand: number;
+  /**
+   * Hybrid mode's sentiment input (sentiment.ts): how far the trailing funding level and price trend
+   * widen or narrow the hybrid bands (0 = off; 0.5 = up to ±50 %). Optional: absent = 0.
+   */
+  readonly sentimentWeight?: number;
+  /** Hours of price trend the sentiment looks back over (default 168). */
+  readonly trendLookbackHours?: number;
   /** Hybrid mode: most quote debt against the long collateral, as a fraction of its value. */
   readonly maxCreditLtv: number;
   /** Do not trade amounts below this (quote): the gas would eat it. */
