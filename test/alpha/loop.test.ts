@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { buildPlan } from "../../scripts/alpha/strategy/plan.js";
+import { capWithoutChurn } from "../../scripts/alpha/strategy/venues.js";
 import type { PortfolioState } from "../../scripts/alpha/strategy/types.js";
 import { T0, testConfig } from "./fixtures.js";
 
@@ -28,5 +29,18 @@ describe("alpha loop: a minimum trade", () => {
     expect(loopActions(loop(30))).to.include.members(["spot.buy", "credit.repay"]); // 20 BTC = 2,000 quote
     const closing = buildPlan({ config, state: loop(10.0004), prices, navQuote: 50_000, targets: new Map(), rebalanceNow: true });
     expect(closing.actions.map((a) => a.kind)).to.include("credit.repay");
+  });
+});
+
+describe("alpha venue caps without churn", () => {
+  const config = testConfig(); // driftBand 0.1, target 2.5x, max 3x: tolerance above the cap 5 %
+  it("leaves a held size near a binding cap alone, cuts it beyond the tolerance, grows it only by a drift band", () => {
+    expect(capWithoutChurn(config, 120, 100, 103)).to.equal(103); // 3 % over the cap: kept
+    expect(capWithoutChurn(config, 120, 100, 108)).to.equal(100); // 8 % over: cut to the cap
+    expect(capWithoutChurn(config, 120, 100, 95)).to.equal(95); // 5 below a binding cap (< 10 % of 95): wait
+    expect(capWithoutChurn(config, 120, 100, 80)).to.equal(100); // 20 below: grow to the cap
+    expect(capWithoutChurn(config, 90, 100, 85)).to.equal(90); // cap not binding: the wanted size
+    expect(capWithoutChurn(config, 50, 100, 103)).to.equal(50); // a reduction is never held back
+    expect(capWithoutChurn(config, 120, 100, 0)).to.equal(100); // a new position: at most the cap
   });
 });

@@ -125,12 +125,28 @@ export function allocateVenues(args: {
     const capBase = (config.perpVenueCapBps / 10_000) * args.navQuote * config.targetLeverage / mark;
     const heldSize = Math.abs(held.find((p) => p.venue === venue)?.sizeBase ?? 0);
     const share = keepProportions && heldTotal > 0 ? heldSize / heldTotal : perVenueShare;
-    const size = Math.min(requestedBase * share, capBase);
+    const size = capWithoutChurn(config, requestedBase * share, capBase, heldSize);
     sizes.set(venue, size);
     total += size;
     carrySum += size * (carry.get(venue) ?? 0);
   }
   return { sizes, totalBase: total, expectedCarryPerHour: total > 0 ? carrySum / total : 0 };
+}
+
+/**
+ * The venue cap without churn. The cap in base (cap × NAV × target leverage / mark) moves with NAV and
+ * price every hour; a hedge pinned to it would be trimmed and topped up in small steps at every
+ * rebalance. A held size near a binding cap is left alone: it is cut back only when it exceeds the cap
+ * by more than half the leverage headroom (the vault's limit is on margin equity, and the position may
+ * run between target and maximum leverage), and grown toward the cap only by more than `driftBand`.
+ */
+export function capWithoutChurn(config: StrategyConfig, wanted: number, capBase: number, heldSize: number): number {
+  const capped = Math.min(wanted, capBase);
+  if (heldSize <= 0 || wanted < heldSize) return capped;
+  const tolerance = Math.min(config.driftBand, config.maxLeverage / config.targetLeverage - 1) / 2;
+  if (heldSize > capBase) return heldSize <= capBase * (1 + tolerance) ? heldSize : capBase;
+  // Below the cap: growth toward a binding cap in steps smaller than the drift band waits.
+  return wanted > capBase && capBase - heldSize < config.driftBand * heldSize ? heldSize : capped;
 }
 
 function avgMark(args: { markOf: (venue: VenueId) => number }, venues: readonly VenueId[]): number {
