@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { buildPlan } from "../../scripts/alpha/strategy/plan.js";
-import { capWithoutChurn } from "../../scripts/alpha/strategy/venues.js";
+import { capWithoutChurn, fundingWindowCarry } from "../../scripts/alpha/strategy/venues.js";
 import type { PortfolioState } from "../../scripts/alpha/strategy/types.js";
-import { T0, testConfig } from "./fixtures.js";
+import { expectClose, T0, testConfig } from "./fixtures.js";
 
 describe("alpha loop: a minimum trade", () => {
   // A built loop: 10 BTC long perp on binance against 10 BTC borrowed and sold (quote collateral supplied).
@@ -42,5 +42,20 @@ describe("alpha venue caps without churn", () => {
     expect(capWithoutChurn(config, 90, 100, 85)).to.equal(90); // cap not binding: the wanted size
     expect(capWithoutChurn(config, 50, 100, 103)).to.equal(50); // a reduction is never held back
     expect(capWithoutChurn(config, 120, 100, 0)).to.equal(100); // a new position: at most the cap
+  });
+});
+
+describe("alpha funding-window awareness", () => {
+  const config = testConfig({ allowedVenues: ["binance", "kucoin"] });
+  const forecast = (venue: "binance" | "kucoin", perHour: number) =>
+    ({ venue, prints: 30, lastPerHour: perHour, fastPerHour: perHour, longRunPerHour: perHour, expectedPerHour: perHour, expectedApr: perHour * 8760 });
+  it("counts the share of the next payment a move collects or gives up", () => {
+    const r = 0.0001 / 8;
+    // 00:00 UTC: Binance has just settled (nothing accrued); KuCoin (04/12/20) is half way through its interval.
+    expect(fundingWindowCarry(config, forecast("binance", r), "short", T0)).to.equal(0);
+    expectClose(fundingWindowCarry(config, forecast("kucoin", r), "short", T0), 0.5 * r * 8, 1e-18);
+    // 02:00: six of KuCoin's eight hours have passed; a long earns −funding.
+    expectClose(fundingWindowCarry(config, forecast("kucoin", r), "long", T0 + 2 * 3600), -0.75 * r * 8, 1e-18);
+    expect(fundingWindowCarry(config, undefined, "short", T0)).to.equal(0);
   });
 });

@@ -110,6 +110,7 @@ export function decide(
     navQuote: nav,
     log,
     spot: snapshot.spotPrice,
+    now: snapshot.time,
   });
   if (allocation.totalBase < Math.abs(size) * (1 - 1e-9)) {
     log.add("flag", "hedge limited by eligible venues or venue caps", { requestedBase: Math.abs(size), allocatedBase: allocation.totalBase });

@@ -31,6 +31,22 @@ export function perpRoundTripCost(config: StrategyConfig, venue: VenueId, notion
 }
 
 /**
+ * Funding-window awareness. Funding is paid to whoever holds the position at the settlement instant,
+ * for the whole interval: entering a venue a fraction e of the way through its interval collects the
+ * next payment in full for (1 − e) of the holding (a gain of e × one payment), and leaving it gives up
+ * the e already accrued. Per unit notional: e × the expected carry of one interval. Zero at the
+ * venue's settlement instants (the 8 h venues at 00/08/16 UTC); half a payment for KuCoin (04/12/20)
+ * at those times.
+ */
+export function fundingWindowCarry(config: StrategyConfig, forecast: VenueForecast | undefined, side: "short" | "long", now: number): number {
+  if (forecast === undefined) return 0;
+  const meta = venueMeta(config, forecast.venue);
+  const interval = meta.intervalHours * 3600;
+  const elapsed = (((now - meta.phaseHours * 3600) % interval) + interval) % interval;
+  return (elapsed / interval) * carryPerHour(forecast, side) * meta.intervalHours;
+}
+
+/**
  * Basis a short pays moving from `from` to `to` now: buy back at from's premium, sell at to's (per
  * unit notional; negative = a gain). Premium = mark / spot − 1 at each venue.
  */
@@ -62,6 +78,8 @@ export function allocateVenues(args: {
   log: DecisionLogger;
   /** Spot price: with it, a switch also pays the premium gap between the two venues' marks. */
   spot?: number;
+  /** Decision time: with it, a switch accounts for where each venue is in its funding window. */
+  now?: number;
 }): VenueAllocation {
   const { config, state, requestedBase, side, forecast, health, reselect, log } = args;
   const slots = Math.ceil(1 / config.maxVenueShare - 1e-9);
@@ -94,7 +112,13 @@ export function allocateVenues(args: {
       const gainPerHour = carryPerHour(challenger, side) - (carry.get(incumbent) ?? 0);
       const gain = gainPerHour * config.forecastHorizonHours * perVenueNotional;
       const basis = perVenueNotional * switchBasisCost(args.markOf, args.spot, incumbent, challenger.venue, side);
+      const window =
+        args.now === undefined
+          ? 0
+          : perVenueNotional *
+            (fundingWindowCarry(config, challenger, side, args.now) - fundingWindowCarry(config, forecast.venues.find((v) => v.venue === incumbent), side, args.now));
       const moveCost =
+        -window +
         (perVenueNotional * (perpRoundTripCost(config, incumbent, perVenueNotional) + perpRoundTripCost(config, challenger.venue, perVenueNotional))) / 2 +
         basis +
         venueMeta(config, incumbent).transferCostQuote +
@@ -106,6 +130,7 @@ export function allocateVenues(args: {
           gainQuote: gain,
           costQuote: moveCost,
           basisQuote: basis,
+          fundingWindowQuote: window,
           incumbentApr: (carry.get(incumbent) ?? 0) * 8760,
           challengerApr: carryPerHour(challenger, side) * 8760,
         });
