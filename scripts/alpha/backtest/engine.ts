@@ -22,9 +22,9 @@ import {
 } from "./legs.js";
 import { DEFAULT_RISK_FREE_APR } from "./metrics.js";
 import { passiveEntry, type PassiveOptions } from "./passive.js";
-import { venuePricePath, type PriceModel, type VenuePricePath } from "./venuePrices.js";
+import { dailySpotHistory, venuePricePath, type PriceModel, type VenuePricePath } from "./venuePrices.js";
 import { accrueYield, NO_YIELD, type YieldAssumptions } from "./yields.js";
-import { eventWindow, ScenarioClock, withOutage, type EventOutcome, type Scenario } from "./scenario.js";
+import { EventTracker, ScenarioClock, withOutage, type EventOutcome, type Scenario } from "./scenario.js";
 import { findPerp, replacePerp, resizePerp } from "../strategy/ledger.js";
 
 export type { LegReport } from "./legs.js";
@@ -182,24 +182,8 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
   let pm = { posted: 0, freed: 0 };
   const hedgeMeta = venueMeta(config, benchOptions.venue);
   const clock = new ScenarioClock(options.scenario, config);
-  // Daily spot closes known at t (the sentiment's price trend), rebuilt once a day.
-  let spotDays: { time: number; price: number }[] = [];
-  let spotDaysAt = Number.NaN;
-  const spotHistory = (t: number): readonly { time: number; price: number }[] => {
-    const dayStart = t - (t % 86_400);
-    if (dayStart !== spotDaysAt) {
-      spotDaysAt = dayStart;
-      spotDays = [];
-      const lookback = (config.trendLookbackHours ?? 168) * 3600 + 86_400;
-      for (let j = indexAtOrAfter(p.time, dayStart - lookback); j < p.time.length && (p.time[j] as number) <= dayStart; j += 24) {
-        spotDays.push({ time: p.time[j] as number, price: p.spot[j] as number });
-      }
-    }
-    return spotDays;
-  };
-  const outcomes = (options.scenario?.events ?? []).map((event) => ({ event, window: eventWindow(event), flags: 0, actions: 0, sizeBefore: Number.NaN, sizeAfter: Number.NaN, deleveragedBase: 0 }));
-  const sizeOn = (s: PortfolioState, v: VenueId | undefined): number =>
-    s.perps.reduce((sum, x) => sum + (v === undefined || x.venue === v ? Math.abs(x.sizeBase) : 0), 0);
+  const spotHistory = dailySpotHistory(p, config.trendLookbackHours ?? 168);
+  const tracker = new EventTracker(options.scenario);
 
   for (let i = start; i < endExclusive; i += 1) {
     const t = p.time[i] as number;
@@ -212,17 +196,14 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
 
     const events = clock.at(t);
     const cfg = events.config;
-    for (const o of outcomes) {
-      if (t >= o.window.from && t < o.window.to && Number.isNaN(o.sizeBefore)) o.sizeBefore = sizeOn(state, "venue" in o.event ? o.event.venue : undefined);
-    }
+    tracker.before(t, state);
     // Auto-deleveraging: the venue closes part of the book's position at the mark, unasked.
     for (const adl of events.adl) {
       const pos = findPerp(state, adl.venue, config.asset);
       if (pos.sizeBase === 0) continue;
       const cut = pos.sizeBase * adl.fraction;
       state = replacePerp(state, resizePerp(pos, pos.sizeBase - cut, markOf(adl.venue)));
-      const o = outcomes.find((x) => x.event.kind === "adl" && x.event.venue === adl.venue && x.window.from <= t && t < x.window.from + 3600);
-      if (o !== undefined) o.deleveragedBase += Math.abs(cut);
+      tracker.deleveraged(t, adl.venue, Math.abs(cut));
     }
 
     // 1. Liquidations inside the bar that ends at t.
@@ -311,12 +292,7 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
       strat.actions += decision.actions.length;
       for (const b of checkGuardrails(cfg, before, state, prices)) breaches.push({ time: t, ...b });
     }
-    for (const o of outcomes) {
-      if (t < o.window.from || t >= o.window.to) continue;
-      o.flags += decision.log.filter((d) => d.action === "flag").length;
-      o.actions += decision.actions.length;
-      o.sizeAfter = sizeOn(state, "venue" in o.event ? o.event.venue : undefined);
-    }
+    tracker.after(t, state, decision);
     state = { ...state, time: t };
 
     // Benchmarks: enter once, at the first hour, then never touch them.
@@ -414,7 +390,7 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
           scenario: {
             name: options.scenario.name,
             kind: options.scenario.kind,
-            outcomes: outcomes.map(({ event, flags, actions, sizeBefore, sizeAfter, deleveragedBase }) => ({ event, flags, actions, sizeBefore, sizeAfter, deleveragedBase })),
+            outcomes: tracker.outcomes(),
           },
         }),
   };

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import type { StrategyConfig, VenueId, VenueQuote } from "../strategy/types.js";
+import type { Decision, PortfolioState, StrategyConfig, VenueId, VenueQuote } from "../strategy/types.js";
 import { VENUE_IDS } from "../strategy/types.js";
 
 /**
@@ -130,4 +130,42 @@ export interface EventOutcome {
 
 export function eventWindow(e: RiskEvent): { from: number; to: number } {
   return e.kind === "adl" ? { from: sec(e.at), to: sec(e.at) + 86_400 } : { from: sec(e.from), to: sec(e.to) };
+}
+
+/** Collects each event's outcome hour by hour (the engine calls before/deleveraged/after). */
+export class EventTracker {
+  private readonly rows: { event: RiskEvent; window: { from: number; to: number }; flags: number; actions: number; sizeBefore: number; sizeAfter: number; deleveragedBase: number }[];
+  constructor(scenario: Scenario | undefined) {
+    this.rows = (scenario?.events ?? []).map((event) => ({ event, window: eventWindow(event), flags: 0, actions: 0, sizeBefore: Number.NaN, sizeAfter: Number.NaN, deleveragedBase: 0 }));
+  }
+
+  /** At the start of hour t, before anything of the hour happens. */
+  before(t: number, state: PortfolioState): void {
+    for (const o of this.rows) if (t >= o.window.from && t < o.window.to && Number.isNaN(o.sizeBefore)) o.sizeBefore = sizeOn(state, o.event);
+  }
+
+  deleveraged(t: number, venue: VenueId, base: number): void {
+    const o = this.rows.find((x) => x.event.kind === "adl" && x.event.venue === venue && x.window.from <= t && t < x.window.from + 3600);
+    if (o !== undefined) o.deleveragedBase += base;
+  }
+
+  /** After the hour's decision was executed. */
+  after(t: number, state: PortfolioState, decision: Decision): void {
+    for (const o of this.rows) {
+      if (t < o.window.from || t >= o.window.to) continue;
+      o.flags += decision.log.filter((d) => d.action === "flag").length;
+      o.actions += decision.actions.length;
+      o.sizeAfter = sizeOn(state, o.event);
+    }
+  }
+
+  outcomes(): EventOutcome[] {
+    return this.rows.map(({ event, flags, actions, sizeBefore, sizeAfter, deleveragedBase }) => ({ event, flags, actions, sizeBefore, sizeAfter, deleveragedBase }));
+  }
+}
+
+/** |perp size| on the event's venue, or in total for an event without one. */
+function sizeOn(state: PortfolioState, e: RiskEvent): number {
+  const venue = "venue" in e ? e.venue : undefined;
+  return state.perps.reduce((sum, x) => sum + (venue === undefined || x.venue === venue ? Math.abs(x.sizeBase) : 0), 0);
 }

@@ -1,4 +1,4 @@
-import type { HourlyPrices } from "../data/prices.js";
+import { indexAtOrAfter, type HourlyPrices } from "../data/prices.js";
 import { impliedPremium } from "../strategy/venueModel.js";
 import type { FundingPrint, VenueMeta } from "../strategy/types.js";
 
@@ -52,4 +52,24 @@ export function venuePricePath(prices: HourlyPrices, prints: readonly FundingPri
     low[i] = (prices.low[i] as number) * perIndex * factor;
   }
   return { mark, high, low };
+}
+
+/**
+ * Daily spot samples known at t (the hybrid sentiment's price trend), over the lookback plus a day:
+ * rebuilt once a day, the same array in between.
+ */
+export function dailySpotHistory(prices: HourlyPrices, lookbackHours: number): (t: number) => readonly { time: number; price: number }[] {
+  let days: { time: number; price: number }[] = [];
+  let builtAt = Number.NaN;
+  return (t) => {
+    const dayStart = t - (t % 86_400);
+    if (dayStart !== builtAt) {
+      builtAt = dayStart;
+      days = [];
+      for (let j = indexAtOrAfter(prices.time, dayStart - lookbackHours * 3600 - 86_400); j < prices.time.length && (prices.time[j] as number) <= dayStart; j += 24) {
+        days.push({ time: prices.time[j] as number, price: prices.spot[j] as number });
+      }
+    }
+    return days;
+  };
 }
