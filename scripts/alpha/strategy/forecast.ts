@@ -33,10 +33,7 @@ export function forecastVenue(
     maxKnownAt = Math.max(maxKnownAt, (prints[count] as FundingPrint).knownAt);
     count += 1;
   }
-  const remember = (forecast: VenueForecast): VenueForecast => {
-    if (count === prints.length) byArray.set(prints, { maxKnownAt, forecast });
-    return forecast;
-  };
+
   if (count === 0) return undefined;
   // The result depends only on (config, the prints used): a caller that asks every hour with the same
   // window (a backtest between settlements) gets the forecast computed once.
@@ -45,7 +42,10 @@ export function forecastVenue(
   const memo = memoFor(config, first);
   const key = `${count}:${last.settleTime}:${last.knownAt}`;
   const hit = memo.get(key);
-  if (hit !== undefined && hit.last === last && hit.forecast.venue === venue) return remember(hit.forecast);
+  if (hit !== undefined && hit.last === last && hit.forecast.venue === venue) {
+    if (count === prints.length) byArray.set(prints, { maxKnownAt, forecast: hit.forecast });
+    return hit.forecast;
+  }
 
   let fast = first.ratePerHour;
   let slow = first.ratePerHour;
@@ -78,7 +78,8 @@ export function forecastVenue(
     expectedApr: expected * HOURS_PER_YEAR,
   };
   memo.set(key, { last, forecast });
-  return remember(forecast);
+  if (count === prints.length) byArray.set(prints, { maxKnownAt, forecast });
+  return forecast;
 }
 
 /** Per config, per history array whose every print was known: its forecast. */

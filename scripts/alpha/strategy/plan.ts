@@ -101,7 +101,8 @@ export function buildPlan(input: PlanInput): Plan {
     const meta = venueMeta(config, venue);
     const traded = Math.abs(target - before.sizeBase) * mark;
     const fee = traded * (meta.takerFeeBps / 10_000 + slippageFraction(meta, traded));
-    const virtual = { ...resizePerp(before, target, mark), marginQuote: resizePerp(before, target, mark).marginQuote - fee };
+    const resized = resizePerp(before, target, mark);
+    const virtual = { ...resized, marginQuote: resized.marginQuote - fee };
     const need = marginNeed(config, virtual, mark, rebalanceNow, target !== before.sizeBase);
     const numbers = {
       equity: need.equityQuote,
