@@ -15,7 +15,7 @@ describe("alpha chain: CEX custody leg (read only)", function () {
     const { ethers, admin, atomist, alpha, fuseManager, manager, vault, depositors } = s;
     const [alice, reporter1, reporter2, binance] = [depositors[0], depositors[1], depositors[2], depositors[3]];
     if (alice === undefined || reporter1 === undefined || reporter2 === undefined || binance === undefined) throw new Error("signers");
-    const custody = await ethers.deployContract("CexCustodyOracle", [vault.target, manager.target, DAY, 500n]);
+    const custody = await ethers.deployContract("CexCustodyOracle", [vault.target, manager.target, DAY, 500n, DAY]);
     await wireTargetRoles(manager, custody, CUSTODY_FUNCTION_ROLES);
     for (const r of [reporter1, reporter2]) await (await manager.connect(admin).grantRole(ROLES.REPORTER, r.address, 0)).wait();
     await (await manager.connect(admin).grantRole(ROLES.GUARDIAN, custody.target, 0)).wait();
