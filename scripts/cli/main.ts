@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Command, CommanderError, Option } from "commander";
+import { isAddress } from "ethers";
 import hre, { network } from "hardhat";
 import { FUSE_KINDS } from "../config/fuse-kinds.js";
 import { ConfigError, loadConfig, readRawConfig } from "../config/load.js";
@@ -18,7 +19,8 @@ import { isActionable, planChanges, planJson, renderStep, summarize } from "../d
 import { InjectedFailure, preflight, reconcile } from "../deploy/reconcile.js";
 import { networkFolder } from "../deploy/record.js";
 import { vaultStatus } from "../deploy/status.js";
-import { registerAlphaCommands } from "./alpha.js";
+import { botStatusLines, defaultJournalPath, registerAlphaCommands } from "./alpha.js";
+import { readBotStatus } from "../alpha/live/journal.js";
 import { deployProgress } from "./progress.js";
 import { registerSafeCommands } from "./safe.js";
 
@@ -247,8 +249,15 @@ export async function main(argv: string[], io: Output = consoleOutput): Promise<
     .action(async (opts: NetworkOptions & JsonOption & { vault: string; strict?: boolean }) => {
       const ctx = await connect(opts, io);
       const { lines, breaches, data } = await vaultStatus(ctx, recordsRoot(opts), opts.vault);
-      if (opts.json === true) printJson(io, data);
-      else for (const line of lines) io.out(line);
+      // The alpha bot's last tick, decision and batch, from its journal (named after the vault's record).
+      const botVault = isAddress(opts.vault) ? (data.vault ?? undefined) : opts.vault;
+      if (opts.json === true) {
+        const journal = botVault === undefined ? undefined : defaultJournalPath(ctx.networkName, botVault);
+        printJson(io, { ...data, bot: journal === undefined ? null : (readBotStatus(journal) ?? null) });
+      } else {
+        for (const line of lines) io.out(line);
+        if (botVault !== undefined) for (const line of botStatusLines(ctx.networkName, botVault)) io.out(line);
+      }
       if (opts.strict === true && breaches.length > 0) exitCode = 3;
     });
 

@@ -364,6 +364,7 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
 
     const healthy = await cli("status", "--vault", "breach");
     expect(healthy.out).to.contain("guardrails: all within limits").and.not.contain("BREACH");
+    expect(healthy.out).to.contain("alpha bot: no journal"); // the bot's part of status: it has not run here
 
     await deployed({ ...config, markets: [{ ...config.markets[0]!, capBps: 2_000 }] }); // guardian lowers at once
     const status = await cli("status", "--vault", await vault.getAddress(), "--strict");
