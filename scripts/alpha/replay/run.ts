@@ -6,8 +6,9 @@
  *   2. Vault: the config `deployments/configs/replay-eth.ts`, validated by the atomist schema and deployed by
  *      the reconciler (scripts/deploy/reconcile.ts) — vault, AccessManager, oracle middleware, fuses, roles.
  *   3. Depositors deposit.
- *   4. Each epoch t: the keeper sets the oracle's ETH price (historical spot), every venue's mark (historical
- *      Binance perp close, as in the backtest) and applies each venue's funding print settled at t (a print
+ *   4. Each epoch t: the keeper sets the oracle's ETH price (historical spot), every venue's mark (the
+ *      historical Binance perp close: the simulated venues take one price, so the replay compares with the
+ *      backtest's `binance-mark` price model, not its per-venue default) and applies each venue's funding print settled at t (a print
  *      settled between epochs, KuCoin's 04/12/20 UTC, is applied at its own hour), then arbitrages the Uniswap
  *      pool to the oracle price. The alpha's chain layer (scripts/alpha/chain) reads the vault's book from
  *      chain, decides with the strategy engine, maps the actions to fuse calls and sends one `vault.execute`
@@ -111,7 +112,8 @@ export interface ReplayResult {
 /**
  * The strategy configuration of the replay: the simulated venues (`REPLAY_VENUES`) with their fees and no
  * slippage (they fill at the mark); the hedge split over two of them at a time (maxVenueShare 0.5), each
- * venue's margin ≤ 25 % of NAV (perpVenueCapBps = each perp market's capBps in deployments/configs/replay-eth.ts).
+ * venue's margin ≤ 25 % of NAV (perpVenueCapBps = each perp market's capBps in deployments/configs/replay-eth.ts);
+ * no cross-venue spread trades.
  */
 export function replayStrategyConfig(): StrategyConfig {
   return defaultStrategyConfig("ETH", {
@@ -119,6 +121,8 @@ export function replayStrategyConfig(): StrategyConfig {
     venues: Object.fromEntries(REPLAY_VENUES.map((v) => [v.venueId, { ...VENUES[v.venueId], takerFeeBps: v.takerFeeBps, slippageBps: 0 }])),
     maxVenueShare: 0.5,
     perpVenueCapBps: 2_500,
+    // The chain layer's book does not track spread pairs: the replay's backtest column trades none either.
+    spread: undefined,
   });
 }
 
