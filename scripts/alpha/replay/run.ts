@@ -29,6 +29,8 @@ import type { ChainContext } from "../../deploy/context.js";
 import { reconcile } from "../../deploy/reconcile.js";
 import type { DeploymentRecord } from "../../deploy/record.js";
 import { simVenueAt, vaultAt } from "../chain/contracts.js";
+import type { Scenario } from "../backtest/scenario.js";
+import { replayedEvents, ScenarioMarketData } from "./scenario.js";
 import { ChainMarketData } from "../chain/marketData.js";
 import { units } from "../chain/actions.js";
 import { EthersAlphaChain } from "../chain/alphaChain.js";
@@ -64,12 +66,16 @@ export interface ReplayOptions {
   readonly networkName?: string;
   readonly onEpoch?: (e: EpochRecord) => void;
   readonly onLine?: (line: string) => void;
+  /** Risk events (data/scenarios/): outages and depegs reach the strategy's market view (scenario.ts). */
+  readonly scenario?: Scenario;
 }
 
 type PerVenue = Readonly<Partial<Record<VenueId, number>>>;
 
 export interface EpochRecord {
   readonly time: number;
+  /** The risk monitor's flags and the de-risking it logged this epoch (scenario events among them). */
+  readonly flags: readonly string[];
   readonly spot: number;
   /** Each venue's funding rate (per interval) applied since the last epoch. */
   readonly fundingRates: PerVenue;
@@ -219,11 +225,12 @@ export async function setupReplay(o: SetupOptions): Promise<ReplaySetup> {
 }
 
 /** A fresh chain layer over the replay's vault (reader, funding history from the next block, AlphaChain). */
-export async function replayChain(s: ReplaySetup, provider: Provider = s.ethers.provider): Promise<{ chain: EthersAlphaChain; reader: ChainReader }> {
+export async function replayChain(s: ReplaySetup, provider: Provider = s.ethers.provider, scenario?: Scenario): Promise<{ chain: EthersAlphaChain; reader: ChainReader }> {
   const reader = new ChainReader(s.book, provider, s.clockOffset);
-  const market = new ChainMarketData({
+  const chainMarket = new ChainMarketData({
     book: s.book, provider, clockOffset: s.clockOffset, seed: s.seed, fromBlock: (await provider.getBlockNumber()) + 1, intervalHours: bookIntervals(s.book, s.config),
   });
+  const market = scenario === undefined ? chainMarket : new ScenarioMarketData(chainMarket, scenario, s.config);
   const abis = await Promise.all(ERROR_SOURCES.map(s.abiOf));
   const chain = new EthersAlphaChain({ book: s.book, provider, signer: s.alpha, reader, market, config: s.config, decodeRevert: revertDecoder(abis) });
   return { chain, reader };
@@ -287,7 +294,11 @@ export function priceAt(data: MarketData, t: number): { spot: number; mark: numb
 export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   const say = o.onLine ?? (() => undefined);
   const s = await setupReplay(o);
-  const { chain, reader } = await replayChain(s);
+  const { chain, reader } = await replayChain(s, s.ethers.provider, o.scenario);
+  if (o.scenario !== undefined) {
+    const { fed, skipped } = replayedEvents(o.scenario);
+    say(`scenario ${o.scenario.name} (${o.scenario.kind}): ${fed.length} event(s) fed to the market view${skipped.length > 0 ? `; not replayable on the simulated venues: ${skipped.map((e) => e.kind).join(", ")}` : ""}`);
+  }
   const { book, vault } = s;
   const epochs: EpochRecord[] = [];
   let fundingQuote = 0;
@@ -300,6 +311,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     fundingQuote += epochFunding;
     for (const [v, x] of Object.entries(epochByVenue) as [VenueId, number][]) fundingByVenue[v] = (fundingByVenue[v] ?? 0) + x;
     const { decision: batch, actions } = await chain.decide(t + s.clockOffset);
+    const flags = batch.decision.log.filter((l) => l.action === "flag").map((l) => l.reason);
+    for (const f of flags) say(`${iso(t)} monitor: ${f}`);
     let epochGas = 0n;
     if (batch.refusal !== undefined) {
       refusals += 1;
@@ -319,7 +332,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     const after = await reader.portfolio(t);
     const credit = after.credit.ETH;
     const record: EpochRecord = {
-      time: t, spot: priceAt(s.data, t).spot, fundingRates: rates, fundingQuote: epochFunding, fundingByVenue: epochByVenue, nav,
+      time: t, flags, spot: priceAt(s.data, t).spot, fundingRates: rates, fundingQuote: epochFunding, fundingByVenue: epochByVenue, nav,
       perpSize: after.perps.reduce((sum, p) => sum + p.sizeBase, 0),
       perpSizes: Object.fromEntries(after.perps.map((p) => [p.venue, p.sizeBase])),
       longBase: (after.spotBase.ETH ?? 0) + (credit?.supplyBase ?? 0),
