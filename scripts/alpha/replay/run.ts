@@ -312,7 +312,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     for (const [v, x] of Object.entries(epochByVenue) as [VenueId, number][]) fundingByVenue[v] = (fundingByVenue[v] ?? 0) + x;
     const { decision: batch, actions } = await chain.decide(t + s.clockOffset);
     const flags = batch.decision.log.filter((l) => l.action === "flag").map((l) => l.reason);
-    for (const f of flags) say(`${iso(t)} monitor: ${f}`);
+    // With a scenario, the monitor's reactions are the point: printed as they happen (always in the epoch record).
+    if (o.scenario !== undefined) for (const f of flags) say(`${iso(t)} monitor: ${f}`);
     let epochGas = 0n;
     if (batch.refusal !== undefined) {
       refusals += 1;
