@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { runBacktest } from "../../scripts/alpha/backtest/engine.js";
 import { VENUES } from "../../scripts/alpha/strategy/config.js";
 import { decide } from "../../scripts/alpha/strategy/decide.js";
-import { spreadRoundTripCost } from "../../scripts/alpha/strategy/spread.js";
+import { capSpread, spreadRoundTripCost } from "../../scripts/alpha/strategy/spread.js";
 import type { StrategyConfig, VenueId } from "../../scripts/alpha/strategy/types.js";
-import { DAY, HOUR, heldState, history, snapshot, syntheticWorld, T0, testConfig } from "./fixtures.js";
+import { DAY, expectClose, HOUR, heldState, history, snapshot, syntheticWorld, T0, testConfig } from "./fixtures.js";
 
 /**
  * Cross-venue spread trades on constructed data: Gate's funding 0.06 % per 8 h (≈ 66 % a year) against
@@ -70,5 +70,19 @@ describe("alpha spread trades (constructed data)", () => {
     const longVenue = tracked.spreads?.[0]?.longVenue as VenueId;
     const onLong = tracked.actions.find((a) => (a.kind === "perp.adjustShort" || a.kind === "perp.adjustLong") && a.venue === longVenue);
     expect(onLong).to.not.equal(undefined);
+  });
+
+  it("stays inside the venue caps: the short venue holds hedge + spread, the long venue spread − hedge", () => {
+    const config = testConfig({ perpVenueCapBps: 2_500, targetLeverage: 2.5 });
+    // Cap in base at NAV 1M, price 30,000: 0.25 × 1M × 2.5 / 30,000 ≈ 20.83 BTC per venue.
+    const cap = (0.25 * 1_000_000 * 2.5) / 30_000;
+    const spread = { longVenue: "binance" as VenueId, shortVenue: "gate" as VenueId, sizeBase: 10, openedAt: T0 };
+    const hedge = (gateBase: number, binanceBase: number) => (v: VenueId): number => (v === "gate" ? gateBase : v === "binance" ? binanceBase : 0);
+    expect(capSpread(config, spread, hedge(5, 0), () => 30_000, 1_000_000)).to.equal(spread);
+    expectClose(capSpread(config, spread, hedge(15, 0), () => 30_000, 1_000_000)?.sizeBase, cap - 15, 1e-9);
+    // The long leg nets against a hedge short on the cheap venue: room = cap + that short.
+    expectClose(capSpread(config, { ...spread, sizeBase: 30 }, hedge(0, 12), () => 30_000, 1_000_000)?.sizeBase, cap, 1e-9);
+    // Nothing left worth a minimum trade: no spread.
+    expect(capSpread(config, spread, hedge(cap, 0), () => 30_000, 1_000_000)).to.equal(undefined);
   });
 });
