@@ -1,7 +1,8 @@
 /**
  * Speed of the chain-free backtest: 3 years (2021-01-01 … 2023-12-31), every venue of the shipped data
  * (7: Binance, Bybit, Gate, HTX, KuCoin, MEXC, dYdX), hourly, per-venue prices, both benchmarks.
- * Target: < 2 s per asset for the run itself (data loading printed apart). Prints figures, asserts nothing.
+ * Target: < 2 s per asset for the run itself, CPU and wall (data loading printed apart; on a shared machine the
+ * wall time also measures the load). Prints figures, asserts nothing.
  *
  *   npx tsx scripts/bench/backtest.ts [--repeat N]
  */
@@ -42,6 +43,6 @@ for (const asset of ["BTC", "ETH"] as Asset[]) {
   const venues = Object.keys(data.funding).length;
   console.log(
     `${asset}: ${hours} hours × ${venues} venues, ${actions} actions — run ${times.map((t) => t.toFixed(2)).join(" / ")} s (best ${best.toFixed(2)} s; ` +
-      `${((best * 1e6) / hours).toFixed(0)} µs/hour; CPU ${bestCpu.toFixed(2)} s), data load ${loadSec.toFixed(2)} s — target < ${TARGET_SEC} s wall: ${best < TARGET_SEC ? "met" : "NOT met"}`,
+      `${((best * 1e6) / hours).toFixed(0)} µs/hour; CPU ${bestCpu.toFixed(2)} s), data load ${loadSec.toFixed(2)} s — target < ${TARGET_SEC} s: CPU ${bestCpu < TARGET_SEC ? "met" : "NOT met"}, wall ${best < TARGET_SEC ? "met" : "NOT met"}`,
   );
 }

@@ -26,6 +26,7 @@ import { dailySpotHistory, venuePricePath, type PriceModel, type VenuePricePath 
 import { accrueYield, NO_YIELD, type YieldAssumptions } from "./yields.js";
 import { EventTracker, ScenarioClock, withOutage, type EventOutcome, type Scenario } from "./scenario.js";
 import { findPerp, replacePerp, resizePerp } from "../strategy/ledger.js";
+import { SpreadTracker, type SpreadSummary } from "./spreads.js";
 
 export type { LegReport } from "./legs.js";
 export type { PassiveOptions } from "./passive.js";
@@ -116,6 +117,8 @@ export interface BacktestResult {
   readonly guardrailBreaches: readonly { readonly time: number; readonly rule: string; readonly value: number; readonly limit: number }[];
   readonly decisions: readonly DecisionLog[];
   readonly actionCount: number;
+  /** The cross-venue spread trades: how many, their funding, mark PnL, costs and PnL. */
+  readonly spreads: SpreadSummary;
   readonly scenario?: { readonly name: string; readonly kind: Scenario["kind"]; readonly outcomes: readonly EventOutcome[] };
 }
 
@@ -160,8 +163,9 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
     lowPtr.set(v, 0);
   }
 
-  let state: PortfolioState = { time: t0, idleQuote: capitalQuote, spotBase: {}, credit: {}, perps: [] };
-  let passive: PortfolioState = { ...state };
+  let state: PortfolioState = { time: t0, idleQuote: capitalQuote, spotBase: {}, credit: {}, perps: [], spreads: [] };
+  let passive: PortfolioState = { time: t0, idleQuote: capitalQuote, spotBase: {}, credit: {}, perps: [] };
+  const spreadTracker = new SpreadTracker(config);
   const strat = newAccumulator();
   const pass = newAccumulator();
   const bench = newAccumulator();
@@ -203,11 +207,14 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
       if (pos.sizeBase === 0) continue;
       const cut = pos.sizeBase * adl.fraction;
       state = replacePerp(state, resizePerp(pos, pos.sizeBase - cut, markOf(adl.venue)));
+      state = spreadTracker.venueLost(t, adl.venue, state, markOf);
       tracker.deleveraged(t, adl.venue, Math.abs(cut));
     }
 
     // 1. Liquidations inside the bar that ends at t.
+    const liquidationsBefore = strat.liquidations.length;
     state = liquidate(config, state, worst, t, strat);
+    for (const l of strat.liquidations.slice(liquidationsBefore)) state = spreadTracker.venueLost(t, l.venue, state, markOf);
     const passiveLiquidations = pass.liquidations.length;
     passive = liquidate(config, passive, worst, t, pass);
     if (passiveOptions.afterLiquidation === "sell-spot" && pass.liquidations.length > passiveLiquidations && (passive.spotBase[config.asset] ?? 0) > 0) {
@@ -230,6 +237,7 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
       while (ptr < prints.length && (prints[ptr] as FundingPrint).settleTime <= t) {
         const rate = (prints[ptr] as FundingPrint).ratePerInterval;
         state = payFunding(state, v, rate, markOf(v), strat);
+        spreadTracker.funding(v, rate, markOf(v));
         passive = payFunding(passive, v, rate, markOf(v), pass);
         if (v === hedge.venue) {
           const paid = hedgeFunding(hedge, rate, markOf(v));
@@ -292,6 +300,8 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
       strat.actions += decision.actions.length;
       for (const b of checkGuardrails(cfg, before, state, prices)) breaches.push({ time: t, ...b });
     }
+    if (decision.spreads !== undefined) state = { ...state, spreads: decision.spreads };
+    spreadTracker.update(t, decision.spreads, markOf, decision.log.find((e) => e.reason.startsWith("close spread"))?.reason);
     tracker.after(t, state, decision);
     state = { ...state, time: t };
 
@@ -384,6 +394,7 @@ export function runBacktest(world: WorldData, options: BacktestOptions): Backtes
     guardrailBreaches: breaches,
     decisions,
     actionCount,
+    spreads: spreadTracker.summary(),
     ...(options.scenario === undefined
       ? {}
       : {

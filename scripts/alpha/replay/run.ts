@@ -6,8 +6,9 @@
  *   2. Vault: the config `deployments/configs/replay-eth.ts`, validated by the atomist schema and deployed by
  *      the reconciler (scripts/deploy/reconcile.ts) — vault, AccessManager, oracle middleware, fuses, roles.
  *   3. Depositors deposit.
- *   4. Each epoch t: the keeper sets the oracle's ETH price (historical spot), every venue's mark (historical
- *      Binance perp close, as in the backtest) and applies each venue's funding print settled at t (a print
+ *   4. Each epoch t: the keeper sets the oracle's ETH price (historical spot), every venue's mark (the
+ *      historical Binance perp close: the simulated venues take one price, so the replay compares with the
+ *      backtest's `binance-mark` price model, not its per-venue default) and applies each venue's funding print settled at t (a print
  *      settled between epochs, KuCoin's 04/12/20 UTC, is applied at its own hour), then arbitrages the Uniswap
  *      pool to the oracle price. The alpha's chain layer (scripts/alpha/chain) reads the vault's book from
  *      chain, decides with the strategy engine, maps the actions to fuse calls and sends one `vault.execute`
@@ -28,6 +29,8 @@ import type { ChainContext } from "../../deploy/context.js";
 import { reconcile } from "../../deploy/reconcile.js";
 import type { DeploymentRecord } from "../../deploy/record.js";
 import { simVenueAt, vaultAt } from "../chain/contracts.js";
+import type { Scenario } from "../backtest/scenario.js";
+import { replayedEvents, ScenarioMarketData } from "./scenario.js";
 import { ChainMarketData } from "../chain/marketData.js";
 import { units } from "../chain/actions.js";
 import { EthersAlphaChain } from "../chain/alphaChain.js";
@@ -63,12 +66,16 @@ export interface ReplayOptions {
   readonly networkName?: string;
   readonly onEpoch?: (e: EpochRecord) => void;
   readonly onLine?: (line: string) => void;
+  /** Risk events (data/scenarios/): outages and depegs reach the strategy's market view (scenario.ts). */
+  readonly scenario?: Scenario;
 }
 
 type PerVenue = Readonly<Partial<Record<VenueId, number>>>;
 
 export interface EpochRecord {
   readonly time: number;
+  /** The risk monitor's flags and the de-risking it logged this epoch (scenario events among them). */
+  readonly flags: readonly string[];
   readonly spot: number;
   /** Each venue's funding rate (per interval) applied since the last epoch. */
   readonly fundingRates: PerVenue;
@@ -111,7 +118,8 @@ export interface ReplayResult {
 /**
  * The strategy configuration of the replay: the simulated venues (`REPLAY_VENUES`) with their fees and no
  * slippage (they fill at the mark); the hedge split over two of them at a time (maxVenueShare 0.5), each
- * venue's margin ≤ 25 % of NAV (perpVenueCapBps = each perp market's capBps in deployments/configs/replay-eth.ts).
+ * venue's margin ≤ 25 % of NAV (perpVenueCapBps = each perp market's capBps in deployments/configs/replay-eth.ts);
+ * no cross-venue spread trades.
  */
 export function replayStrategyConfig(): StrategyConfig {
   return defaultStrategyConfig("ETH", {
@@ -119,6 +127,8 @@ export function replayStrategyConfig(): StrategyConfig {
     venues: Object.fromEntries(REPLAY_VENUES.map((v) => [v.venueId, { ...VENUES[v.venueId], takerFeeBps: v.takerFeeBps, slippageBps: 0 }])),
     maxVenueShare: 0.5,
     perpVenueCapBps: 2_500,
+    // The chain layer's book does not track spread pairs: the replay's backtest column trades none either.
+    spread: undefined,
   });
 }
 
@@ -215,11 +225,12 @@ export async function setupReplay(o: SetupOptions): Promise<ReplaySetup> {
 }
 
 /** A fresh chain layer over the replay's vault (reader, funding history from the next block, AlphaChain). */
-export async function replayChain(s: ReplaySetup, provider: Provider = s.ethers.provider): Promise<{ chain: EthersAlphaChain; reader: ChainReader }> {
+export async function replayChain(s: ReplaySetup, provider: Provider = s.ethers.provider, scenario?: Scenario): Promise<{ chain: EthersAlphaChain; reader: ChainReader }> {
   const reader = new ChainReader(s.book, provider, s.clockOffset);
-  const market = new ChainMarketData({
+  const chainMarket = new ChainMarketData({
     book: s.book, provider, clockOffset: s.clockOffset, seed: s.seed, fromBlock: (await provider.getBlockNumber()) + 1, intervalHours: bookIntervals(s.book, s.config),
   });
+  const market = scenario === undefined ? chainMarket : new ScenarioMarketData(chainMarket, scenario, s.config);
   const abis = await Promise.all(ERROR_SOURCES.map(s.abiOf));
   const chain = new EthersAlphaChain({ book: s.book, provider, signer: s.alpha, reader, market, config: s.config, decodeRevert: revertDecoder(abis) });
   return { chain, reader };
@@ -283,7 +294,11 @@ export function priceAt(data: MarketData, t: number): { spot: number; mark: numb
 export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   const say = o.onLine ?? (() => undefined);
   const s = await setupReplay(o);
-  const { chain, reader } = await replayChain(s);
+  const { chain, reader } = await replayChain(s, s.ethers.provider, o.scenario);
+  if (o.scenario !== undefined) {
+    const { fed, skipped } = replayedEvents(o.scenario);
+    say(`scenario ${o.scenario.name} (${o.scenario.kind}): ${fed.length} event(s) fed to the market view${skipped.length > 0 ? `; not replayable on the simulated venues: ${skipped.map((e) => e.kind).join(", ")}` : ""}`);
+  }
   const { book, vault } = s;
   const epochs: EpochRecord[] = [];
   let fundingQuote = 0;
@@ -296,6 +311,9 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     fundingQuote += epochFunding;
     for (const [v, x] of Object.entries(epochByVenue) as [VenueId, number][]) fundingByVenue[v] = (fundingByVenue[v] ?? 0) + x;
     const { decision: batch, actions } = await chain.decide(t + s.clockOffset);
+    const flags = batch.decision.log.filter((l) => l.action === "flag").map((l) => l.reason);
+    // With a scenario, the monitor's reactions are the point: printed as they happen (always in the epoch record).
+    if (o.scenario !== undefined) for (const f of flags) say(`${iso(t)} monitor: ${f}`);
     let epochGas = 0n;
     if (batch.refusal !== undefined) {
       refusals += 1;
@@ -315,7 +333,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     const after = await reader.portfolio(t);
     const credit = after.credit.ETH;
     const record: EpochRecord = {
-      time: t, spot: priceAt(s.data, t).spot, fundingRates: rates, fundingQuote: epochFunding, fundingByVenue: epochByVenue, nav,
+      time: t, flags, spot: priceAt(s.data, t).spot, fundingRates: rates, fundingQuote: epochFunding, fundingByVenue: epochByVenue, nav,
       perpSize: after.perps.reduce((sum, p) => sum + p.sizeBase, 0),
       perpSizes: Object.fromEntries(after.perps.map((p) => [p.venue, p.sizeBase])),
       longBase: (after.spotBase.ETH ?? 0) + (credit?.supplyBase ?? 0),

@@ -115,6 +115,7 @@ export function defaultStrategyConfig(asset: Asset, overrides: Partial<StrategyC
     creditBorrowAprBase: 0.02,
     creditBorrowAprQuote: 0.05,
     creditSupplyAprQuote: 0,
+    spread: { maxNavShare: 0.2, entryHurdle: 1.5, exitApr: 0 },
     ...overrides,
   };
   validateConfig(config);
@@ -156,6 +157,10 @@ export function validateConfig(config: StrategyConfig): void {
   }
   check(config.perpVenueCapBps > 0 && config.perpVenueCapBps <= 10_000, "perpVenueCapBps", "must be in (0, 10000]");
   check(config.fastHalfLifeHours > 0 && config.slowHalfLifeHours > config.fastHalfLifeHours, "slowHalfLifeHours", "must exceed fastHalfLifeHours");
+  if (config.spread !== undefined) {
+    check(config.spread.maxNavShare > 0 && config.spread.maxNavShare < 1, "spread", "maxNavShare must be in (0, 1)");
+    check(config.spread.entryHurdle >= 0, "spread", "entryHurdle must be ≥ 0");
+  }
   if (problems.length > 0) throw new Error(`invalid StrategyConfig:\n  ${problems.join("\n  ")}`);
 }
 

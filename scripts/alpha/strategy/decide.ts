@@ -7,7 +7,8 @@ import { fullShortSize, targetHedgeSize } from "./rebalance.js";
 import { detectRegime } from "./regime.js";
 import { sentiment } from "./sentiment.js";
 import { assessRisk, assessVenues, priceView } from "./risk.js";
-import type { Decision, MarketHistory, MarketSnapshot, PortfolioState, StrategyConfig, VenueId } from "./types.js";
+import { capSpread, decideSpread, hedgeOnlyState, spreadLegs, type SpreadDecision } from "./spread.js";
+import type { Decision, MarketHistory, MarketSnapshot, PortfolioState, SpreadPosition, StrategyConfig, VenueId } from "./types.js";
 import { creditOf, markOf, totalPerpSize } from "./valuation.js";
 import { allocateVenues, bestEntryCarry, carryPerHour, perpRoundTripCost } from "./venues.js";
 
@@ -56,11 +57,14 @@ export function decide(
   const nav = risk.navQuote;
   const asset = config.asset;
   const rebalanceNow = snapshot.time % (config.rebalanceIntervalHours * 3600) === 0;
-  const currentSize = totalPerpSize(state, asset);
+  // The hedge's view of the book: every venue's position minus the spread pairs' legs.
+  const tracksSpreads = state.spreads !== undefined;
+  const hedgeState = hedgeOnlyState(state);
+  const currentSize = totalPerpSize(hedgeState, asset);
   const heldSide = currentSize > 0 ? "long" : "short";
   let heldCarry = 0;
   let heldAbs = 0;
-  for (const p of state.perps) {
+  for (const p of hedgeState.perps) {
     const f = forecast.venues.find((v) => v.venue === p.venue);
     if (p.asset !== asset || p.sizeBase === 0 || f === undefined) continue;
     heldCarry += Math.abs(p.sizeBase) * carryPerHour(f, heldSide);
@@ -71,96 +75,146 @@ export function decide(
   const roundTripCost = (2 * (config.spotFeeBps + config.spotSlippageBps)) / 10_000 + venueRoundTrip;
   const meanMark = snapshot.venues.length > 0 ? snapshot.venues.reduce((s, q) => s + q.markPrice, 0) / snapshot.venues.length : snapshot.spotPrice;
   const ltvBreached = risk.creditLtv > config.maxCreditLtv + 1e-9;
+  const entryShortCarry = bestEntryCarry(config, forecast, health, "short");
+  const venueMark = (venue: VenueId): number => markOf(prices, venue);
 
-  let size = targetHedgeSize({
-    config,
-    currentSize,
-    navQuote: nav,
-    spot: snapshot.spotPrice,
-    mark: meanMark,
-    regime: regime.regime,
-    rebalanceNow,
-    heldCarryPerHour: heldAbs > 0 ? heldCarry / heldAbs : 0,
-    entryShortCarryPerHour: bestEntryCarry(config, forecast, health, "short"),
-    entryLongCarryPerHour: bestEntryCarry(config, forecast, health, "long"),
-    roundTripCost,
-    depeg: risk.flags.some((f) => f.kind === "quoteDepeg"),
-    log,
-    ...(config.mode === "hybrid" && (config.sentimentWeight ?? 0) > 0
-      ? { sentimentScore: sentiment(config, regime, history, snapshot.time, snapshot.spotPrice).score }
-      : {}),
-  });
-  if (ltvBreached && size < 0) {
-    const full = fullShortSize(config, nav, snapshot.spotPrice, meanMark);
-    if (-size > full) {
-      log.add("flag", "credit LTV above limit: resize hedge to target and repay", { ltv: risk.creditLtv, limit: config.maxCreditLtv });
-      size = -full;
+  const spreadDecision = tracksSpreads
+    ? decideSpread({
+        config,
+        held: state.spreads?.[0],
+        forecast,
+        health,
+        markOf: venueMark,
+        spot: snapshot.spotPrice,
+        navQuote: nav,
+        rebalanceNow,
+        hedgeCarryPerHour: heldAbs > 0 && currentSize < 0 ? heldCarry / heldAbs : Math.max(0, entryShortCarry),
+        hedgeRoundTripCost: roundTripCost,
+        now: snapshot.time,
+        log,
+      })
+    : { spread: undefined, reserveQuote: 0, opening: false };
+
+  /** The hedge, its venues and the batch around a given spread (or none). */
+  const planAround = (spreadIn: SpreadDecision, out: DecisionLogger): Planned => {
+    const hedgeNav = nav - spreadIn.reserveQuote;
+    let size = targetHedgeSize({
+      config,
+      currentSize,
+      navQuote: hedgeNav,
+      spot: snapshot.spotPrice,
+      mark: meanMark,
+      regime: regime.regime,
+      rebalanceNow,
+      heldCarryPerHour: heldAbs > 0 ? heldCarry / heldAbs : 0,
+      entryShortCarryPerHour: entryShortCarry,
+      entryLongCarryPerHour: bestEntryCarry(config, forecast, health, "long"),
+      roundTripCost,
+      depeg: risk.flags.some((f) => f.kind === "quoteDepeg"),
+      log: out,
+      ...(config.mode === "hybrid" && (config.sentimentWeight ?? 0) > 0
+        ? { sentimentScore: sentiment(config, regime, history, snapshot.time, snapshot.spotPrice).score }
+        : {}),
+    });
+    if (spreadIn.opening && size < 0) {
+      // The spread's margin comes out of the hedge: it gives up what the spread takes.
+      size = Math.max(size, -fullShortSize(config, hedgeNav, snapshot.spotPrice, meanMark));
     }
-  }
+    if (ltvBreached && size < 0) {
+      const full = fullShortSize(config, nav, snapshot.spotPrice, meanMark);
+      if (-size > full) {
+        out.add("flag", "credit LTV above limit: resize hedge to target and repay", { ltv: risk.creditLtv, limit: config.maxCreditLtv });
+        size = -full;
+      }
+    }
 
-  const allocation = allocateVenues({
-    config,
-    state,
-    requestedBase: Math.abs(size),
-    side: size > 0 ? "long" : "short",
-    forecast,
-    health,
-    reselect: rebalanceNow,
-    markOf: (venue: VenueId) => markOf(prices, venue),
-    navQuote: nav,
-    log,
-    spot: snapshot.spotPrice,
-    now: snapshot.time,
-  });
-  if (allocation.totalBase < Math.abs(size) * (1 - 1e-9)) {
-    log.add("flag", "hedge limited by eligible venues or venue caps", { requestedBase: Math.abs(size), allocatedBase: allocation.totalBase });
-  }
-  const sign = size > 0 ? 1 : -1;
+    const allocation = allocateVenues({
+      config,
+      state: hedgeState,
+      requestedBase: Math.abs(size),
+      side: size > 0 ? "long" : "short",
+      forecast,
+      health,
+      reselect: rebalanceNow,
+      markOf: venueMark,
+      navQuote: nav,
+      log: out,
+      spot: snapshot.spotPrice,
+      now: snapshot.time,
+    });
+    if (allocation.totalBase < Math.abs(size) * (1 - 1e-9)) {
+      out.add("flag", "hedge limited by eligible venues or venue caps", { requestedBase: Math.abs(size), allocatedBase: allocation.totalBase });
+    }
+    const sign = size > 0 ? 1 : -1;
+    const spread =
+      spreadIn.spread === undefined || sign > 0 && allocation.totalBase > 0
+        ? undefined
+        : capSpread(config, spreadIn.spread, (v) => allocation.sizes.get(v) ?? 0, venueMark, nav);
+    const legs = spreadLegs(spread === undefined ? [] : [spread]);
+    return { ...solveBatch(allocation.sizes, sign, legs), spread };
+  };
 
   // Plan, project, check guardrails; shrink until the vault would accept the batch. First only the
   // growth shrinks (each venue's increase, toward its current size: reductions are kept whole, so a
   // cash shortfall never turns into selling one venue to buy another); if even no growth does not
-  // fit, every size shrinks (de-risking: sells the hedge down).
-  let plan: Plan | undefined;
-  let breaches: GuardrailBreach[] = [];
-  let growth = 1;
-  let scale = 1;
-  let firstRefusal: Record<string, number> = {};
-  const currentOn = (venue: VenueId): number => state.perps.find((p) => p.venue === venue && p.asset === asset)?.sizeBase ?? 0;
-  const venuesInPlay = new Set<VenueId>([...allocation.sizes.keys(), ...state.perps.filter((p) => p.asset === asset).map((p) => p.venue)]);
-  for (let attempt = 0; attempt < 80; attempt += 1) {
-    const targets = new Map<VenueId, number>();
-    for (const venue of venuesInPlay) {
-      const desired = sign * (allocation.sizes.get(venue) ?? 0);
-      const current = currentOn(venue);
-      const grows = Math.abs(desired) > Math.abs(current) && Math.sign(desired) === Math.sign(current || desired);
-      const target = grows ? current + growth * (desired - current) : desired;
-      targets.set(venue, target * scale);
-    }
-    const candidate = buildPlan({ config, state, prices, navQuote: nav, targets, rebalanceNow });
-    breaches = checkGuardrails(config, state, candidate.projected, prices);
-    if (candidate.shortfallQuote <= 1e-6 && breaches.length === 0) {
-      plan = candidate;
-      break;
-    }
-    if (attempt === 0) {
-      firstRefusal = { shortfallQuote: candidate.shortfallQuote, ...Object.fromEntries(breaches.map((b) => [b.rule, b.value])) };
-    }
-    if (growth > 0.02) {
-      // Shrink the growth by about the missing cash (a guardrail breach: by 20 %).
-      let grossGrowth = 0;
+  // fit, every size shrinks (de-risking: sells the hedge down). The spread's legs stay whole.
+  const currentOn = (venue: VenueId): number => hedgeState.perps.find((p) => p.venue === venue && p.asset === asset)?.sizeBase ?? 0;
+  const solveBatch = (hedgeSizes: ReadonlyMap<VenueId, number>, sign: number, legs: ReadonlyMap<VenueId, number>): Omit<Planned, "spread"> => {
+    let plan: Plan | undefined;
+    let breaches: GuardrailBreach[] = [];
+    let growth = 1;
+    let scale = 1;
+    let firstRefusal: Record<string, number> = {};
+    const venuesInPlay = new Set<VenueId>([...hedgeSizes.keys(), ...legs.keys(), ...state.perps.filter((p) => p.asset === asset).map((p) => p.venue)]);
+    for (let attempt = 0; attempt < 80; attempt += 1) {
+      const targets = new Map<VenueId, number>();
       for (const venue of venuesInPlay) {
-        const extra = Math.abs(allocation.sizes.get(venue) ?? 0) - Math.abs(currentOn(venue));
-        if (extra > 0) grossGrowth += extra * growth * (snapshot.spotPrice + meanMark / config.targetLeverage);
+        const desired = sign * (hedgeSizes.get(venue) ?? 0);
+        const current = currentOn(venue);
+        const grows = Math.abs(desired) > Math.abs(current) && Math.sign(desired) === Math.sign(current || desired);
+        const target = grows ? current + growth * (desired - current) : desired;
+        targets.set(venue, target * scale + (legs.get(venue) ?? 0));
       }
-      const byCash = grossGrowth > 0 ? 1 - (1.2 * candidate.shortfallQuote) / grossGrowth : 0;
-      growth *= breaches.length === 0 && byCash > 0 ? Math.min(0.999, Math.max(0.5, byCash)) : 0.8;
-      if (growth < 0.1) growth = 0;
-    } else scale *= 0.95;
+      const candidate = buildPlan({ config, state, prices, navQuote: nav, targets, rebalanceNow });
+      breaches = checkGuardrails(config, state, candidate.projected, prices);
+      if (candidate.shortfallQuote <= 1e-6 && breaches.length === 0) {
+        plan = candidate;
+        break;
+      }
+      if (attempt === 0) {
+        firstRefusal = { shortfallQuote: candidate.shortfallQuote, ...Object.fromEntries(breaches.map((b) => [b.rule, b.value])) };
+      }
+      if (growth > 0.02) {
+        // Shrink the growth by about the missing cash (a guardrail breach: by 20 %).
+        let grossGrowth = 0;
+        for (const venue of venuesInPlay) {
+          const extra = Math.abs(hedgeSizes.get(venue) ?? 0) - Math.abs(currentOn(venue));
+          if (extra > 0) grossGrowth += extra * growth * (snapshot.spotPrice + meanMark / config.targetLeverage);
+        }
+        const byCash = grossGrowth > 0 ? 1 - (1.2 * candidate.shortfallQuote) / grossGrowth : 0;
+        growth *= breaches.length === 0 && byCash > 0 ? Math.min(0.999, Math.max(0.5, byCash)) : 0.8;
+        if (growth < 0.1) growth = 0;
+      } else scale *= 0.95;
+    }
+    return { plan, breaches, growth, scale, firstRefusal };
+  };
+
+  let attemptLog = new DecisionLogger(snapshot.time);
+  let planned = planAround(spreadDecision, attemptLog);
+  if (spreadDecision.opening && (planned.plan === undefined || planned.growth < 1 || planned.scale < 1)) {
+    // A new spread that does not fit as it is waits: the hedge is planned as if it had not been proposed.
+    log.add("flag", "spread not opened: it does not fit cash and guardrails beside the hedge", { growth: planned.growth, scale: planned.scale });
+    attemptLog = new DecisionLogger(snapshot.time);
+    planned = planAround({ spread: undefined, reserveQuote: 0, opening: false }, attemptLog);
   }
+  for (const entry of attemptLog.entries) log.entries.push(entry);
+  let { plan } = planned;
+  const { breaches, growth, scale, firstRefusal } = planned;
+  let spreadsAfter: readonly SpreadPosition[] = planned.spread === undefined ? [] : [planned.spread];
   if (plan === undefined) {
     // Unwinding everything frees cash and lowers every exposure: the vault always accepts it.
     plan = buildPlan({ config, state, prices, navQuote: nav, targets: new Map(), rebalanceNow: true });
+    spreadsAfter = [];
     log.add("flag", "no feasible batch inside the guardrails: unwind", {
       breaches: breaches.length,
       ...Object.fromEntries(breaches.map((b) => [b.rule, b.value])),
@@ -182,9 +236,19 @@ export function decide(
       pmNettedInitialQuote: risk.portfolioMargin?.nettedInitialQuote ?? 0,
       pmFreedQuote: risk.portfolioMargin?.freedQuote ?? 0,
       estCostQuote: plan.cost.feeQuote + plan.cost.slippageQuote + plan.cost.gasQuote + plan.cost.transferQuote,
+      spreadBase: spreadsAfter[0]?.sizeBase ?? 0,
     });
   }
-  return done(plan.actions);
+  return tracksSpreads ? { ...done(plan.actions), spreads: spreadsAfter } : done(plan.actions);
+}
+
+interface Planned {
+  readonly plan: Plan | undefined;
+  readonly breaches: GuardrailBreach[];
+  readonly growth: number;
+  readonly scale: number;
+  readonly firstRefusal: Record<string, number>;
+  readonly spread: SpreadPosition | undefined;
 }
 
 function validateInputs(config: StrategyConfig, state: PortfolioState, snapshot: MarketSnapshot): void {

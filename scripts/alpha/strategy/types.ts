@@ -135,6 +135,29 @@ export interface PortfolioState {
   readonly spotBase: Partial<Record<Asset, number>>;
   readonly credit: Partial<Record<Asset, CreditPosition>>;
   readonly perps: readonly PerpPosition[];
+  /**
+   * Cross-venue spread pairs inside `perps` (spread.ts): which part of two venues' positions is a spread
+   * rather than hedge. Absent = the book does not track spreads, and the strategy opens none.
+   */
+  readonly spreads?: readonly SpreadPosition[];
+}
+
+/** Long `sizeBase` on `longVenue` against short `sizeBase` on `shortVenue`, opened at `openedAt`. */
+export interface SpreadPosition {
+  readonly longVenue: VenueId;
+  readonly shortVenue: VenueId;
+  readonly sizeBase: number;
+  readonly openedAt: number;
+}
+
+/** Cross-venue spread trades (spread.ts). */
+export interface SpreadConfig {
+  /** Margin of both legs together, as a share of NAV. */
+  readonly maxNavShare: number;
+  /** Open only when the forecast excess over the holding horizon beats this × the round trip. */
+  readonly entryHurdle: number;
+  /** Close when the forecast spread, net of the hedge carry on the same capital, falls below this (annual). */
+  readonly exitApr: number;
 }
 
 export type RebalanceMode = "constant" | "hybrid";
@@ -235,6 +258,9 @@ export interface StrategyConfig {
   readonly creditBorrowAprBase: number;
   readonly creditBorrowAprQuote: number;
   readonly creditSupplyAprQuote: number;
+
+  /** Cross-venue spread trades; absent = off. They open only on a book that tracks them (`PortfolioState.spreads`). */
+  readonly spread?: SpreadConfig;
 }
 
 export type Action =
@@ -352,4 +378,6 @@ export interface Decision {
   readonly regime: RegimeState;
   readonly forecast: FundingForecast;
   readonly risk: RiskReport;
+  /** The spread pairs after this batch; present when the state tracks them (`PortfolioState.spreads`). */
+  readonly spreads?: readonly SpreadPosition[];
 }
