@@ -235,17 +235,23 @@ contract FuseboxEconomicsModule is
         for (uint256 i; i < controllers.length; ++i) {
             uint256 s = settledShares[i];
             if (st.owedUp > st.idle) s = s.mulDiv(st.idle, st.owedUp); // pro rata: Σ gross stays ≤ idle
+            uint256 gross = s.mulDiv(st.totalAssets + 1, st.supplyPlusVirtual);
+            if (gross == 0) s = 0; // shares worth less than one unit wait (or are cancelled), never burnt for nothing
             settledShares[i] = s;
             st.sharesTotal += s;
-            st.grossTotal += s.mulDiv(st.totalAssets + 1, st.supplyPlusVirtual);
+            st.grossTotal += gross;
         }
+        uint256 oldest = type(uint64).max;
         for (uint256 i; i < controllers.length; ++i) {
-            if (settledShares[i] != 0) _fill(e.requests[controllers[i]], settledShares[i], st);
+            EconomicsStorageLib.Request storage request = e.requests[controllers[i]];
+            if (settledShares[i] != 0) _fill(request, settledShares[i], st);
+            uint256 requestedAt = request.requestedAt; // 0 once nothing of it is pending
+            if (requestedAt != 0 && requestedAt < oldest) oldest = requestedAt;
         }
         if (st.sharesTotal != 0) _burn(address(this), st.sharesTotal);
         uint256 pendingLeft = pending - st.sharesTotal;
         e.pendingShares = uint128(pendingLeft);
-        if (pendingLeft == 0) e.oldestRequestAt = 0;
+        e.oldestRequestAt = pendingLeft == 0 ? 0 : uint64(oldest); // exact after a settlement (the list is complete)
         e.setAside += st.assetsTotal.toUint96();
         if (st.cost != 0) emit EventsLib.RedemptionCostCharged(address(this), st.cost);
         emit EventsLib.RedeemSettled(epoch, st.sharesTotal, st.assetsTotal, pendingLeft, overdue);
@@ -277,10 +283,12 @@ contract FuseboxEconomicsModule is
     }
 
     /// @dev Moves `shares` of `request` from pending to claimable, for their value less their part of the pulls'
-    /// cost (pro rata, rounded against them).
+    /// cost (pro rata, rounded against them; at most all but one unit of their value).
     function _fill(EconomicsStorageLib.Request storage request, uint256 shares, Settlement memory st) internal {
         uint256 gross = shares.mulDiv(st.totalAssets + 1, st.supplyPlusVirtual);
-        uint256 charge = st.cost == 0 ? 0 : Math.min(gross, st.cost.mulDiv(gross, st.grossTotal, Math.Rounding.Ceil));
+        // Never the whole of it: a settled request always has assets to claim (claimable shares imply assets).
+        uint256 charge =
+            st.cost == 0 ? 0 : Math.min(gross - 1, st.cost.mulDiv(gross, st.grossTotal, Math.Rounding.Ceil));
         uint256 assets = gross - charge;
         st.assetsTotal += assets;
         uint128 left = request.pendingShares - uint128(shares);
