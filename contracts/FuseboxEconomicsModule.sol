@@ -97,14 +97,11 @@ contract FuseboxEconomicsModule is
             uint256 performanceFeeBps,
             address recipient,
             uint256 highWaterMark,
-            uint256 lastAccrual,
-            uint256 totalFeeShares
+            uint256 lastAccrual
         )
     {
         EconomicsStorageLib.EconomicsLayout storage e = EconomicsStorageLib.economics();
-        return (
-            e.managementFeeBps, e.performanceFeeBps, e.feeRecipient, e.highWaterMark, e.lastAccrual, e.totalFeeShares
-        );
+        return (e.managementFeeBps, e.performanceFeeBps, e.feeRecipient, e.highWaterMark, e.lastAccrual);
     }
 
     /* ================================================================ ERC-7540 REDEEM REQUESTS */
@@ -253,6 +250,7 @@ contract FuseboxEconomicsModule is
         e.pendingShares = uint128(pendingLeft);
         e.oldestRequestAt = pendingLeft == 0 ? 0 : uint64(oldest); // exact after a settlement (the list is complete)
         e.setAside += st.assetsTotal.toUint96();
+        if (st.assetsTotal != 0) EconomicsStorageLib.setFlag(EconomicsStorageLib.SET_ASIDE, true);
         if (st.cost != 0) emit EventsLib.RedemptionCostCharged(address(this), st.cost);
         emit EventsLib.RedeemSettled(epoch, st.sharesTotal, st.assetsTotal, pendingLeft, overdue);
     }
@@ -332,6 +330,7 @@ contract FuseboxEconomicsModule is
         _accrueAtFreshNav(true); // the old rates up to now; the clock and the high-water mark start here
         e.managementFeeBps = managementFeeBps;
         e.performanceFeeBps = performanceFeeBps;
+        EconomicsStorageLib.setFlag(EconomicsStorageLib.FEES_ON, managementFeeBps != 0 || performanceFeeBps != 0);
         emit EventsLib.FeesSet(managementFeeBps, performanceFeeBps);
     }
 
@@ -366,8 +365,7 @@ contract FuseboxEconomicsModule is
     }
 
     function _idleAssets() internal view override returns (uint256) {
-        return IERC20(IERC4626(address(this)).asset()).balanceOf(address(this))
-            - EconomicsStorageLib.economics().setAside;
+        return EconomicsStorageLib.idle(IERC20(IERC4626(address(this)).asset()).balanceOf(address(this)));
     }
 
     function _mintFeeShares(address to, uint256 shares) internal override {

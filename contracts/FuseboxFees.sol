@@ -43,7 +43,6 @@ abstract contract FuseboxFees {
         if (ppsAfter > highWaterMark) e.highWaterMark = ppsAfter.toUint96();
         if (shares != 0) {
             _mintFeeShares(e.feeRecipient, shares);
-            e.totalFeeShares += shares;
             emit EventsLib.FeesAccrued(
                 e.feeRecipient, managementAssets, performanceAssets, shares, ppsAfter > highWaterMark ? ppsAfter : highWaterMark
             );

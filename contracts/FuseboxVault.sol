@@ -347,7 +347,7 @@ contract FuseboxVault is
 
     /// @dev The asset balance less what is set aside for settled redeem requests (not the vault's any more).
     function _idleAssets() internal view override returns (uint256) {
-        return _assetToken.balanceOf(address(this)) - EconomicsStorageLib.economics().setAside;
+        return EconomicsStorageLib.idle(_assetToken.balanceOf(address(this)));
     }
 
     /// @dev Checks the deposit is open to `receiver` and returns fresh total assets (strict: a market that cannot
@@ -458,6 +458,7 @@ contract FuseboxVault is
 
     /// @dev Accrues the fees owed at `totalAssets_` (minted as shares; assets do not move) and returns it.
     function _accrueFeesAt(uint256 totalAssets_) internal returns (uint256) {
+        if (FuseboxStorageLib.vault().economicsFlags & EconomicsStorageLib.FEES_ON == 0) return totalAssets_;
         _accrueFees(totalAssets_, totalSupply() + 10 ** _sharesDecimalsOffset, false);
         return totalAssets_;
     }
@@ -472,10 +473,10 @@ contract FuseboxVault is
         supplyPlusVirtual += _pendingFeeShares(totalAssets_, supplyPlusVirtual);
     }
 
-    /// @dev Whether `controller` has settled requests to claim: one slot read while nothing is set aside.
+    /// @dev Whether `controller` has settled requests to claim: no extra slot read while nothing is set aside.
     function _hasClaimable(address controller) internal view returns (bool) {
-        EconomicsStorageLib.EconomicsLayout storage e = EconomicsStorageLib.economics();
-        return e.setAside != 0 && e.requests[controller].claimableShares != 0;
+        return FuseboxStorageLib.vault().economicsFlags & EconomicsStorageLib.SET_ASIDE != 0
+            && EconomicsStorageLib.economics().requests[controller].claimableShares != 0;
     }
 
     /// @dev An ERC-7540 claim of `shares` (a `redeem`) or `assets` (a `withdraw`) from `controller`'s settled
@@ -504,10 +505,17 @@ contract FuseboxVault is
         uint256 assetsLeft = shares == claimableShares ? 0 : claimableAssets - assets;
         request.claimableShares = uint128(claimableShares - shares);
         request.claimableAssets = uint128(assetsLeft);
-        e.setAside -= uint96(claimableAssets - assetsLeft); // ≤ claimableAssets ≤ setAside
+        _releaseSetAside(e, claimableAssets - assetsLeft);
         _transferOut(receiver, assets);
         emit Withdraw(_msgSender(), receiver, controller, assets, shares);
         return (shares, assets);
+    }
+
+    /// @dev `assets` (≤ the claimant's claimable ≤ set aside) leave the set-aside; the flag follows.
+    function _releaseSetAside(EconomicsStorageLib.EconomicsLayout storage e, uint256 assets) internal {
+        uint96 setAside = e.setAside - uint96(assets);
+        e.setAside = setAside;
+        if (setAside == 0) EconomicsStorageLib.setFlag(EconomicsStorageLib.SET_ASIDE, false);
     }
 
     function _bubble(bytes memory reason) internal pure {

@@ -485,7 +485,7 @@ contract FuseboxVaultModule is AccessManagedUpgradeable, ReentrancyGuardTransien
 
     /// @dev Without the assets set aside for settled redeem requests (FuseboxEconomicsModule).
     function _idleAssets() internal view override returns (uint256) {
-        return IERC20(_asset()).balanceOf(address(this)) - EconomicsStorageLib.economics().setAside;
+        return EconomicsStorageLib.idle(IERC20(_asset()).balanceOf(address(this)));
     }
 
     /// @dev Sum of the cached balances of `ids`.

@@ -230,7 +230,7 @@ interface IFuseboxVaultEconomics is ErrorsLib, EventsLib {
     function setFeeRecipient(address recipient) external;
 
     /// @notice Fee configuration and state: rates, recipient, high-water mark (FeeLib.pricePerShare scale), last
-    /// management accrual, fee shares minted so far.
+    /// management accrual (the fee shares minted are in the `FeesAccrued` events).
     function feeState()
         external
         view
@@ -239,8 +239,7 @@ interface IFuseboxVaultEconomics is ErrorsLib, EventsLib {
             uint256 performanceFeeBps,
             address recipient,
             uint256 highWaterMark,
-            uint256 lastAccrual,
-            uint256 totalFeeShares
+            uint256 lastAccrual
         );
 
     /* ---------------------------------------------------------------- ERC-7540 redeem requests */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {FuseboxStorageLib} from "./FuseboxStorageLib.sol";
+
 /// @title EconomicsStorageLib
 /// @notice The vault's fee and redemption-queue state, in an ERC-7201 namespace of its own (shared by the core
 /// and `FuseboxEconomicsModule`, both running in the vault's storage).
@@ -29,11 +31,13 @@ library EconomicsStorageLib {
         // slot 2
         uint128 pendingShares; // Σ pending over controllers (the vault's custody)
         uint64 oldestRequestAt; // lower bound of the oldest pending request's time (0 = none pending)
-        // slot 3
-        uint256 totalFeeShares; // fee shares minted so far
         mapping(address controller => Request) requests;
         mapping(address controller => mapping(address operator => bool)) operators;
     }
+
+    /// @notice Bits of `FuseboxStorageLib.VaultLayout.economicsFlags`: a fee is non-zero; assets are set aside.
+    uint8 internal constant FEES_ON = 1;
+    uint8 internal constant SET_ASIDE = 2;
 
     // keccak256(abi.encode(uint256(keccak256("fusebox.storage.Economics")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 internal constant ECONOMICS_SLOT = 0xfdf7b3c46f3081dcb447ed118521c45645bbe9d4c80e6477db6d9333a5ae9800;
@@ -42,5 +46,17 @@ library EconomicsStorageLib {
         assembly {
             $.slot := ECONOMICS_SLOT
         }
+    }
+
+    /// @notice The vault's idle assets: its `balance` of the asset less what is set aside for settled requests.
+    function idle(uint256 balance) internal view returns (uint256) {
+        if (FuseboxStorageLib.vault().economicsFlags & SET_ASIDE == 0) return balance;
+        return balance - economics().setAside;
+    }
+
+    /// @notice Sets or clears `flag` in the vault's economics flags.
+    function setFlag(uint8 flag, bool on) internal {
+        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
+        $.economicsFlags = on ? $.economicsFlags | flag : $.economicsFlags & ~flag;
     }
 }

@@ -45,7 +45,7 @@ contract EconomicsTest is VaultTestBase {
     }
 
     function _hwm() internal view returns (uint256 hwm) {
-        (,,, hwm,,) = vault.feeState();
+        (,,, hwm,) = vault.feeState();
     }
 
     function _settle(address a) internal {
@@ -85,7 +85,7 @@ contract EconomicsTest is VaultTestBase {
         vault.setFees(500, 5_000);
         VM.expectRevert(abi.encodeWithSelector(ErrorsLib.InvalidFeeRecipient.selector, address(0)));
         vault.setFeeRecipient(address(0));
-        (uint256 m, uint256 p, address r,,,) = vault.feeState();
+        (uint256 m, uint256 p, address r,,) = vault.feeState();
         assertEq(m, 500, "management");
         assertEq(p, 5_000, "performance");
         assertTrue(r == RECIPIENT, "recipient");
@@ -102,7 +102,7 @@ contract EconomicsTest is VaultTestBase {
         vault.lowerFees(300, 1_000);
         VM.prank(GUARDIAN);
         vault.lowerFees(100, 1_000);
-        (uint256 m, uint256 p,,,,) = vault.feeState();
+        (uint256 m, uint256 p,,,) = vault.feeState();
         assertEq(m, 100, "lowered management");
         assertEq(p, 1_000, "lowered performance");
 
@@ -119,7 +119,7 @@ contract EconomicsTest is VaultTestBase {
         VM.warp(block.timestamp + 1 days);
         VM.prank(delayed);
         manager.execute(address(vault), raise);
-        (m, p,,,,) = vault.feeState();
+        (m, p,,,) = vault.feeState();
         assertEq(m, 300, "raised after the delay");
         assertEq(p, 2_000, "raised after the delay");
     }
@@ -227,7 +227,7 @@ contract EconomicsTest is VaultTestBase {
     }
 
     function _lastAccrual() internal view returns (uint256 t) {
-        (,,,, t,) = vault.feeState();
+        (,,,, t) = vault.feeState();
     }
 
     /// Total assets as a refresh now would see them (markets valued from their venues here).

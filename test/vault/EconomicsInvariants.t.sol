@@ -151,12 +151,7 @@ contract EconomicsHandler is VaultTestBase {
         vault.refreshAllMarketBalances(); // fees accrue here; the settlement in the same block owes none more
         uint256 totalAssets = vault.totalAssets();
         uint256 supply = vault.totalSupply() + VIRTUAL;
-        uint256[3] memory sharesBefore;
-        uint256[3] memory assetsBefore;
-        for (uint256 i; i < 3; ++i) {
-            sharesBefore[i] = vault.claimableRedeemRequest(0, actors[i]);
-            assetsBefore[i] = vault.claimableRedeemAssets(actors[i]);
-        }
+        (uint256[3] memory sharesBefore, uint256[3] memory assetsBefore) = _claimables();
         address[] memory list = this.actorList();
         VM.prank(ALPHA);
         try vault.settleRedeemRequests(list) {
@@ -178,12 +173,7 @@ contract EconomicsHandler is VaultTestBase {
             if (at != 0 && at < oldest) oldest = at;
         }
         if (block.timestamp <= oldest + maxWait) VM.warp(oldest + maxWait + 1);
-        uint256[3] memory sharesBefore;
-        uint256[3] memory assetsBefore;
-        for (uint256 i; i < 3; ++i) {
-            sharesBefore[i] = vault.claimableRedeemRequest(0, actors[i]);
-            assetsBefore[i] = vault.claimableRedeemAssets(actors[i]);
-        }
+        (uint256[3] memory sharesBefore, uint256[3] memory assetsBefore) = _claimables();
         address[] memory list = this.actorList();
         VM.prank(address(0xD0E));
         try vault.settleOverdueRedeemRequests(list) {
@@ -193,6 +183,13 @@ contract EconomicsHandler is VaultTestBase {
             return;
         }
         _record(pending, 0, 0, sharesBefore, assetsBefore);
+    }
+
+    function _claimables() internal view returns (uint256[3] memory shares, uint256[3] memory assets) {
+        for (uint256 i; i < 3; ++i) {
+            shares[i] = vault.claimableRedeemRequest(0, actors[i]);
+            assets[i] = vault.claimableRedeemAssets(actors[i]);
+        }
     }
 
     function _record(
