@@ -14,7 +14,11 @@ export const GUIDANCE = {
   maxBalanceAgeSeconds: 3_600,
   timelockSeconds: 86_400,
   feedMaxStalenessSeconds: 3_600,
+  maxRedeemWaitSeconds: 3 * 86_400, // a redeem request may wait 3 days before anyone may settle it
 } as const;
+
+/** On-chain fee caps (contracts/libraries/FeeLib.sol). */
+export const FEE_CAPS = { managementBps: 500, performanceBps: 5_000 } as const;
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 
@@ -110,10 +114,21 @@ export const vaultConfigSchema = z.object({
     allowlistEnabled: z.boolean().default(false),
     allowed: z.array(address).default([]),
   }).strict().default({}),
+  /** Fees, paid in shares to `recipient`: management a year of total assets, performance above the high-water mark. */
+  fees: z.object({
+    managementBps: z.number().int("must be an integer").min(0).max(FEE_CAPS.managementBps).default(0),
+    performanceBps: z.number().int("must be an integer").min(0).max(FEE_CAPS.performanceBps).default(0),
+    recipient: address.optional(),
+  }).strict().default({}),
+  /** Seconds an ERC-7540 redeem request may wait before anyone may settle it from what is liquid. */
+  maxRedeemWaitSeconds: seconds.min(1).max(30 * 86_400).default(GUIDANCE.maxRedeemWaitSeconds),
 }).strict().superRefine((config, ctx) => {
   const issue = (path: (string | number)[], message: string): void => {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
   };
+  if ((config.fees.managementBps !== 0 || config.fees.performanceBps !== 0) && config.fees.recipient === undefined) {
+    issue(["fees", "recipient"], "is required when a fee is non-zero");
+  }
   const seenIds = new Map<number, number>();
   const seenNames = new Map<string, number>();
   config.markets.forEach((m, i) => {

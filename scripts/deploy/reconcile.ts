@@ -620,6 +620,8 @@ class Reconciler {
       await call("idle-buffer", "ATOMIST", `idle buffer ${buffer} -> ${this.config.idleBufferBps} bps`, vault, "setIdleBufferBps", [this.config.idleBufferBps]);
     }
 
+    await this.configureEconomics(vaultAddress, call);
+
     // Depositor allowlist: members first, then the switch.
     const wanted = this.config.depositors.allowed;
     const toAllow: string[] = [];
@@ -632,6 +634,31 @@ class Reconciler {
       await call("depositors:switch", "ATOMIST", `depositor allowlist ${this.config.depositors.allowlistEnabled ? "on" : "off"}`, vault, "setDepositorAllowlistEnabled", [this.config.depositors.allowlistEnabled]);
     }
     if (this.apply) this.record.depositors = [...wanted];
+  }
+
+  /** Fees and the redeem queue's maximum wait: a recipient before a fee needs one, a zero recipient after the fees. */
+  private async configureEconomics(
+    vaultAddress: string,
+    call: (step: string, role: RoleName, description: string, target: BaseContract, fn: string, args: unknown[]) => Promise<ChangeAction>,
+  ): Promise<void> {
+    const vault = await this.ctx.ethers.getContractAt("IFuseboxVault", vaultAddress);
+    const { managementBps, performanceBps, recipient } = this.config.fees;
+    const [management, performance, currentRecipient] = await vault.feeState();
+    const wantRecipient = recipient ?? ZeroAddress;
+    const recipientChanges = currentRecipient.toLowerCase() !== wantRecipient.toLowerCase();
+    if (recipientChanges && wantRecipient !== ZeroAddress) {
+      await call("fees:recipient", "ATOMIST", `fee recipient ${currentRecipient} -> ${wantRecipient}`, vault, "setFeeRecipient", [wantRecipient]);
+    }
+    if (management !== BigInt(managementBps) || performance !== BigInt(performanceBps)) {
+      await call("fees", "ATOMIST", `fees ${management}/${performance} -> ${managementBps}/${performanceBps} bps (management a year / performance)`, vault, "setFees", [managementBps, performanceBps]);
+    }
+    if (recipientChanges && wantRecipient === ZeroAddress) {
+      await call("fees:recipient", "ATOMIST", `fee recipient ${currentRecipient} -> none`, vault, "setFeeRecipient", [ZeroAddress]);
+    }
+    const [, , , maxWait] = await vault.redeemQueue();
+    if (maxWait !== BigInt(this.config.maxRedeemWaitSeconds)) {
+      await call("redeem-wait", "ATOMIST", `maximum redeem wait ${maxWait}s -> ${this.config.maxRedeemWaitSeconds}s`, vault, "setMaxRedeemWait", [this.config.maxRedeemWaitSeconds]);
+    }
   }
 
   /* ------------------------------------------------------------------ roles */

@@ -1,6 +1,7 @@
 /**
  * `status`: a vault's guardrails as the chain sees them now — total assets, idle vs buffer, each market's
- * balance vs cap and leverage vs limit (a breach printed as BREACH), pending timelocked changes, roles.
+ * balance vs cap and leverage vs limit (a breach printed as BREACH), fees and the redeem queue, pending timelocked
+ * changes, roles.
  * Reads only; sends nothing.
  */
 import { readdir } from "node:fs/promises";
@@ -9,6 +10,7 @@ import { Contract, formatUnits, isAddress } from "ethers";
 import { ROLES } from "../lib/access.js";
 import type { ChainContext } from "./context.js";
 import { readRecord, recordPath, type DeploymentRecord } from "./record.js";
+import { economicsStatus } from "./economicsStatus.js";
 
 const BPS = 10_000n;
 const WAD = 10n ** 18n;
@@ -64,6 +66,10 @@ export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: str
   const idleOk = idle >= requiredIdle;
   if (!idleOk) breaches.push(`idle buffer: ${amount(idle)} < required ${amount(requiredIdle)}`);
   lines.push(`idle     ${amount(idle)} (${pct(idle, total)}) vs buffer ${bufferBps} bps = ${amount(requiredIdle)}  ${idleOk ? "OK" : "BREACH"}`);
+
+  const economics = await economicsStatus(ctx, vaultAddress, now, amount);
+  lines.push(...economics.lines);
+  if (economics.overdue) breaches.push("redeem queue: a request has waited past the maximum wait");
 
   for (const id of await vault.getMarketIds()) {
     const m = await vault.getMarket(id);
