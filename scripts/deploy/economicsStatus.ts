@@ -7,13 +7,27 @@ import type { ChainContext } from "./context.js";
 
 const WAD = 10n ** 18n;
 
+/** `status --json`'s economics: amounts and shares as raw base-unit strings. */
+export interface EconomicsData {
+  managementBps: number;
+  performanceBps: number;
+  recipient: string;
+  highWaterMark: string; // FeeLib.pricePerShare scale (assets per share unit · 1e18)
+  feeShares: string; // shares the recipient holds
+  pendingShares: string;
+  setAside: string; // assets set aside for claims
+  oldestRequestAgeSeconds: number | null;
+  maxRedeemWaitSeconds: number;
+  settlements: number;
+}
+
 /** The status lines; `overdue` when a request has waited past the maximum wait (anyone may settle it). */
 export async function economicsStatus(
   ctx: ChainContext,
   vaultAddress: string,
   now: bigint,
   amount: (assets: bigint) => string,
-): Promise<{ lines: string[]; overdue: boolean }> {
+): Promise<{ lines: string[]; overdue: boolean; data: EconomicsData }> {
   const vault = await ctx.ethers.getContractAt("IFuseboxVault", vaultAddress);
   const [managementBps, performanceBps, recipient, highWaterMark, lastAccrual] = await vault.feeState();
   const [pendingShares, setAside, oldestRequestAt, maxWait, epoch] = await vault.redeemQueue();
@@ -32,5 +46,11 @@ export async function economicsStatus(
     `queue    pending ${pendingShares} shares (${amount(await vault.convertToAssets(pendingShares))}); claimable ${amount(setAside)} set aside; ` +
     `oldest request ${pendingShares === 0n ? "-" : `${age}s`} of max ${maxWait}s${overdue ? "  OVERDUE (anyone may settle)" : ""}; settlements ${epoch}`,
   );
-  return { lines, overdue };
+  const data: EconomicsData = {
+    managementBps: Number(managementBps), performanceBps: Number(performanceBps), recipient,
+    highWaterMark: highWaterMark.toString(), feeShares: feeShares.toString(), pendingShares: pendingShares.toString(),
+    setAside: setAside.toString(), oldestRequestAgeSeconds: pendingShares === 0n ? null : Number(age),
+    maxRedeemWaitSeconds: Number(maxWait), settlements: Number(epoch),
+  };
+  return { lines, overdue, data };
 }
