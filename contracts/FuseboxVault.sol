@@ -252,6 +252,15 @@ contract FuseboxVault is
     function maxWithdraw(address owner) public view override returns (uint256 maxAssets) {
         if (_hasClaimable(owner)) return EconomicsStorageLib.economics().requests[owner].claimableAssets;
         (maxAssets,) = _exitLimits(owner);
+        // The withdrawal first mints the fees owed: its shares then buy that much less (less one unit of rounding).
+        if (maxAssets != 0 && FuseboxStorageLib.vault().economicsFlags & EconomicsStorageLib.FEES_ON != 0) {
+            uint256 supplyPlusVirtual = totalSupply() + 10 ** _sharesDecimalsOffset;
+            uint256 supplyAfterFees = _supplyAfterFees(totalAssets());
+            if (supplyAfterFees > supplyPlusVirtual) {
+                maxAssets = maxAssets.mulDiv(supplyPlusVirtual, supplyAfterFees);
+                if (maxAssets != 0) --maxAssets;
+            }
+        }
     }
 
     /// @inheritdoc ERC4626Upgradeable

@@ -200,6 +200,28 @@ contract EconomicsTest is VaultTestBase {
         assertTrue(vault.balanceOf(RECIPIENT) != 0, "fee accrued on the deposit");
     }
 
+    /// With fees owed, `withdraw(maxWithdraw)` and `redeem(maxRedeem)` still succeed (the fees are minted first).
+    function test_maxWithdrawHoldsWithFeesOwed() public {
+        _deposit(ALICE, 1_000_000 * ONE);
+        _deposit(BOB, 1_000_000 * ONE);
+        _feesOn(500, 5_000);
+        VM.warp(block.timestamp + 1_000);
+        _refresh();
+        usdc.mint(address(vault), 200_000 * ONE); // a gain the next call pays the performance fee on
+        VM.warp(block.timestamp + 30 days); // and a month of management fee
+        _refresh();
+        usdc.mint(address(vault), 1_000 * ONE);
+        VM.warp(block.timestamp + 600);
+        uint256 assets = vault.maxWithdraw(ALICE);
+        VM.prank(ALICE);
+        vault.withdraw(assets, ALICE, ALICE);
+        assertEq(usdc.balanceOf(ALICE), assets, "withdrew maxWithdraw");
+        uint256 shares = vault.maxRedeem(BOB);
+        VM.prank(BOB);
+        vault.redeem(shares, BOB, BOB);
+        assertEq(vault.balanceOf(BOB), 0, "redeemed maxRedeem");
+    }
+
     function testFuzz_highWaterMarkMonotoneAndFeeWithinCap(int64[6] memory moves, uint32[6] memory waits) public {
         _deposit(ALICE, 1_000_000 * ONE);
         _feesOn(500, 5_000);
