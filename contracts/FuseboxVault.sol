@@ -11,6 +11,9 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {FuseAction} from "./interfaces/IFuse.sol";
 import {IFuseboxVaultCore, IFuseboxVaultModule} from "./interfaces/IFuseboxVault.sol";
 import {FuseboxValuation} from "./FuseboxValuation.sol";
+import {FuseboxFees} from "./FuseboxFees.sol";
+import {FuseboxLiquidity} from "./FuseboxLiquidity.sol";
+import {EconomicsStorageLib} from "./libraries/EconomicsStorageLib.sol";
 import {FuseboxStorageLib} from "./libraries/FuseboxStorageLib.sol";
 import {GuardrailLib} from "./libraries/GuardrailLib.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
@@ -36,7 +39,15 @@ import {EventsLib} from "./libraries/EventsLib.sol";
 /// guardian actions and views live in `FuseboxVaultModule`, reached by delegatecall from `fallback`. Both share
 /// one storage layout: every piece of state, OpenZeppelin's included, sits in an ERC-7201 namespace.
 /// Access: `execute`, the refreshes and every module function are `restricted` (OpenZeppelin AccessManager).
-contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, ReentrancyGuardTransient, FuseboxValuation, IFuseboxVaultCore {
+contract FuseboxVault is
+    ERC4626Upgradeable,
+    AccessManagedUpgradeable,
+    ReentrancyGuardTransient,
+    FuseboxValuation,
+    FuseboxFees,
+    FuseboxLiquidity,
+    IFuseboxVaultCore
+{
     using Math for uint256;
 
     /// @inheritdoc IFuseboxVaultCore
@@ -120,6 +131,11 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
         nonReentrant
         returns (uint256 shares)
     {
+        // ERC-7540: a controller with settled requests claims them first (from the assets set aside).
+        if (_hasClaimable(owner)) {
+            (shares,) = _claim(0, assets, receiver, owner);
+            return shares;
+        }
         (uint256 totalAssets_, uint256 idle, bool fresh) = _totalAssetsForRedemption();
         bool pull = assets > idle;
         if (pull && !fresh) totalAssets_ = _freshTotalAssets(idle);
@@ -153,6 +169,10 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
         nonReentrant
         returns (uint256 assets)
     {
+        if (_hasClaimable(owner)) {
+            (, assets) = _claim(shares, 0, receiver, owner); // ERC-7540 claim, as `withdraw`
+            return assets;
+        }
         (uint256 totalAssets_, uint256 idle, bool fresh) = _totalAssetsForRedemption();
         assets = _toAssetsDown(shares, totalAssets_);
         if (assets > idle && !fresh) {
@@ -179,7 +199,8 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
     }
 
     /// @inheritdoc ERC4626Upgradeable
-    /// @dev Idle plus the cached market balances (a quarantined market counts zero); the cache may be stale here
+    /// @dev Idle (without the assets set aside for settled redeem requests) plus the cached market balances (a
+    /// quarantined market counts zero); the cache may be stale here
     /// (a view cannot refresh it), but deposits and redemptions refresh it before pricing.
     function totalAssets() public view override returns (uint256) {
         return _idleAssets() + FuseboxStorageLib.vault().totalMarketBalance;
@@ -188,26 +209,30 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
     /// @inheritdoc ERC4626Upgradeable
     /// @dev Reverts `NavExpired` once a cached balance has expired (the deposit would refresh first).
     function previewDeposit(uint256 assets) public view override returns (uint256) {
-        return _toSharesDown(assets, _freshTotalAssetsView());
+        uint256 totalAssets_ = _freshTotalAssetsView();
+        return assets.mulDiv(_supplyAfterFees(totalAssets_), totalAssets_ + 1, Math.Rounding.Floor);
     }
 
     /// @inheritdoc ERC4626Upgradeable
     /// @dev Reverts `NavExpired` once a cached balance has expired.
     function previewMint(uint256 shares) public view override returns (uint256) {
-        return _toAssetsUp(shares, _freshTotalAssetsView());
+        uint256 totalAssets_ = _freshTotalAssetsView();
+        return shares.mulDiv(totalAssets_ + 1, _supplyAfterFees(totalAssets_), Math.Rounding.Ceil);
     }
 
     /// @inheritdoc ERC4626Upgradeable
     /// @dev Reverts `NavExpired` once a cached balance has expired. Served from idle; a withdrawal that must
     /// pull from markets is priced on a fresh NAV and pays the pull's cost, which no preview can know.
     function previewWithdraw(uint256 assets) public view override returns (uint256) {
-        return _toSharesUp(assets, _freshTotalAssetsView());
+        uint256 totalAssets_ = _freshTotalAssetsView();
+        return assets.mulDiv(_supplyAfterFees(totalAssets_), totalAssets_ + 1, Math.Rounding.Ceil);
     }
 
     /// @inheritdoc ERC4626Upgradeable
     /// @dev Reverts `NavExpired` once a cached balance has expired; as `previewWithdraw` for pulls.
     function previewRedeem(uint256 shares) public view override returns (uint256) {
-        return _toAssetsDown(shares, _freshTotalAssetsView());
+        uint256 totalAssets_ = _freshTotalAssetsView();
+        return shares.mulDiv(totalAssets_ + 1, _supplyAfterFees(totalAssets_), Math.Rounding.Floor);
     }
 
     /// @inheritdoc ERC4626Upgradeable
@@ -223,12 +248,24 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
     /// @inheritdoc ERC4626Upgradeable
     /// @dev What `withdraw` would really pay now: markets valued as the withdrawal would value them, and each
     /// instant-withdraw fuse asked what it can release (the module's `exitLimits`, in a static call).
+    /// A controller with settled requests can withdraw exactly what it may claim (ERC-7540).
     function maxWithdraw(address owner) public view override returns (uint256 maxAssets) {
+        if (_hasClaimable(owner)) return EconomicsStorageLib.economics().requests[owner].claimableAssets;
         (maxAssets,) = _exitLimits(owner);
+        // The withdrawal first mints the fees owed: its shares then buy that much less (less one unit of rounding).
+        if (maxAssets != 0 && FuseboxStorageLib.vault().economicsFlags & EconomicsStorageLib.FEES_ON != 0) {
+            uint256 supplyPlusVirtual = totalSupply() + 10 ** _sharesDecimalsOffset;
+            uint256 supplyAfterFees = _supplyAfterFees(totalAssets());
+            if (supplyAfterFees > supplyPlusVirtual) {
+                maxAssets = maxAssets.mulDiv(supplyPlusVirtual, supplyAfterFees);
+                if (maxAssets != 0) --maxAssets;
+            }
+        }
     }
 
     /// @inheritdoc ERC4626Upgradeable
     function maxRedeem(address owner) public view override returns (uint256 maxShares) {
+        if (_hasClaimable(owner)) return EconomicsStorageLib.economics().requests[owner].claimableShares;
         (, maxShares) = _exitLimits(owner);
     }
 
@@ -239,6 +276,7 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
         uint256 actionCount = actions.length;
         if (actionCount == 0) revert ErrorsLib.EmptyBatch();
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
+        if (block.timestamp <= $.navExpiresAt) _accrueFeesAt(totalAssets()); // fees owed before the batch moves the NAV
 
         // Resolve each fuse's market once; the touched set is at most `actionCount` long.
         uint256[] memory actionMarketIds = new uint256[](actionCount);
@@ -301,11 +339,13 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
             _refreshMarket(marketIds[i], market);
         }
         _updateNavExpiry(marketIds, marketIds.length);
+        _accrueFeesAt(totalAssets());
     }
 
     /// @inheritdoc IFuseboxVaultCore
     function refreshAllMarketBalances() external restricted nonReentrant {
         _refreshAllMarkets(false);
+        _accrueFeesAt(totalAssets());
     }
 
     /* ================================================================ INTERNAL: PRICING */
@@ -314,8 +354,9 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
         return _sharesDecimalsOffset;
     }
 
+    /// @dev The asset balance less what is set aside for settled redeem requests (not the vault's any more).
     function _idleAssets() internal view override returns (uint256) {
-        return _assetToken.balanceOf(address(this));
+        return EconomicsStorageLib.idle(_assetToken.balanceOf(address(this)));
     }
 
     /// @dev Checks the deposit is open to `receiver` and returns fresh total assets (strict: a market that cannot
@@ -328,7 +369,7 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
             revert ErrorsLib.DepositorNotAllowed(receiver);
         }
         if (block.timestamp > $.navExpiresAt) _refreshAllMarkets(false);
-        return _idleAssets() + $.totalMarketBalance;
+        return _accrueFeesAt(_idleAssets() + $.totalMarketBalance);
     }
 
     /// @dev Total assets and idle for a redemption; past the NAV's expiry every market is refreshed first, and one
@@ -337,13 +378,13 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         idle = _idleAssets();
         if (block.timestamp > $.navExpiresAt) return (_freshTotalAssets(idle), idle, true);
-        totalAssets_ = idle + $.totalMarketBalance;
+        totalAssets_ = _accrueFeesAt(idle + $.totalMarketBalance);
     }
 
     /// @dev Refreshes every market (tolerantly) and returns total assets with the unvalued ones at zero.
     function _freshTotalAssets(uint256 idle) internal returns (uint256) {
         (uint256 unvaluedBalance,) = _refreshAllMarkets(true);
-        return idle + FuseboxStorageLib.vault().totalMarketBalance - unvaluedBalance;
+        return _accrueFeesAt(idle + FuseboxStorageLib.vault().totalMarketBalance - unvaluedBalance);
     }
 
     function _freshTotalAssetsView() internal view returns (uint256) {
@@ -382,25 +423,10 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
         return shares.mulDiv(totalAssets_ + 1, totalSupply() + 10 ** _sharesDecimalsOffset, Math.Rounding.Ceil);
     }
 
-    /// @dev Runs the instant-withdraw fuses in order until idle covers `assets`. Each runs in its own frame (the
-    /// module's `instantWithdrawChecked`): one that reverts, cannot be valued after, or would push its market over
-    /// its leverage limit is rolled back alone and skipped. Returns what the pulls cost beyond what they brought.
+    /// @dev Runs the instant-withdraw fuses in order until idle covers `assets` (FuseboxLiquidity), or reverts
+    /// `InsufficientLiquidity`. Returns what the pulls cost beyond what they brought.
     function _pullFromMarkets(uint256 assets, uint256 idle) internal returns (uint256 cost) {
-        address[] storage fuses = FuseboxStorageLib.vault().instantWithdrawFuses;
-        uint256 fuseCount = fuses.length;
-        for (uint256 i; i < fuseCount && idle < assets; ++i) {
-            address fuse = fuses[i];
-            uint256 requested = assets - idle;
-            try IFuseboxVaultModule(address(this)).instantWithdrawChecked(fuse, requested) returns (
-                uint256 received, uint256 pullCost
-            ) {
-                idle += received;
-                cost += pullCost;
-                emit EventsLib.InstantWithdrawal(fuse, requested, received);
-            } catch (bytes memory reason) {
-                emit EventsLib.InstantWithdrawalFailed(fuse, requested, reason);
-            }
-        }
+        (idle, cost) = _pullAvailable(assets, idle);
         if (idle < assets) revert ErrorsLib.InsufficientLiquidity(assets, idle);
     }
 
@@ -435,6 +461,70 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
             if (notional != 0 && GuardrailLib.leverageWadUp(notional, balance) > market.maxLeverageWad) return false;
         }
         return idle >= idleBefore || idle >= GuardrailLib.requiredIdleUp(totalAssets_, $.idleBufferBps);
+    }
+
+    /* ================================================================ INTERNAL: FEES AND CLAIMS (ERC-7540) */
+
+    /// @dev Accrues the fees owed at `totalAssets_` (minted as shares; assets do not move) and returns it.
+    function _accrueFeesAt(uint256 totalAssets_) internal returns (uint256) {
+        if (FuseboxStorageLib.vault().economicsFlags & EconomicsStorageLib.FEES_ON == 0) return totalAssets_;
+        _accrueFees(totalAssets_, totalSupply() + 10 ** _sharesDecimalsOffset, false);
+        return totalAssets_;
+    }
+
+    function _mintFeeShares(address to, uint256 shares) internal override {
+        _mint(to, shares);
+    }
+
+    /// @dev The share supply (virtual shares included) once the fees owed at `totalAssets_` are minted.
+    function _supplyAfterFees(uint256 totalAssets_) internal view returns (uint256 supplyPlusVirtual) {
+        supplyPlusVirtual = totalSupply() + 10 ** _sharesDecimalsOffset;
+        supplyPlusVirtual += _pendingFeeShares(totalAssets_, supplyPlusVirtual);
+    }
+
+    /// @dev Whether `controller` has settled requests to claim: no extra slot read while nothing is set aside.
+    function _hasClaimable(address controller) internal view returns (bool) {
+        return FuseboxStorageLib.vault().economicsFlags & EconomicsStorageLib.SET_ASIDE != 0
+            && EconomicsStorageLib.economics().requests[controller].claimableShares != 0;
+    }
+
+    /// @dev An ERC-7540 claim of `shares` (a `redeem`) or `assets` (a `withdraw`) from `controller`'s settled
+    /// requests, at the price they were settled at: the caller is the controller or its operator. Returns the
+    /// shares and assets claimed; the rounding (down on assets, up on shares) is the claimant's.
+    function _claim(uint256 shares, uint256 assets, address receiver, address controller)
+        internal
+        returns (uint256, uint256)
+    {
+        EconomicsStorageLib.EconomicsLayout storage e = EconomicsStorageLib.economics();
+        if (_msgSender() != controller && !e.operators[controller][_msgSender()]) {
+            revert ErrorsLib.NotControllerOrOperator(_msgSender(), controller);
+        }
+        EconomicsStorageLib.Request storage request = e.requests[controller];
+        uint256 claimableShares = request.claimableShares;
+        uint256 claimableAssets = request.claimableAssets;
+        if (assets == 0) {
+            if (shares > claimableShares) revert ErrorsLib.ExceedsClaimable(controller, shares, claimableShares);
+            assets = claimableAssets.mulDiv(shares, claimableShares);
+        } else {
+            if (assets > claimableAssets) revert ErrorsLib.ExceedsClaimable(controller, assets, claimableAssets);
+            shares = claimableShares.mulDiv(assets, claimableAssets, Math.Rounding.Ceil);
+        }
+        if (shares == 0) revert ErrorsLib.ZeroRequest();
+        // The last share claimed releases any rounding dust left with it to the vault (the claimant's rounding).
+        uint256 assetsLeft = shares == claimableShares ? 0 : claimableAssets - assets;
+        request.claimableShares = uint128(claimableShares - shares);
+        request.claimableAssets = uint128(assetsLeft);
+        _releaseSetAside(e, claimableAssets - assetsLeft);
+        _transferOut(receiver, assets);
+        emit Withdraw(_msgSender(), receiver, controller, assets, shares);
+        return (shares, assets);
+    }
+
+    /// @dev `assets` (≤ the claimant's claimable ≤ set aside) leave the set-aside; the flag follows.
+    function _releaseSetAside(EconomicsStorageLib.EconomicsLayout storage e, uint256 assets) internal {
+        uint96 setAside = e.setAside - uint96(assets);
+        e.setAside = setAside;
+        if (setAside == 0) EconomicsStorageLib.setFlag(EconomicsStorageLib.SET_ASIDE, false);
     }
 
     function _bubble(bytes memory reason) internal pure {

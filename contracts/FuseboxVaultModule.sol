@@ -12,6 +12,7 @@ import {IFuse, IBalanceFuse, IInstantWithdrawFuse} from "./interfaces/IFuse.sol"
 import {IFuseboxVaultModule} from "./interfaces/IFuseboxVault.sol";
 import {FuseboxValuation} from "./FuseboxValuation.sol";
 import {FuseboxStorageLib} from "./libraries/FuseboxStorageLib.sol";
+import {EconomicsStorageLib} from "./libraries/EconomicsStorageLib.sol";
 import {GuardrailLib} from "./libraries/GuardrailLib.sol";
 import {ValuationKeys} from "./libraries/ValuationKeys.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
@@ -482,8 +483,9 @@ contract FuseboxVaultModule is AccessManagedUpgradeable, ReentrancyGuardTransien
         return ok && result.length >= 32 ? abi.decode(result, (uint8)) : 18;
     }
 
+    /// @dev Without the assets set aside for settled redeem requests (FuseboxEconomicsModule).
     function _idleAssets() internal view override returns (uint256) {
-        return IERC20(_asset()).balanceOf(address(this));
+        return EconomicsStorageLib.idle(IERC20(_asset()).balanceOf(address(this)));
     }
 
     /// @dev Sum of the cached balances of `ids`.

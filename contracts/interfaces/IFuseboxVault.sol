@@ -208,7 +208,105 @@ interface IFuseboxVaultModule is ErrorsLib, EventsLib {
     function priceOracle() external view returns (address);
 }
 
+
+/* ==================================================================== ECONOMICS: FEES AND THE REDEMPTION QUEUE */
+
+/// @title IFuseboxVaultEconomics
+/// @notice Fees and the ERC-7540 redeem queue, implemented by `FuseboxEconomicsModule` (the next module after
+/// `FuseboxVaultModule`, reached by delegatecall); claims are the core's `withdraw` / `redeem` (contracts/README.md).
+/// Deposits stay synchronous ERC-4626; every request has requestId 0 (a controller's requests are aggregated).
+interface IFuseboxVaultEconomics is ErrorsLib, EventsLib {
+    /* ---------------------------------------------------------------- fees */
+
+    /// @notice Set the management fee (a year, of total assets, ≤ 500 bps) and the performance fee (of the gain in
+    /// price per share above the high-water mark, ≤ 5,000 bps). Accrues what the old fees owe first. Restricted
+    /// (the atomist, delayed: this is how a fee is raised). Refused with no fee recipient.
+    function setFees(uint16 managementFeeBps, uint16 performanceFeeBps) external;
+
+    /// @notice Lower either fee at once (never raise one: `NotAFeeLowering`). Restricted (the guardian).
+    function lowerFees(uint16 managementFeeBps, uint16 performanceFeeBps) external;
+
+    /// @notice Set who receives fee shares; accrues to the old recipient first. Restricted (the atomist, delayed).
+    function setFeeRecipient(address recipient) external;
+
+    /// @notice Fee configuration and state: rates, recipient, high-water mark (FeeLib.pricePerShare scale), last
+    /// management accrual (the fee shares minted are in the `FeesAccrued` events).
+    function feeState()
+        external
+        view
+        returns (
+            uint256 managementFeeBps,
+            uint256 performanceFeeBps,
+            address recipient,
+            uint256 highWaterMark,
+            uint256 lastAccrual
+        );
+
+    /* ---------------------------------------------------------------- ERC-7540 redeem requests */
+
+    /// @notice Move `shares` of `owner` into the vault's custody as a request of `controller`. The caller is
+    /// `owner`, an operator of `owner`, or spends `owner`'s share allowance. Pending shares stay shares: they
+    /// share the vault's gains, losses and fees until settled. Returns requestId 0.
+    function requestRedeem(uint256 shares, address controller, address owner) external returns (uint256 requestId);
+
+    /// @notice Return all of `controller`'s pending shares to it (caller: the controller or its operator).
+    function cancelRedeemRequest(address controller) external returns (uint256 shares);
+
+    /// @notice ERC-7540: shares of `controller` pending settlement.
+    function pendingRedeemRequest(uint256 requestId, address controller) external view returns (uint256 pendingShares);
+
+    /// @notice ERC-7540: shares of `controller` settled and claimable with `redeem` / `withdraw`.
+    function claimableRedeemRequest(uint256 requestId, address controller)
+        external
+        view
+        returns (uint256 claimableShares);
+
+    /// @notice The assets `controller`'s claimable shares were settled for.
+    function claimableRedeemAssets(address controller) external view returns (uint256);
+
+    /// @notice When `controller`'s oldest pending share was requested (0 = nothing pending).
+    function redeemRequestedAt(address controller) external view returns (uint256);
+
+    /// @notice ERC-7540 operators: `operator` may request, cancel and claim for the caller.
+    function setOperator(address operator, bool approved) external returns (bool);
+
+    function isOperator(address controller, address operator) external view returns (bool);
+
+    /// @notice ERC-7575: the share token (the vault itself).
+    function share() external view returns (address);
+
+    /// @notice ERC-165 (ERC-7540 async redeem, ERC-7540 operator, ERC-7575).
+    function supportsInterface(bytes4 interfaceId) external view returns (bool);
+
+    /// @notice Settle the queue at a fresh NAV (every market revalued; one that cannot be valued counts zero),
+    /// after accruing fees: every pending request is filled at the same price, pro rata when idle is short.
+    /// `controllers` must name every controller with pending shares, once. Restricted (the alpha, which unwinds
+    /// into idle first).
+    function settleRedeemRequests(address[] calldata controllers) external;
+
+    /// @notice As `settleRedeemRequests`, by anyone, once a listed request has waited past `maxRedeemWait`; it
+    /// also pulls from the instant-withdraw fuses (what they cost is charged to the settled requests).
+    function settleOverdueRedeemRequests(address[] calldata controllers) external;
+
+    /// @notice Set the maximum wait (1 s … 30 days). Restricted (the atomist).
+    function setMaxRedeemWait(uint32 maxRedeemWait) external;
+
+    /// @notice The queue: pending shares in custody, assets set aside for claims, a lower bound of the oldest
+    /// pending request's time (0 = none), the maximum wait, the settlements so far.
+    function redeemQueue()
+        external
+        view
+        returns (uint256 pendingShares, uint256 setAside, uint256 oldestRequestAt, uint256 maxRedeemWait, uint256 epoch);
+}
+
 /// @title IFuseboxVault
 /// @notice Everything a Fusebox vault answers at its address: ERC-4626, the core's hot paths and the module's
 /// configuration, guardian actions and views. The one interface auditors, scripts and typechain bindings use.
-interface IFuseboxVault is IERC4626, IERC20Errors, IAccessManaged, IFuseboxVaultCore, IFuseboxVaultModule {}
+interface IFuseboxVault is
+    IERC4626,
+    IERC20Errors,
+    IAccessManaged,
+    IFuseboxVaultCore,
+    IFuseboxVaultModule,
+    IFuseboxVaultEconomics
+{}

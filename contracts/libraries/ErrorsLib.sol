@@ -82,4 +82,29 @@ interface ErrorsLib {
     error StalePrice(address asset, uint256 updatedAt, uint256 maxStaleness);
     error NonPositivePrice(address asset, int256 answer);
     error InvalidMaxStaleness();
+
+    // ---------------------------------------------------------------- economics: fees and the redemption queue
+    /// @notice A fee of `feeBps` is above its on-chain cap `capBps` (management 500 a year, performance 5,000).
+    error FeeAboveCap(uint256 feeBps, uint256 capBps);
+    /// @notice A non-zero fee needs a fee recipient (and the recipient may not be the vault itself).
+    error InvalidFeeRecipient(address recipient);
+    /// @notice A guardian's `lowerFees` tried to raise a fee (raising goes through the atomist's delay).
+    error NotAFeeLowering(uint256 managementFeeBps, uint256 performanceFeeBps);
+    /// @notice `maxRedeemWait` must be between 1 second and 30 days.
+    error InvalidMaxRedeemWait(uint256 maxRedeemWait);
+    /// @notice `caller` is neither `controller` nor one of its operators.
+    error NotControllerOrOperator(address caller, address controller);
+    /// @notice A request or claim of zero shares or assets.
+    error ZeroRequest();
+    /// @notice `controller` asked to claim `requested` (shares or assets) with only `claimable` claimable.
+    error ExceedsClaimable(address controller, uint256 requested, uint256 claimable);
+    /// @notice `controller` has no pending redeem request.
+    error NoPendingRequest(address controller);
+    /// @notice A settlement must name every controller with a pending request: the list holds `listedShares` of
+    /// the `pendingShares` pending (pro rata is across everyone waiting).
+    error SettlementIncomplete(uint256 listedShares, uint256 pendingShares);
+    /// @notice `controller` is named twice in one settlement.
+    error ControllerListedTwice(address controller);
+    /// @notice No listed request has waited longer than `maxRedeemWait` (the oldest since `oldestRequestAt`).
+    error NoOverdueRequest(uint256 oldestRequestAt, uint256 maxRedeemWait);
 }

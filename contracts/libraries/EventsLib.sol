@@ -44,4 +44,29 @@ interface EventsLib {
     /// @notice An instant-withdraw fuse reverted during a redemption; the vault went on to the next one.
     event InstantWithdrawalFailed(address indexed fuse, uint256 requested, bytes reason);
     event MarketDependenciesSet(uint256 indexed marketId, uint256[] dependents);
+
+    // ---------------------------------------------------------------- economics: fees and the redemption queue
+    /// @notice Fees accrued: `feeShares` minted to `recipient` for `managementAssets` + `performanceAssets`; the
+    /// high-water mark is now `highWaterMark`.
+    event FeesAccrued(
+        address indexed recipient,
+        uint256 managementAssets,
+        uint256 performanceAssets,
+        uint256 feeShares,
+        uint256 highWaterMark
+    );
+    event FeesSet(uint256 managementFeeBps, uint256 performanceFeeBps);
+    event FeeRecipientSet(address indexed recipient);
+    event MaxRedeemWaitSet(uint256 maxRedeemWait);
+    /// @notice ERC-7540: `owner`'s `shares` moved into the vault's custody for `controller`.
+    event RedeemRequest(
+        address indexed controller, address indexed owner, uint256 indexed requestId, address sender, uint256 shares
+    );
+    /// @notice ERC-7540: `controller` let `operator` act for it (or stopped).
+    event OperatorSet(address indexed controller, address indexed operator, bool approved);
+    /// @notice `controller`'s pending `shares` went back to it.
+    event RedeemRequestCancelled(address indexed controller, uint256 shares);
+    /// @notice Settlement `epoch`: `shares` of the pending requests were burnt for `assets`, set aside for claims;
+    /// `sharesLeftPending` wait on (liquidity was short). `overdue`: triggered by anyone past the maximum wait.
+    event RedeemSettled(uint256 indexed epoch, uint256 shares, uint256 assets, uint256 sharesLeftPending, bool overdue);
 }

@@ -34,6 +34,9 @@ library FuseboxStorageLib {
         bool paused;
         bool depositorAllowlistEnabled;
         uint8 quarantinedCount; // markets in quarantine: deposits are refused while any is
+        // Economics (FuseboxEconomicsModule): EconomicsStorageLib.FEES_ON | SET_ASIDE, here so that a deposit or a
+        // redemption with fees off and nothing set aside reads no other slot.
+        uint8 economicsFlags;
         // slot 1
         uint256 navExpiryMarketId; // the market that sets `navExpiresAt` (0 = none)
         mapping(address fuse => uint256 marketId) fuseMarketId; // 0 = fuse not allowed

@@ -35,16 +35,16 @@ const core = { ethers, vault, atomist, fuseManager };
 
 interface Market { id: number; fuse: string; target: string }
 const markets: Market[] = [];
-async function addMarket(id: number): Promise<Market> {
+async function addMarket(id: number, on: typeof core = core, list: Market[] = markets): Promise<Market> {
   const target = await ethers.deployContract("TestErc4626Target", [await usdc.getAddress(), 0]);
-  const { fuse } = await installMarket(core, BigInt(id), {
+  const { fuse } = await installMarket(on, BigInt(id), {
     fuse: ["Erc4626SupplyFuse", [id]],
     balanceFuse: ["Erc4626BalanceFuse", [id]],
     substrates: [await target.getAddress()],
     params: { capBps: 5_000, maxBalanceAge: 86_400 },
   });
   const market = { id, fuse: await fuse.getAddress(), target: await target.getAddress() };
-  markets.push(market);
+  list.push(market);
   return market;
 }
 const supplyFuse = await ethers.getContractAt("Erc4626SupplyFuse", ethers.ZeroAddress);
@@ -77,6 +77,58 @@ await both("deposit (existing holder)", (v) => v.connect(alice).deposit(1_000n *
 await both("mint (existing holder)", (v) => v.connect(bob).mint(1_000n * 10n ** 12n, bob.address));
 await both("withdraw (partial)", (v) => v.connect(alice).withdraw(500n * USDC, alice.address, alice.address));
 await both("redeem (partial)", (v) => v.connect(alice).redeem(500n * 10n ** 12n, alice.address, alice.address));
+
+// ---------------------------------------------------------------- fees on: a second vault, same markets, 2 %/yr + 10 %
+// Every transaction here is a new block, so each one accrues a management fee (mints fee shares): the worst case.
+const { vault: feeVault } = await deployCore(ethers, admin, await usdc.getAddress(), { atomist, alpha, fuseManager });
+const feeCore = { ethers, vault: feeVault, atomist, fuseManager };
+const feeMarkets: Market[] = [];
+for (let id = 1; id <= 3; ++id) await addMarket(id, feeCore, feeMarkets);
+await (await feeVault.connect(atomist).setFeeRecipient(admin.address)).wait();
+await (await feeVault.connect(atomist).setFees(200, 1_000)).wait();
+for (const who of [alice, bob, carol]) await (await usdc.connect(who).approve(await feeVault.getAddress(), ethers.MaxUint256)).wait();
+const feeRows: Row[] = [];
+async function feesOn(operation: string, run: (v: typeof bare | typeof vault) => Promise<ContractTransactionResponse>) {
+  feeRows.push({ operation, fusebox: await gasOf(run(feeVault)), bare: await gasOf(run(bare)) });
+}
+await feesOn("first deposit", (v) => v.connect(alice).deposit(100_000n * USDC, alice.address));
+await (await feeVault.connect(alpha).execute(feeMarkets.map((m) => enter(m, 20_000n * USDC)))).wait();
+await feesOn("deposit (new holder)", (v) => v.connect(bob).deposit(1_000n * USDC, bob.address));
+await feesOn("deposit (existing holder)", (v) => v.connect(alice).deposit(1_000n * USDC, alice.address));
+await feesOn("mint (existing holder)", (v) => v.connect(bob).mint(1_000n * 10n ** 12n, bob.address));
+await feesOn("withdraw (partial)", (v) => v.connect(alice).withdraw(500n * USDC, alice.address, alice.address));
+await feesOn("redeem (partial)", (v) => v.connect(alice).redeem(500n * 10n ** 12n, alice.address, alice.address));
+await (await usdc.mint(await feeVault.getAddress(), 1_000n * USDC)).wait(); // a gain: the next call also pays 10 % of it
+await feesOn("deposit after a gain (+perf fee)", (v) => v.connect(alice).deposit(1_000n * USDC, alice.address));
+
+// ---------------------------------------------------------------- the ERC-7540 queue (on the fees-on vault)
+const queueRows: { operation: string; gas: number }[] = [];
+const redeemers = (await ethers.getSigners()).slice(8, 18);
+if (redeemers.length < 10) throw new Error("need 18 accounts");
+for (const who of redeemers) {
+  await (await usdc.mint(who.address, 1_000n * USDC)).wait();
+  await (await usdc.connect(who).approve(await feeVault.getAddress(), ethers.MaxUint256)).wait();
+  await (await feeVault.connect(who).deposit(1_000n * USDC, who.address)).wait();
+}
+const shareUnit = 10n ** 12n;
+const settleGas: Record<number, number> = {};
+for (const n of [1, 10]) {
+  const group = redeemers.slice(0, n);
+  const requestGas: number[] = [];
+  for (const who of group) requestGas.push(await gasOf(feeVault.connect(who).requestRedeem(100n * shareUnit, who.address, who.address)));
+  if (n === 1) queueRows.push({ operation: "requestRedeem (first of a controller)", gas: requestGas[0]! });
+  settleGas[n] = await gasOf(feeVault.connect(alpha).settleRedeemRequests(group.map((w) => w.address)));
+  queueRows.push({ operation: `settleRedeemRequests: ${n} request${n > 1 ? "s" : ""}`, gas: settleGas[n]! });
+  if (n === 1) {
+    const who = group[0]!;
+    queueRows.push({ operation: "requestRedeem (controller seen before)", gas: await gasOf(feeVault.connect(who).requestRedeem(100n * shareUnit, who.address, who.address)) });
+    queueRows.push({ operation: "cancelRedeemRequest", gas: await gasOf(feeVault.connect(who).cancelRedeemRequest(who.address)) });
+    queueRows.push({ operation: "claim: redeem (all claimable)", gas: await gasOf(feeVault.connect(who).redeem(100n * shareUnit, who.address, who.address)) });
+  }
+}
+queueRows.push({ operation: "settlement per request (10 vs 1)", gas: Math.round((settleGas[10]! - settleGas[1]!) / 9) });
+const claimer = redeemers[1]!;
+queueRows.push({ operation: "claim: withdraw (part of claimable)", gas: await gasOf(feeVault.connect(claimer).withdraw(10n * USDC, claimer.address, claimer.address)) });
 
 // ---------------------------------------------------------------- execute and guardrails
 const executeRows: { operation: string; gas: number; perMarket?: number }[] = [];
@@ -115,6 +167,16 @@ for (const r of rows) {
   worst = Math.max(worst, ratio);
   console.log(`${r.operation.padEnd(30)}${pad(r.fusebox, 10)}${pad(r.bare, 10)}${pad(ratio.toFixed(3), 8)}   ${ratio <= TARGET_RATIO ? "ok" : "OVER"}`);
 }
+const FEES_TARGET = 1.15;
+let worstFeesOn = 0;
+console.log(`\nFees on (2 %/yr management, 10 % performance; every call accrues) vs the same bare ERC4626   target ≤ ${FEES_TARGET}x`);
+for (const r of feeRows) {
+  const ratio = r.fusebox / r.bare;
+  worstFeesOn = Math.max(worstFeesOn, ratio);
+  console.log(`${r.operation.padEnd(34)}${pad(r.fusebox, 10)}${pad(r.bare, 10)}${pad(ratio.toFixed(3), 8)}   ${ratio <= FEES_TARGET ? "ok" : "OVER"}`);
+}
+console.log(`\n${"ERC-7540 redeem queue (fees-on vault)".padEnd(50)}${pad("gas", 10)}`);
+for (const r of queueRows) console.log(`${r.operation.padEnd(50)}${pad(r.gas, 10)}`);
 console.log(`\n${"execute / guardrails".padEnd(50)}${pad("gas", 10)}${pad("guardrails/market", 20)}`);
 for (const r of executeRows) console.log(`${r.operation.padEnd(50)}${pad(r.gas, 10)}${pad(r.perMarket ?? "", 20)}`);
 console.log(`(guardrails/market = (vault execute − the same fuses run bare) / markets: access check, valuation before`);
@@ -150,7 +212,7 @@ for (const r of rows) {
   if (before !== undefined) console.log(`${`${r.operation} (ratio to bare)`.padEnd(50)}${pad((before.fusebox / before.bare).toFixed(3), 10)}${pad((r.fusebox / r.bare).toFixed(3), 10)}`);
 }
 
-const result = { generatedBy: "scripts/bench/gas.ts", compiler: "solc 0.8.28, optimizer on, 200 runs", rows, executeRows, worstRatio: worst, sizes };
+const result = { generatedBy: "scripts/bench/gas.ts", compiler: "solc 0.8.28, optimizer on, 200 runs", rows, executeRows, worstRatio: worst, feeRows, worstFeesOnRatio: worstFeesOn, queueRows, sizes };
 mkdirSync("reports", { recursive: true });
 writeFileSync("reports/bench-gas.json", `${JSON.stringify(result, null, 2)}\n`);
 console.log(`\nwrote reports/bench-gas.json`);

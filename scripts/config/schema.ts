@@ -9,6 +9,10 @@ import { GUIDANCE, semanticChecks, type Finding } from "./checks.js";
 
 export { GUIDANCE };
 
+/** On-chain fee caps (contracts/libraries/FeeLib.sol) and the maximum redeem wait's default (FuseboxEconomicsModule). */
+export const FEE_CAPS = { managementBps: 500, performanceBps: 5_000 } as const;
+const MAX_REDEEM_WAIT_DEFAULT_SECONDS = 3 * 86_400;
+
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 
 const address = z.string({ invalid_type_error: "expected an address string" }).superRefine((value, ctx) => {
@@ -105,7 +109,19 @@ export const vaultConfigSchema = z.object({
     allowlistEnabled: z.boolean().default(false),
     allowed: z.array(address).default([]),
   }).strict().default({}),
-}).strict();
+  /** Fees, paid in shares to `recipient`: management a year of total assets, performance above the high-water mark. */
+  fees: z.object({
+    managementBps: z.number().int("must be an integer").min(0).max(FEE_CAPS.managementBps).default(0),
+    performanceBps: z.number().int("must be an integer").min(0).max(FEE_CAPS.performanceBps).default(0),
+    recipient: address.optional(),
+  }).strict().default({}),
+  /** Seconds an ERC-7540 redeem request may wait before anyone may settle it from what is liquid (default 3 days). */
+  maxRedeemWaitSeconds: seconds.min(1).max(30 * 86_400).default(MAX_REDEEM_WAIT_DEFAULT_SECONDS),
+}).strict().superRefine((config, ctx) => {
+  if ((config.fees.managementBps !== 0 || config.fees.performanceBps !== 0) && config.fees.recipient === undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["fees", "recipient"], message: "is required when a fee is non-zero" });
+  }
+});
 
 export type VaultConfigInput = z.input<typeof vaultConfigSchema>;
 type Parsed = z.output<typeof vaultConfigSchema>;

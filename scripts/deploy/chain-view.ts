@@ -42,6 +42,10 @@ export interface ChainView {
   idleBufferBps(): Promise<bigint>;
   depositorAllowed(account: string): Promise<boolean>;
   allowlistEnabled(): Promise<boolean>;
+  /** Fee rates (bps) and recipient (FuseboxEconomicsModule). */
+  fees(): Promise<{ managementBps: bigint; performanceBps: bigint; recipient: string }>;
+  /** The redeem queue's maximum wait, seconds. */
+  maxRedeemWait(): Promise<bigint>;
 }
 
 const ZERO = "0x0000000000000000000000000000000000000000";
@@ -65,6 +69,8 @@ export function emptyView(deployer: string): ChainView {
     idleBufferBps: async () => 1_000n, // FuseboxVault.DEFAULT_IDLE_BUFFER_BPS, set by its constructor
     depositorAllowed: async () => false,
     allowlistEnabled: async () => false,
+    fees: async () => ({ managementBps: 0n, performanceBps: 0n, recipient: ZERO }),
+    maxRedeemWait: async () => 259_200n, // FuseboxEconomicsModule.DEFAULT_MAX_REDEEM_WAIT (3 days)
   };
 }
 
@@ -97,5 +103,10 @@ export async function chainView(ctx: ChainContext, addresses: { accessManager: s
     idleBufferBps: async () => vault.idleBufferBps(),
     depositorAllowed: async (account) => vault.isDepositorAllowed(account),
     allowlistEnabled: async () => vault.depositorAllowlistEnabled(),
+    fees: async () => {
+      const [managementBps, performanceBps, recipient] = await vault.feeState();
+      return { managementBps, performanceBps, recipient };
+    },
+    maxRedeemWait: async () => (await vault.redeemQueue())[3],
   };
 }

@@ -156,6 +156,28 @@ export async function planConfiguration(p: Planner, feeds: { asset: string; feed
   if (buffer === BigInt(config.idleBufferBps)) p.present({ key: "idle-buffer", kind: "idle-buffer", role: "ATOMIST", description: bufferDescription });
   else await call("idle-buffer", "idle-buffer", "ATOMIST", `${bufferDescription} (was ${formatBps(buffer)})`, vault, "setIdleBufferBps", [config.idleBufferBps], "change", { current: formatBps(buffer), desired: formatBps(config.idleBufferBps) });
 
+  // Fees: a recipient before a fee needs one; a zero recipient only after the fees are off.
+  const fees = await view.fees();
+  const want = config.fees;
+  const wantRecipient = want.recipient ?? ZERO;
+  const recipientChanges = fees.recipient.toLowerCase() !== wantRecipient.toLowerCase();
+  const recipientDescription = `fee recipient ${wantRecipient === ZERO ? "none" : wantRecipient}`;
+  const setRecipient = (): Promise<PlanStep> =>
+    call("fees:recipient", "fees", "ATOMIST", `${recipientDescription} (was ${fees.recipient})`, vault, "setFeeRecipient", [wantRecipient], "change");
+  if (recipientChanges && wantRecipient !== ZERO) await setRecipient();
+  const feeDescription = `fees: management ${formatBps(want.managementBps)} a year, performance ${formatBps(want.performanceBps)}`;
+  if (fees.managementBps === BigInt(want.managementBps) && fees.performanceBps === BigInt(want.performanceBps)) {
+    p.present({ key: "fees", kind: "fees", role: "ATOMIST", description: feeDescription });
+  } else {
+    const was = `management ${formatBps(Number(fees.managementBps))}, performance ${formatBps(Number(fees.performanceBps))}`;
+    await call("fees", "fees", "ATOMIST", `${feeDescription} (was ${was})`, vault, "setFees", [want.managementBps, want.performanceBps], "change", recipientChanges && wantRecipient !== ZERO ? { after: { keys: ["fees:recipient"], why: "the fee recipient" } } : {});
+  }
+  if (recipientChanges && wantRecipient === ZERO) await setRecipient();
+  const wait = await view.maxRedeemWait();
+  const waitDescription = `maximum redeem wait ${formatSeconds(config.maxRedeemWaitSeconds)}`;
+  if (wait === BigInt(config.maxRedeemWaitSeconds)) p.present({ key: "redeem-wait", kind: "redeem-wait", role: "ATOMIST", description: waitDescription });
+  else await call("redeem-wait", "redeem-wait", "ATOMIST", `${waitDescription} (was ${formatSeconds(Number(wait))})`, vault, "setMaxRedeemWait", [config.maxRedeemWaitSeconds], "change");
+
   // Depositor allowlist: members first, then the switch.
   const wanted = config.depositors.allowed;
   const toAllow: string[] = [];

@@ -1,6 +1,7 @@
 /**
  * `status`: a vault's guardrails as the chain sees them now — total assets, idle vs buffer, each market's
- * balance vs cap and leverage vs limit (a breach printed as BREACH), pending timelocked changes, roles.
+ * balance vs cap and leverage vs limit (a breach printed as BREACH), fees and the redeem queue, pending timelocked
+ * changes, roles.
  * Reads only; sends nothing.
  */
 import { readdir } from "node:fs/promises";
@@ -11,6 +12,7 @@ import { vaultAt, accessManagerAt } from "./bindings.js";
 import { ROLES } from "../lib/access.js";
 import type { ChainContext } from "./context.js";
 import { readRecord, recordPath, type DeploymentRecord } from "./record.js";
+import { economicsStatus, type EconomicsData } from "./economicsStatus.js";
 
 const BPS = 10_000n;
 const WAD = 10n ** 18n;
@@ -48,6 +50,7 @@ export interface StatusData {
   markets: MarketStatus[];
   pending: { step: string; caller: string; dueAt: number | null; state: "due" | "waiting" | "gone" }[];
   roles: Record<string, { holder: string; granted: boolean; delaySeconds: number }[]>;
+  economics: EconomicsData;
   breaches: string[];
 }
 
@@ -103,11 +106,16 @@ export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: str
     vault: record?.vault ?? null, address: vaultAddress, network: ctx.networkName, chainId: ctx.chainId.toString(),
     asset: { address: assetAddress, symbol, decimals }, paused: await vault.paused(), depositorAllowlist: await vault.depositorAllowlistEnabled(),
     totalAssets: total.toString(), idle: idle.toString(), idleBufferBps: Number(bufferBps), requiredIdle: requiredIdle.toString(),
-    markets: [], pending: [], roles: {}, breaches,
+    markets: [], pending: [], roles: {}, economics: { managementBps: 0, performanceBps: 0, recipient: "", highWaterMark: "0", feeShares: "0", pendingShares: "0", setAside: "0", oldestRequestAgeSeconds: null, maxRedeemWaitSeconds: 0, settlements: 0 }, breaches,
   };
   const idleOk = idle >= requiredIdle;
   if (!idleOk) breaches.push(`idle buffer: ${amount(idle)} < required ${amount(requiredIdle)}`);
   lines.push(`idle     ${amount(idle)} (${pct(idle, total)}) vs buffer ${bufferBps} bps = ${amount(requiredIdle)}  ${idleOk ? "OK" : "BREACH"}`);
+
+  const economics = await economicsStatus(ctx, vaultAddress, now, amount);
+  lines.push(...economics.lines);
+  data.economics = economics.data;
+  if (economics.overdue) breaches.push("redeem queue: a request has waited past the maximum wait");
 
   for (const id of await vault.getMarketIds()) {
     const m = await vault.getMarket(id);

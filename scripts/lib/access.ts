@@ -31,17 +31,25 @@ export const VAULT_FUNCTION_ROLES: Record<string, bigint> = {
   // Undoing a quarantine raises risk back (the market counts again, deposits resume): delayed like the rest.
   releaseQuarantine: ROLES.ATOMIST,
   writeOffMarket: ROLES.ATOMIST,
+  // Economics (FuseboxEconomicsModule): raising a fee or changing its recipient waits out the atomist's delay;
+  // lowering one is the guardian's, at once.
+  setFees: ROLES.ATOMIST,
+  setFeeRecipient: ROLES.ATOMIST,
+  setMaxRedeemWait: ROLES.ATOMIST,
   addFuses: ROLES.FUSE_MANAGER,
   execute: ROLES.ALPHA,
   // The alpha keeps the NAV fresh; depositors never need to (an expired NAV is refreshed by their own call).
   refreshMarketBalances: ROLES.ALPHA,
   refreshAllMarketBalances: ROLES.ALPHA,
+  // The alpha settles the redeem queue in epochs (past the maximum wait anyone may: settleOverdueRedeemRequests).
+  settleRedeemRequests: ROLES.ALPHA,
   // Risk-lowering: the guardian acts at once.
   pause: ROLES.GUARDIAN,
   lowerMarketLimits: ROLES.GUARDIAN,
   revokeSubstrates: ROLES.GUARDIAN,
   removeFuses: ROLES.GUARDIAN,
   quarantineMarket: ROLES.GUARDIAN,
+  lowerFees: ROLES.GUARDIAN,
 };
 
 /** Oracle middleware functions by role (a new or changed feed raises risk). */

@@ -8,9 +8,10 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { zeroPadValue } from "ethers";
 import { ROLES, VAULT_FUNCTION_ROLES, ORACLE_FUNCTION_ROLES, wireRoleGuardians, wireTargetRoles } from "../lib/access.js";
 
-/** The vault core and its module; the contract returned answers the whole `IFuseboxVault` at the core's address. */
+/** The vault core and its module chain (FuseboxVaultModule → FuseboxEconomicsModule); the contract returned answers the whole `IFuseboxVault` at the core's address. */
 async function deployVault(ethers: HardhatEthers, asset: string, manager: string, oracle: string, decimalsOffset: number) {
-  const vaultModule = await ethers.deployContract("FuseboxVaultModule", [ethers.ZeroAddress]);
+  const economicsModule = await ethers.deployContract("FuseboxEconomicsModule");
+  const vaultModule = await ethers.deployContract("FuseboxVaultModule", [await economicsModule.getAddress()]);
   const core = await ethers.deployContract("FuseboxVault", [asset, "Fusebox USDC", "fbUSDC", manager, oracle, decimalsOffset, await vaultModule.getAddress()]);
   return ethers.getContractAt("IFuseboxVault", await core.getAddress());
 }

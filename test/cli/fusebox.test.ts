@@ -373,6 +373,34 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     expect(status.out).to.contain("BREACH market 1 (parking): balance 450 USDC (450000000) > cap 200 USDC (200000000)");
   });
 
+  it("status shows fees, the high-water mark and the redeem queue, and an overdue request as a breach", async function () {
+    const recipient = "0x000000000000000000000000000000000000fee2";
+    const config = { ...baseConfig("economics"), fees: { managementBps: 200, performanceBps: 1_000, recipient }, maxRedeemWaitSeconds: HOUR };
+    await deployed(config);
+    const rec = await record("economics");
+    const vault = await vaultOf("economics");
+    const { ethers } = connection;
+    const usdc = await ethers.getContractAt("TestERC20", rec.contracts["test:asset"]!.address);
+    const depositor = await ethers.getSigner(DEPOSITOR);
+    await (await usdc.mint(DEPOSITOR, 1_000_000_000n)).wait();
+    await (await usdc.connect(depositor).approve(await vault.getAddress(), 1_000_000_000n)).wait();
+    await (await vault.connect(depositor).deposit(1_000_000_000n, DEPOSITOR)).wait();
+    const shares = await vault.balanceOf(DEPOSITOR);
+    await (await vault.connect(depositor).requestRedeem(shares / 2n, DEPOSITOR, DEPOSITOR)).wait();
+
+    const status = await cli("status", "--vault", "economics");
+    expect(status.out).to.match(/fees {5}management 200 bps\/yr, performance 1000 bps above the high-water mark; recipient 0x000000000000000000000000000000000000fee2/i);
+    expect(status.out).to.match(/high-water mark 1(\.0+)? USDC/);
+    expect(status.out).to.match(new RegExp(`queue {4}pending ${shares / 2n} shares \\(`));
+    expect(status.out).to.match(/oldest request \d+s of max 3600s; settlements 0/).and.contain("guardrails: all within limits");
+
+    await connection.provider.request({ method: "evm_increaseTime", params: [HOUR + 1] });
+    await connection.provider.request({ method: "evm_mine", params: [] });
+    const overdue = await cli("status", "--vault", "economics", "--strict");
+    expect(overdue.code).to.equal(3);
+    expect(overdue.out).to.contain("OVERDUE (anyone may settle)").and.contain("BREACH redeem queue: a request has waited past the maximum wait");
+  });
+
   describe("command line", function () {
     it("--help works for every command; argument errors exit non-zero", async function () {
       for (const command of ["validate", "kinds", "plan", "deploy", "status"]) {

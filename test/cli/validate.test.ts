@@ -107,3 +107,16 @@ describe("config check (no chain)", function () {
     }
   });
 });
+
+describe("config check: fees and the redeem queue", function () {
+  it("caps fees as the chain does and needs a recipient for a non-zero fee", function () {
+    expect(errorsOf(config([e4626(1, A)], { fees: { managementBps: 501, performanceBps: 5_001, recipient: A } })))
+      .to.match(/fees\.managementBps: 501 must be <= 500/).and.match(/fees\.performanceBps: 5001 must be <= 5000/);
+    expect(errorsOf(config([e4626(1, A)], { fees: { performanceBps: 1_000 } }))).to.match(/fees\.recipient: .*is required when a fee is non-zero/);
+    const ok = validateConfig(config([e4626(1, A)], { fees: { managementBps: 200, performanceBps: 1_000, recipient: A }, maxRedeemWaitSeconds: 86_400 }));
+    expect(ok.errors).to.deep.equal([]);
+    expect(ok.config?.fees).to.deep.equal({ managementBps: 200, performanceBps: 1_000, recipient: A });
+    expect(validateConfig(config([e4626(1, A)])).config?.maxRedeemWaitSeconds).to.equal(3 * 86_400);
+    expect(errorsOf(config([e4626(1, A)], { maxRedeemWaitSeconds: 30 * 86_400 + 1 }))).to.match(/maxRedeemWaitSeconds: 2592001 must be <= 2592000/);
+  });
+});

@@ -6,7 +6,8 @@ import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManage
 
 import {FuseboxVault} from "../../contracts/FuseboxVault.sol";
 import {FuseboxVaultModule} from "../../contracts/FuseboxVaultModule.sol";
-import {IFuseboxVault, IFuseboxVaultCore, IFuseboxVaultModule} from "../../contracts/interfaces/IFuseboxVault.sol";
+import {FuseboxEconomicsModule} from "../../contracts/FuseboxEconomicsModule.sol";
+import {IFuseboxVault, IFuseboxVaultCore, IFuseboxVaultModule, IFuseboxVaultEconomics} from "../../contracts/interfaces/IFuseboxVault.sol";
 import {PriceOracleMiddleware} from "../../contracts/PriceOracleMiddleware.sol";
 import {FuseAction} from "../../contracts/interfaces/IFuse.sol";
 import {Roles} from "../../contracts/libraries/Roles.sol";
@@ -90,7 +91,7 @@ abstract contract VaultTestBase is Asserts {
             address(
                 new FuseboxVault(
                     IERC20(address(usdc)), "Fusebox USDC", "fbUSDC", address(manager), address(oracle), 6,
-                    address(new FuseboxVaultModule(address(0)))
+                    address(new FuseboxVaultModule(address(new FuseboxEconomicsModule())))
                 )
             )
         );
@@ -146,6 +147,16 @@ abstract contract VaultTestBase is Asserts {
         one[0] = PriceOracleMiddleware.setFeed.selector;
         manager.setTargetFunctionRole(address(oracle), one, Roles.ATOMIST);
         manager.setRoleGuardian(Roles.ATOMIST, Roles.GUARDIAN);
+        // Economics (FuseboxEconomicsModule)
+        bytes4[] memory econAtomist = new bytes4[](3);
+        econAtomist[0] = IFuseboxVaultEconomics.setFees.selector;
+        econAtomist[1] = IFuseboxVaultEconomics.setFeeRecipient.selector;
+        econAtomist[2] = IFuseboxVaultEconomics.setMaxRedeemWait.selector;
+        manager.setTargetFunctionRole(address(vault), econAtomist, Roles.ATOMIST);
+        one[0] = IFuseboxVaultEconomics.settleRedeemRequests.selector;
+        manager.setTargetFunctionRole(address(vault), one, Roles.ALPHA);
+        one[0] = IFuseboxVaultEconomics.lowerFees.selector;
+        manager.setTargetFunctionRole(address(vault), one, Roles.GUARDIAN);
 
         manager.grantRole(Roles.ATOMIST, address(this), 0);
         manager.grantRole(Roles.FUSE_MANAGER, address(this), 0);
