@@ -1,7 +1,7 @@
 /**
  * Phase progress for long scripts (the backtest, the demo): `[2/4] replay 37/270 epochs, 14 %, ETA 1 min 12 s`.
  * On a terminal, an ora spinner on stderr that other output scrolls above; elsewhere (pipes, CI, tests) plain
- * lines on stderr: one when a phase starts, one at most every `everyMs` while it counts, one when it ends —
+ * lines on stderr (also on a terminal that reports no width): one when a phase starts, one at most every `everyMs` while it counts, one when it ends —
  * never an escape code. Stdout stays the script's own output.
  */
 import ora, { type Ora } from "ora";
@@ -53,11 +53,19 @@ export function statusText(index: number, phases: number, name: string, done: nu
   return `${head} ${done}/${total} ${unit}, ${share} %, ${left === undefined ? "ETA —" : `ETA ${formatDuration(left)}`}`;
 }
 
+/**
+ * A spinner only on a terminal that reports its width, outside CI. (A pseudo-terminal of width 0 would make ora
+ * clear "infinitely many" wrapped lines: an escape-code flood.)
+ */
+export function spinnerWanted(stream: { readonly isTTY?: boolean; readonly columns?: number }, env: Readonly<Record<string, string | undefined>>): boolean {
+  return stream.isTTY === true && (stream.columns ?? 0) >= 20 && env["CI"] === undefined;
+}
+
 export function createProgress(o: ProgressOptions): Progress {
   const now = o.now ?? Date.now;
   const err = o.err ?? ((line: string) => process.stderr.write(`${line}\n`));
   const out = o.out ?? ((line: string) => console.log(line));
-  const interactive = o.interactive ?? (process.stderr.isTTY === true && process.env["CI"] === undefined);
+  const interactive = o.interactive ?? spinnerWanted(process.stderr, process.env);
   const everyMs = o.everyMs ?? 10_000;
   const started = now();
   let spinner: Ora | undefined;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createProgress, eta, formatDuration, statusText } from "../../scripts/lib/progress.js";
+import { createProgress, eta, formatDuration, spinnerWanted, statusText } from "../../scripts/lib/progress.js";
 
 describe("script progress", () => {
   it("ETA at the phase's rate so far; none before the first step or without a total", () => {
@@ -16,6 +16,13 @@ describe("script progress", () => {
     expect(statusText(2, 4, "replay", 27, 270, "epochs", 9_000)).to.equal("[2/4] replay 27/270 epochs, 10 %, ETA 1 min 21 s");
     expect(statusText(2, 4, "replay", 0, 270, "epochs", 9_000)).to.equal("[2/4] replay 0/270 epochs, 0 %, ETA —");
     expect(statusText(1, 3, "loading", 0, undefined, "steps", 9_000)).to.equal("[1/3] loading …");
+  });
+
+  it("a spinner only on a terminal with a width, outside CI", () => {
+    expect(spinnerWanted({ isTTY: true, columns: 120 }, {})).to.equal(true);
+    expect(spinnerWanted({ isTTY: true, columns: 0 }, {})).to.equal(false);
+    expect(spinnerWanted({ isTTY: true, columns: 120 }, { CI: "true" })).to.equal(false);
+    expect(spinnerWanted({ isTTY: false, columns: 120 }, {})).to.equal(false);
   });
 
   it("without a terminal: plain lines, at most one per interval while counting, no escape codes", () => {
