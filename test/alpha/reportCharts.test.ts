@@ -6,6 +6,7 @@ import { loadMarketData } from "../../scripts/alpha/data/market.js";
 import { perpHeadroom } from "../../scripts/alpha/replay/report.js";
 import type { EpochRecord } from "../../scripts/alpha/replay/run.js";
 import { defaultStrategyConfig } from "../../scripts/alpha/strategy/config.js";
+import { expectClose } from "./fixtures.js";
 
 const DAY = 86_400;
 const MAY_2021 = Date.UTC(2021, 4, 1) / 1000;
@@ -58,7 +59,7 @@ describe("report charts: series", () => {
     const dd = drawdownSeries([100, 110, 99, 121, Number.NaN, 60.5]);
     expect(dd.slice(0, 4).map((x) => Number(x.toFixed(6)))).to.deep.equal([0, 0, -0.1, 0]);
     expect(dd[4]).to.be.NaN;
-    expect(dd[5]).to.be.closeTo(-0.5, 1e-12);
+    expectClose(dd[5], -0.5, 1e-12);
   });
 
   it("a stack's bands keep each series' own thickness (a 43 % venue under a 50 % one stays visible)", () => {
@@ -110,8 +111,8 @@ describe("report charts: the backtest's and the replay's data", () => {
     });
     const series = perpHeadroom({ epochs: [epoch(1_000_000, 2_000, { binance: -150, bybit: -75 }), epoch(0, 2_000, { binance: -1 })] }, ["binance", "bybit"], 2_500, 3);
     // 150 ETH × 2,000 = 300,000 notional = 30 % of NAV; the bound is 25 % × 3 = 75 % of NAV: 40 % of the limit.
-    expect(series[0]?.values[0]).to.be.closeTo(0.4, 1e-12);
-    expect(series[1]?.values[0]).to.be.closeTo(0.2, 1e-12);
+    expectClose(series[0]?.values[0], 0.4, 1e-12);
+    expectClose(series[1]?.values[0], 0.2, 1e-12);
     expect(series[0]?.values[1]).to.be.NaN;
   });
 });

@@ -1,9 +1,10 @@
 import { expect } from "chai";
+import { expectClose } from "./fixtures.js";
 import { createProgress, eta, formatDuration, spinnerWanted, statusText } from "../../scripts/lib/progress.js";
 
 describe("script progress", () => {
   it("ETA at the phase's rate so far; none before the first step or without a total", () => {
-    expect(eta(30, 270, 10_000)).to.be.closeTo(80_000, 1e-9);
+    expectClose(eta(30, 270, 10_000), 80_000, 1e-9);
     expect(eta(0, 270, 10_000)).to.equal(undefined);
     expect(eta(5, undefined, 10_000)).to.equal(undefined);
     expect(eta(300, 270, 10_000)).to.equal(0);
