@@ -200,7 +200,7 @@ const PASSIVE = "#d62728";
 
 /**
  * The backtest's charts as data. The 3x short's margin health is a gap (no position) from its first
- * liquidation on, not the 100 % an empty book would otherwise read as.
+ * liquidation on, and the strategy's while it is flat, not the 100 % an empty book would otherwise read as.
  */
 export function backtestCharts(result: BacktestResult): ChartSpec[] {
   const d = result.daily;
@@ -231,7 +231,8 @@ export function backtestCharts(result: BacktestResult): ChartSpec[] {
     {
       title: "Margin health: smallest distance to liquidation over the day (capped at 100 %)", times, unit: "%", yTitle: "distance to liquidation", include: [0, 1],
       series: [
-        { name: "strategy", color: STRATEGY, values: d.map((p) => p.minLiqDistance) },
+        // A day ending flat that never came near liquidation held no position: a gap, not "100 % healthy".
+        { name: "strategy (no line while flat)", color: STRATEGY, values: d.map((p) => (p.exposure === 0 && p.minLiqDistance >= 1 ? Number.NaN : p.minLiqDistance)) },
         { name: "3x short (no line once liquidated: no position)", color: PASSIVE, values: d.map((p) => (p.time - 86_400 >= passiveLiquidated ? Number.NaN : p.passiveMinLiqDistance)) },
       ],
       markers: [
