@@ -2,7 +2,8 @@
  * Backtest CLI: runs the alpha's strategy engine over market data (the shipped data/market/, or any
  * folder in its layout) against the Ethena-style benchmark and the 3x short, and writes an HTML
  * report (plus optional JSON summary and JSONL decision log). With --train/--test the tunables are
- * fitted on the train window only and the report is the test window's.
+ * fitted on the train window only and the report is the test window's. Progress by phase on stderr (a spinner
+ * on a terminal, plain lines elsewhere); stdout carries the figures only.
  *
  *   npx tsx scripts/backtest.ts --asset BTC --from 2021-01-01 --to 2023-12-31 --out reports/btc.html
  *   npx tsx scripts/backtest.ts --asset ETH --train 2021-01-01:2022-06-30 --test 2022-07-01:2023-12-31 --json reports/eth.json
@@ -20,6 +21,7 @@ import { describeEvent, describeOutcome, portfolioMarginNote } from "./alpha/bac
 import { loadScenario } from "./alpha/backtest/scenario.js";
 import { loadMarketData } from "./alpha/data/market.js";
 import { defaultStrategyConfig } from "./alpha/strategy/config.js";
+import { createProgress } from "./lib/progress.js";
 import { VENUE_IDS, type Asset, type NegativeRegimeAction, type RebalanceMode, type VenueId } from "./alpha/strategy/types.js";
 
 const USAGE = `usage: npx tsx scripts/backtest.ts [options]
@@ -118,6 +120,8 @@ function main(): void {
   if (split && (values.from !== undefined || values.to !== undefined)) throw new UsageError("--train/--test replace --from/--to: give one or the other");
 
   const started = Date.now();
+  const progress = createProgress({ phases: 3 });
+  progress.phase(`loading ${asset} market data`);
   // A folder not in the shipped layout is bad input: say which file or column is wrong.
   const data = usage(() => loadMarketData(asset, values.data === undefined ? undefined : resolve(values.data)), "--data");
   const first = data.prices.time[0] as number;
@@ -154,18 +158,22 @@ function main(): void {
   let fit: FitResult | undefined;
   let result: BacktestResult;
   let label: string;
+  const hours = (w: Window): string => `${Math.round((w.to - w.from) / 3600 + 24).toLocaleString("en-US")} hours`;
   if ("train" in windows) {
     const { train, test } = windows;
+    progress.phase(`fitting on train ${train.label} (${hours(train)}, every config of the grid), then test ${test.label} (${hours(test)})`);
     fit = fitAndTest(data, config, shared, { from: train.from, to: train.to + 23 * 3600 }, { from: test.from, to: test.to + 23 * 3600 });
     result = fit.test;
     label = `test ${test.label} (fitted on train ${train.label})`;
   } else {
     const { single } = windows;
+    progress.phase(`backtest ${single.label} (${hours(single)}: strategy, Ethena-style 1x, 3x short)`);
     result = runBacktest(data, { ...shared, config, from: single.from, to: single.to + 23 * 3600 });
     label = single.label;
   }
   const usedConfig = fit?.config ?? config;
   const out = resolve(values.out ?? `reports/backtest-${asset}-${day10(result.from)}-${day10(result.to)}${fit ? "-test" : ""}.html`);
+  progress.phase("writing the report");
   const notes = [
     `Benchmark (headline): the Ethena-style trade on ${benchmarkVenue}: spot bought with the capital above the ${usedConfig.idleBufferBps / 100} % idle buffer, posted as the collateral of one venue account and shorted 1x there; delta-hedged, never switching venue, its PnL settled daily and both legs resized to 1x when the notional drifts 10 % from equity, funding settled into the account.`,
     `Second line: short Binance at ${passiveLeverage}× with a ${usedConfig.idleBufferBps / 100} % idle buffer, long spot, fixed notional from the first hour, never rebalanced; after a liquidation it ${
@@ -180,6 +188,7 @@ function main(): void {
   write(out, renderReport(result, usedConfig, notes));
   if (values.json !== undefined) write(resolve(values.json), `${JSON.stringify(summary(result, fit, notes), null, 2)}\n`);
   if (values.log !== undefined) write(resolve(values.log), result.decisions.map((d) => JSON.stringify(d)).join("\n") + "\n");
+  progress.finish();
 
   console.log(`${asset} ${label}, capital ${money(capital)}, mode ${mode}, negative regime: ${negative}, prices ${priceModel}, rf ${pct(riskFreeApr)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   if (fit !== undefined) for (const n of fitNotes(fit)) console.log(n);

@@ -6,7 +6,8 @@
  * reconciler, from deployments/configs/replay-eth.ts), lets three depositors in, then runs the strategy epoch
  * by epoch (8 h), reading the vault's book from chain and sending its batches through `vault.execute`.
  * Prints one line per epoch, a summary beside the backtester's figures for the same window, and writes an
- * HTML report under reports/.
+ * HTML report under reports/. Progress by phase (setup and deploy, replay with an ETA, backtest, report) on
+ * stderr: a spinner on a terminal, a plain line every 10 s elsewhere.
  *
  *   npm run demo                                  # ETH 2021-05-01, 90 days
  *   REPLAY_FROM=2022-08-01 REPLAY_DAYS=45 npm run demo
@@ -19,6 +20,7 @@ import { loadMarketData } from "./alpha/data/market.js";
 import { printSummary, renderReplayReport, summarise } from "./alpha/replay/report.js";
 import { replayStrategyConfig, runReplay } from "./alpha/replay/run.js";
 import { iso, money } from "./alpha/backtest/report.js";
+import { createProgress } from "./lib/progress.js";
 
 const started = Date.now();
 const fromDay = process.env["REPLAY_FROM"] ?? "2021-05-01";
@@ -28,14 +30,18 @@ const from = Date.parse(`${fromDay}T00:00:00Z`) / 1000;
 const to = from + days * 86_400 - 8 * 3600;
 const capital = 1_000_000;
 
+const progress = createProgress({ phases: 4 });
+const epochCount = Math.floor((to - from) / (8 * 3600)) + 1;
+progress.phase("setup: the chain, Aave V3, Uniswap V3, the perp venues, the vault and its deposits");
 const connection = await network.create();
 const { ethers } = connection;
 // On a separate node (`--network localhost`), the deployment is recorded like any other in deployments/<network>/,
 // and the vault stays for `npm run fusebox -- alpha run --vault replay-eth --network <network>`.
 const onNode = connection.networkConfig.type !== "edr-simulated";
 const data = loadMarketData("ETH");
-console.log(`Fusebox replay: ETH ${fromDay} + ${days} days, ${capital.toLocaleString("en-US")} USDC, on ${onNode ? `network "${connection.networkName}"` : "the in-process chain"}`);
+progress.log(`Fusebox replay: ETH ${fromDay} + ${days} days, ${capital.toLocaleString("en-US")} USDC, on ${onNode ? `network "${connection.networkName}"` : "the in-process chain"}`);
 const replayVenues = replayStrategyConfig().allowedVenues;
+let epochsSeen = 0;
 const result = await runReplay({
   ethers,
   data,
@@ -45,20 +51,25 @@ const result = await runReplay({
   abiOf: async (name) => (await hre.artifacts.readArtifact(name)).abi,
   artifactExists: (name) => hre.artifacts.artifactExists(name),
   ...(onNode ? { networkName: connection.networkName, recordsRoot: "deployments" } : {}),
-  onLine: (line) => console.log(line),
+  onLine: (line) => progress.log(line),
   onEpoch: (e) => {
+    if (epochsSeen === 0) progress.phase(`replay, 8 h epochs from ${fromDay}`, epochCount, "epochs");
     const what = e.refusal !== undefined ? `REFUSED ${e.refusal}` : e.actions > 0 ? `${e.actions} calls, gas ${Math.round(Number(e.gasUsed) / 1000)}k: ${e.summary}` : "hold";
     const venues = replayVenues.map((v) => `${v.slice(0, 2)} ${(e.fundingRates[v] === undefined ? "—" : (e.fundingRates[v] * 1e4).toFixed(2)).padStart(5)}/${(-(e.perpSizes[v] ?? 0)).toFixed(0).padStart(3)}`).join(" ");
-    console.log(`${iso(e.time)}  ETH ${e.spot.toFixed(0).padStart(5)}  NAV ${money(e.nav).padStart(10)}  long ${e.longBase.toFixed(1).padStart(6)}  fund bp/short ${venues}  ${what.slice(0, 100)}`);
+    epochsSeen += 1;
+    progress.tick(epochsSeen);
+    progress.log(`${iso(e.time)}  ETH ${e.spot.toFixed(0).padStart(5)}  NAV ${money(e.nav).padStart(10)}  long ${e.longBase.toFixed(1).padStart(6)}  fund bp/short ${venues}  ${what.slice(0, 100)}`);
   },
 });
 const replaySeconds = (Date.now() - started) / 1000;
 
+progress.phase("backtest of the same window (chain-free)");
 // The replay's keeper marks every venue at the Binance perp close: the backtest column uses the same prices.
 const backtest = runBacktest(data, { config: replayStrategyConfig(), capitalQuote: capital, from, to, priceModel: "binance-mark" });
+progress.phase("summary and HTML report");
 const summary = summarise(result, backtest);
-console.log("");
-printSummary(summary, (line) => console.log(line));
+progress.log("");
+printSummary(summary, (line) => progress.log(line));
 const notes = [
   `Replay: state read from chain each epoch; one simulated venue per strategy venue (${replayVenues.join(", ")}), each fed its own 8 h funding prints from data/market, all marked at the Binance ETHUSDT perp close (no per-venue prices in the data, as in the backtest); Uniswap pool arbitraged to the oracle price each epoch by a keeper.`,
   "Backtest: the same strategy config (same venues, fees, caps) on the same data, hourly, chain-free (scripts/alpha/backtest). Differences come from on-chain execution (Uniswap fee tier and price impact, Aave interest, venue fees and margin rules) and from the 8 h step.",
@@ -68,4 +79,5 @@ const notes = [
 mkdirSync("reports", { recursive: true });
 const out = join("reports", `replay-ETH-${fromDay}-${days}d.html`);
 writeFileSync(out, renderReplayReport(result, summary, backtest, notes));
+progress.finish();
 console.log(`\nreport: ${out}   (replay ${replaySeconds.toFixed(1)} s)`);

@@ -162,7 +162,7 @@ describe("alpha backtest: real data (BTC, May–July 2022) and report", () => {
     const html = renderReport(first, config);
     expect(html).to.match(/^<!doctype html>/);
     expect(html).to.not.match(/<script|<link|src=|href=/i);
-    expect((html.match(/<svg /g) ?? []).length).to.equal(5);
+    expect((html.match(/<svg /g) ?? []).length).to.equal(7); // NAV, two drawdowns, funding, exposure, margin health, net delta
   });
 });
 

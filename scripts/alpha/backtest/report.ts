@@ -1,4 +1,5 @@
 import { formatLog } from "../strategy/log.js";
+import { drawdownSeries, esc, renderChart, type ChartSpec } from "./chart.js";
 import type { StrategyConfig } from "../strategy/types.js";
 import type { BacktestResult, LegReport } from "./engine.js";
 import { divide } from "./metrics.js";
@@ -8,14 +9,6 @@ import type { EventOutcome, RiskEvent } from "./scenario.js";
  * Self-contained HTML report: inline CSS and SVG only (no script, no external resource), so it opens
  * offline and can be attached to an issue as a single file.
  */
-export interface ChartSeries {
-  readonly name: string;
-  readonly color: string;
-  readonly values: readonly number[];
-  /** Draw dashed and thicker, so a series that coincides with another (a matched hedge) stays visible. */
-  readonly dashed?: boolean;
-}
-
 export function renderReport(result: BacktestResult, config: StrategyConfig, notes: readonly string[] = []): string {
   const times = result.daily.map((d) => d.time);
   const s = result.strategy;
@@ -48,30 +41,7 @@ export function renderReport(result: BacktestResult, config: StrategyConfig, not
   const targets = `<p>Goal against the Ethena-style benchmark: ≥ 2 points a year of excess return — <b>${esc(goal.excessVerdict)}</b>
 (${(goal.excessPoints * 100).toFixed(2)} points); max drawdown ≤ ½ the benchmark's — <b>${esc(goal.drawdownVerdict)}</b> (ratio ${esc(ratio(goal.drawdownRatio, 3))}).</p>`;
 
-  const charts = [
-    lineChart("NAV (quote)", times, [
-      { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.nav) },
-      { name: `Ethena-style 1x (${result.benchmarkVenue})`, color: "#2ca02c", values: result.daily.map((d) => d.benchmarkNav) },
-      { name: "3x short, never rebalanced", color: "#d62728", values: result.daily.map((d) => d.passiveNav) },
-    ], money),
-    lineChart("Cumulative funding received (quote)", times, [
-      { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.fundingCum) },
-      { name: "Ethena-style 1x", color: "#2ca02c", values: result.daily.map((d) => d.benchmarkFundingCum) },
-      { name: "3x short", color: "#d62728", values: result.daily.map((d) => d.passiveFundingCum) },
-    ], money),
-    lineChart("Exposure: hedge notional / NAV", times, [
-      { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.exposure) },
-      { name: "Ethena-style 1x", color: "#2ca02c", values: result.daily.map((d) => d.benchmarkExposure) },
-      { name: "3x short", color: "#d62728", values: result.daily.map((d) => d.passiveExposure) },
-    ], (x) => pct(x, 0)),
-    lineChart("Margin health: smallest distance to liquidation over the day (capped at 100 %)", times, [
-      { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.minLiqDistance) },
-      { name: "passive", color: "#d62728", values: result.daily.map((d) => d.passiveMinLiqDistance) },
-    ], (x) => pct(x, 0)),
-    lineChart("Strategy net delta (bps of NAV)", times, [
-      { name: "net delta", color: "#2ca02c", values: result.daily.map((d) => d.netDeltaBps) },
-    ], (x) => x.toFixed(0)),
-  ].join("\n");
+  const charts = backtestCharts(result).map(renderChart).join("\n");
 
   const totalHours = result.regimeHours.positive + result.regimeHours.negative + result.regimeHours.transition;
   const regimes = (["positive", "transition", "negative"] as const)
@@ -153,60 +123,6 @@ Decisions at time t use only data known at t.</p>
 `;
 }
 
-export function lineChart(title: string, times: readonly number[], series: readonly ChartSeries[], format: (x: number) => string): string {
-  const width = 1060;
-  const height = 280;
-  const left = 90;
-  const right = 16;
-  const top = 28;
-  const bottom = 40;
-  const all = series.flatMap((s) => s.values.filter((v) => Number.isFinite(v)));
-  if (all.length === 0 || times.length < 2) return `<p>${esc(title)}: no data</p>`;
-  let lo = Math.min(...all);
-  let hi = Math.max(...all);
-  if (hi === lo) {
-    hi += Math.abs(hi) * 0.01 + 1e-9;
-    lo -= Math.abs(lo) * 0.01 + 1e-9;
-  }
-  const t0 = times[0] as number;
-  const t1 = times[times.length - 1] as number;
-  const x = (t: number): number => left + ((t - t0) / (t1 - t0)) * (width - left - right);
-  const y = (v: number): number => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
-  const grid: string[] = [];
-  for (let k = 0; k <= 4; k += 1) {
-    const v = lo + ((hi - lo) * k) / 4;
-    grid.push(`<line x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`);
-    grid.push(`<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#555">${esc(format(v))}</text>`);
-  }
-  const start = new Date(t0 * 1000);
-  for (let m = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1)); m.getTime() / 1000 <= t1; m = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 3, 1))) {
-    const xm = x(m.getTime() / 1000);
-    grid.push(`<line x1="${xm.toFixed(1)}" x2="${xm.toFixed(1)}" y1="${top}" y2="${height - bottom}" stroke="#f2f2f2"/>`);
-    grid.push(`<text x="${xm.toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" font-size="11" fill="#555">${m.toISOString().slice(0, 7)}</text>`);
-  }
-  const paths = series.map((s) => {
-    let d = "";
-    s.values.forEach((v, i) => {
-      if (!Number.isFinite(v)) return;
-      d += `${d === "" ? "M" : "L"}${x(times[i] as number).toFixed(1)},${y(v).toFixed(1)}`;
-    });
-    const style = s.dashed === true ? ` stroke-dasharray="6 4" stroke-width="2.6"` : ` stroke-width="1.6"`;
-    return `<path d="${d}" fill="none" stroke="${s.color}"${style}/>`;
-  });
-  const legend = series
-    .map((s, i) => `<rect x="${left + 10 + i * 300}" y="8" width="12" height="3" fill="${s.color}"/><text x="${left + 28 + i * 300}" y="13" font-size="12">${esc(s.name)}</text>`)
-    .join("");
-  return `<h3>${esc(title)}</h3>
-<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(title)}">
-${grid.join("")}${paths.join("")}${legend}
-<rect x="${left}" y="${top}" width="${width - left - right}" height="${height - top - bottom}" fill="none" stroke="#ccc"/>
-</svg>`;
-}
-
-function esc(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
 /**
  * The issue's goal against the Ethena-style benchmark: ≥ 2 points a year of excess return with at most
  * half its max drawdown. A drawdown ratio against a benchmark that never drew down is undefined, and
@@ -276,4 +192,54 @@ export function money(x: number): string {
 /** `YYYY-MM-DD HH:MM` (UTC) of unix seconds. */
 export function iso(t: number): string {
   return new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ");
+}
+
+const STRATEGY = "#1f77b4";
+const BENCHMARK = "#2ca02c";
+const PASSIVE = "#d62728";
+
+/**
+ * The backtest's charts as data. The 3x short's margin health is a gap (no position) from its first
+ * liquidation on, and the strategy's while it is flat, not the 100 % an empty book would otherwise read as.
+ */
+export function backtestCharts(result: BacktestResult): ChartSpec[] {
+  const d = result.daily;
+  const times = d.map((p) => p.time);
+  const legs = (pick: (p: BacktestResult["daily"][number]) => readonly [number, number, number]): ChartSpec["series"] => [
+    { name: "strategy", color: STRATEGY, values: d.map((p) => pick(p)[0]) },
+    { name: `Ethena-style 1x (${result.benchmarkVenue})`, color: BENCHMARK, values: d.map((p) => pick(p)[1]) },
+    { name: "3x short, never rebalanced", color: PASSIVE, values: d.map((p) => pick(p)[2]) },
+  ];
+  const passiveLiquidated = result.passive.liquidations.length > 0 ? Math.min(...result.passive.liquidations.map((l) => l.time)) : Number.POSITIVE_INFINITY;
+  const strategyLiquidations = result.strategy.liquidations.map((l) => ({ time: l.time, label: `strategy liquidated (${l.venue})` }));
+  return [
+    { title: "NAV", times, unit: "quote", yTitle: "NAV", series: legs((p) => [p.nav, p.benchmarkNav, p.passiveNav]) },
+    {
+      // The 3x short's drawdown (tens of %) has its own chart: on one scale it would flatten these two to a line.
+      title: "Drawdown from the running peak: strategy and the benchmark", times, unit: "%", yTitle: "drawdown", include: [0],
+      series: [
+        { name: "strategy", color: STRATEGY, values: drawdownSeries(d.map((p) => p.nav)) },
+        { name: `Ethena-style 1x (${result.benchmarkVenue})`, color: BENCHMARK, values: drawdownSeries(d.map((p) => p.benchmarkNav)) },
+      ],
+    },
+    {
+      title: "Drawdown from the running peak: the 3x short, never rebalanced", times, unit: "%", yTitle: "drawdown", include: [0],
+      series: [{ name: "3x short, never rebalanced", color: PASSIVE, values: drawdownSeries(d.map((p) => p.passiveNav)) }],
+    },
+    { title: "Cumulative funding received", times, unit: "quote", yTitle: "funding", include: [0], series: legs((p) => [p.fundingCum, p.benchmarkFundingCum, p.passiveFundingCum]) },
+    { title: "Exposure: hedge notional / NAV", times, unit: "%", yTitle: "notional / NAV", include: [0], series: legs((p) => [p.exposure, p.benchmarkExposure, p.passiveExposure]) },
+    {
+      title: "Margin health: smallest distance to liquidation over the day (capped at 100 %)", times, unit: "%", yTitle: "distance to liquidation", include: [0, 1],
+      series: [
+        // A day ending flat that never came near liquidation held no position: a gap, not "100 % healthy".
+        { name: "strategy (no line while flat)", color: STRATEGY, values: d.map((p) => (p.exposure === 0 && p.minLiqDistance >= 1 ? Number.NaN : p.minLiqDistance)) },
+        { name: "3x short (no line once liquidated: no position)", color: PASSIVE, values: d.map((p) => (p.time - 86_400 >= passiveLiquidated ? Number.NaN : p.passiveMinLiqDistance)) },
+      ],
+      markers: [
+        ...(Number.isFinite(passiveLiquidated) ? [{ time: passiveLiquidated, label: `3x short liquidated ${iso(passiveLiquidated).slice(0, 10)}` }] : []),
+        ...strategyLiquidations,
+      ],
+    },
+    { title: "Strategy net delta", times, unit: "bps", yTitle: "net delta, of NAV", include: [0], series: [{ name: "net delta", color: STRATEGY, values: d.map((p) => p.netDeltaBps) }] },
+  ];
 }

@@ -1,7 +1,8 @@
 /** The replay's summary table (console) and HTML report, beside the backtester's figures for the same window. */
 import type { BacktestResult } from "../backtest/engine.js";
 import { DEFAULT_RISK_FREE_APR, maxDrawdown, performance, type Performance } from "../backtest/metrics.js";
-import { iso, lineChart, money, pct, ratio } from "../backtest/report.js";
+import { drawdownSeries, renderChart, type ChartSeries, type ChartSpec } from "../backtest/chart.js";
+import { iso, money, pct, ratio } from "../backtest/report.js";
 import type { VenueId } from "../strategy/types.js";
 import type { ReplayResult } from "./run.js";
 
@@ -75,30 +76,7 @@ export function printSummary(summary: ReplaySummary, out: (line: string) => void
 }
 
 export function renderReplayReport(r: ReplayResult, summary: ReplaySummary, bt: BacktestResult | undefined, notes: readonly string[]): string {
-  const times = r.epochs.map((e) => e.time);
-  const btNav = bt === undefined ? [] : dailyAt(bt, times, (d) => d.nav);
-  const navChart = lineChart("NAV (USDC)", times, [
-    { name: "replay on chain", color: "#1f77b4", values: r.epochs.map((e) => e.nav) },
-    ...(bt === undefined ? [] : [{ name: "backtest (daily)", color: "#ff7f0e", values: btNav }]),
-    ...(bt === undefined ? [] : [{ name: "Ethena-style 1x (daily)", color: "#2ca02c", values: dailyAt(bt, times, (d) => d.benchmarkNav) }]),
-  ], money);
-  let cum = 0;
-  const fundingChart = lineChart("Funding earned, cumulative (USDC)", times, [
-    { name: "replay on chain", color: "#2ca02c", values: r.epochs.map((e) => (cum += e.fundingQuote)) },
-  ], money);
-  const hedgeChart = lineChart("Hedge (ETH): perp short vs long leg (they coincide when delta-neutral)", times, [
-    { name: "long leg (spot + Aave)", color: "#9467bd", values: r.epochs.map((e) => e.longBase) },
-    { name: "perp short (−size)", color: "#d62728", values: r.epochs.map((e) => -e.perpSize), dashed: true },
-  ], (x) => x.toFixed(1));
-  const venueColors = ["#d62728", "#8c564b", "#17becf", "#bcbd22", "#e377c2"];
-  const venueChart = lineChart("Perp short per venue (ETH)", times, r.book.perps.map((leg, i) => ({
-    name: leg.venueId, color: venueColors[i % venueColors.length] ?? "#d62728", values: r.epochs.map((e) => -(e.perpSizes[leg.venueId] ?? 0)),
-  })), (x) => x.toFixed(1));
-  let venueCum = 0;
-  const venueFundingChart = lineChart("Funding earned per venue, cumulative (USDC)", times, r.book.perps.map((leg, i) => {
-    venueCum = 0;
-    return { name: leg.venueId, color: venueColors[i % venueColors.length] ?? "#d62728", values: r.epochs.map((e) => (venueCum += e.fundingByVenue[leg.venueId] ?? 0)) };
-  }), money);
+  const charts = replayCharts(r, bt).map(renderChart).join("\n");
   const rows = summary.rows.map(([k, a, b, c]) => `<tr><td>${k}</td><td>${a}</td><td>${b}</td><td>${c}</td></tr>`).join("");
   const epochRows = r.epochs
     .filter((e) => e.actions > 0 || e.refusal !== undefined)
@@ -109,7 +87,7 @@ export function renderReplayReport(r: ReplayResult, summary: ReplaySummary, bt: 
 <h1>Fusebox alpha replay on the local chain</h1>
 <p>ETH, ${iso(r.from)} → ${iso(r.to)} UTC, ${r.epochs.length} epochs of 8 h. Vault ${r.book.vault}; real Aave V3 (long leg collateral, quote borrowing), real Uniswap V3 (spot), one simulated perp venue per strategy venue (${r.book.perps.map((p) => p.venueId).join(", ")}), each fed its own funding prints, all marked at the Binance perp price.</p>
 <table><tr><th></th><th>replay (chain)</th><th>backtest (same window)</th><th>Ethena-style 1x (${summary.benchmarkVenue}; backtest, same data)</th></tr>${rows}</table>
-${navChart}${fundingChart}${hedgeChart}${venueChart}${venueFundingChart}
+${charts}
 <h3>Batches</h3><table class="log"><tr><th>time</th><th>ETH</th><th>NAV</th><th>perp size</th><th>fuse calls / refusal</th></tr>${epochRows}</table>
 <ul>${notes.map((n) => `<li>${n}</li>`).join("")}</ul></body></html>`;
 }
@@ -121,4 +99,62 @@ function dailyAt(bt: BacktestResult, times: readonly number[], pick: (d: Backtes
     for (const d of bt.daily) if (d.time <= t) v = pick(d);
     return v;
   });
+}
+
+const VENUE_COLORS = ["#d62728", "#ff7f0e", "#17becf", "#bcbd22", "#e377c2"];
+
+/**
+ * How close each perp market came to its guardrail, per epoch: the venue's hedge notional / NAV against the
+ * most the vault allows, cap × max leverage (margin ≤ cap of NAV, notional ≤ max leverage × margin), as a
+ * fraction of that bound (1 = at the limit). NaN before the first epoch with a NAV.
+ */
+export function perpHeadroom(r: Pick<ReplayResult, "epochs">, venues: readonly VenueId[], capBps: number, maxLeverage: number): ChartSeries[] {
+  const bound = (capBps / 10_000) * maxLeverage;
+  return venues.map((v, i) => ({
+    name: v,
+    color: VENUE_COLORS[i % VENUE_COLORS.length] ?? "#888",
+    values: r.epochs.map((e) => (e.nav > 0 ? (Math.abs(e.perpSizes[v] ?? 0) * e.spot) / e.nav / bound : Number.NaN)),
+  }));
+}
+
+export function replayCharts(r: ReplayResult, bt: BacktestResult | undefined): ChartSpec[] {
+  const times = r.epochs.map((e) => e.time);
+  const venues = r.book.perps.map((leg) => leg.venueId);
+  const venueSeries = (pick: (e: ReplayResult["epochs"][number], v: VenueId) => number): ChartSeries[] =>
+    venues.map((v, i) => ({ name: v, color: VENUE_COLORS[i % VENUE_COLORS.length] ?? "#888", values: r.epochs.map((e) => pick(e, v)) }));
+  const cumulative = (xs: readonly number[]): number[] => {
+    let c = 0;
+    return xs.map((x) => (c += x));
+  };
+  const navs = r.epochs.map((e) => e.nav);
+  const btNav = bt === undefined ? [] : dailyAt(bt, times, (d) => d.nav);
+  const benchNav = bt === undefined ? [] : dailyAt(bt, times, (d) => d.benchmarkNav);
+  const withBt = (replay: readonly number[], backtest: readonly number[], bench: readonly number[]): ChartSeries[] => [
+    { name: "replay on chain (8 h epochs)", color: "#1f77b4", values: replay },
+    ...(bt === undefined ? [] : [
+      { name: "backtest (daily)", color: "#ff7f0e", values: backtest },
+      { name: `Ethena-style 1x (${bt.benchmarkVenue}, daily)`, color: "#2ca02c", values: bench },
+    ]),
+  ];
+  const { perpVenueCapBps, maxLeverage } = r.config;
+  return [
+    { title: "NAV", times, unit: "USDC", yTitle: "NAV", series: withBt(navs, btNav, benchNav) },
+    { title: "Drawdown from the running peak", times, unit: "%", yTitle: "drawdown", include: [0], series: withBt(drawdownSeries(navs), drawdownSeries(btNav), drawdownSeries(benchNav)) },
+    { title: "Funding earned, cumulative", times, unit: "USDC", yTitle: "funding", include: [0], series: [{ name: "replay on chain", color: "#2ca02c", values: cumulative(r.epochs.map((e) => e.fundingQuote)) }] },
+    {
+      title: "Hedge: long leg vs perp short (equal when delta-neutral: the short is drawn dashed over the long)", times, unit: "ETH", yTitle: "size", include: [0],
+      series: [
+        { name: "long leg (spot + Aave)", color: "#9467bd", values: r.epochs.map((e) => e.longBase) },
+        { name: "perp short (−size, all venues)", color: "#d62728", values: r.epochs.map((e) => -e.perpSize) },
+      ],
+    },
+    { title: "Perp short per venue, stacked (each band is one venue's short)", kind: "stacked", times, unit: "ETH", yTitle: "short size", series: venueSeries((e, v) => -(e.perpSizes[v] ?? 0)) },
+    { title: "Funding earned per venue, cumulative", times, unit: "USDC", yTitle: "funding", include: [0], series: venueSeries(() => 0).map((s, i) => ({ ...s, values: cumulative(r.epochs.map((e) => e.fundingByVenue[venues[i] as VenueId] ?? 0)) })) },
+    {
+      title: "Guardrail headroom: each perp market's notional against its limit",
+      note: `Hedge notional / NAV as a share of the most a market may hold: its cap (${perpVenueCapBps / 100} % of NAV as margin) × its max leverage (${maxLeverage}x) = ${pct((perpVenueCapBps / 10_000) * maxLeverage, 0)} of NAV; 100 % is the limit. Idle against the buffer and the long leg's markets are not charted: the epoch records carry no per-market balances.`,
+      times, unit: "%", yTitle: "share of limit", include: [0, 1], limits: [{ value: 1, label: "limit (cap × max leverage)" }],
+      series: perpHeadroom(r, venues, perpVenueCapBps, maxLeverage),
+    },
+  ];
 }
