@@ -7,6 +7,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IBalanceFuse} from "./interfaces/IFuse.sol";
 import {FuseboxStorageLib} from "./libraries/FuseboxStorageLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
+import {RiskLib} from "./libraries/RiskLib.sol";
 
 /// @title FuseboxValuation
 /// @notice The market valuation cache shared by the vault core and its module (both run in the vault's storage):
@@ -46,6 +47,7 @@ abstract contract FuseboxValuation {
         market.grossNotional = notional.toUint128();
         market.updatedAt = uint40(block.timestamp);
         emit EventsLib.MarketBalanceUpdated(marketId, equity, notional);
+        RiskLib.bookExposure(marketId, market.balanceFuse); // net-delta book (issue #10); one warm slot when unused
     }
 
     /// @dev Values `marketId` through its balance fuse and records it (reverts if it cannot be valued).

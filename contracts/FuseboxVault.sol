@@ -13,6 +13,7 @@ import {IFuseboxVaultCore, IFuseboxVaultModule} from "./interfaces/IFuseboxVault
 import {FuseboxValuation} from "./FuseboxValuation.sol";
 import {FuseboxStorageLib} from "./libraries/FuseboxStorageLib.sol";
 import {GuardrailLib} from "./libraries/GuardrailLib.sol";
+import {RiskLib} from "./libraries/RiskLib.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
 
@@ -265,7 +266,7 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
         // whatever the state before it, so it needs no "before" valuation. It runs in its own frame and is rolled
         // back if anything ends outside a limit; the full check (against fresh "before" values, so de-risking is
         // never blocked) then decides. Paused or unvalued, the rules depend on "before": full check at once.
-        if (!$.paused && batch.unvaluedMarketId == 0) {
+        if (!$.paused && batch.unvaluedMarketId == 0 && RiskLib.optimisticAllowed()) {
             try this.executeWithinLimits(actions, actionMarketIds, touched, batch.idleBefore) {
                 return;
             } catch (bytes memory reason) {
@@ -273,8 +274,12 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
             }
         }
         (batch.balanceBefore, batch.notionalBefore) = _valueBefore(touched, refreshedAll);
-        _runBatch(actions, actionMarketIds, touched);
-        _checkGuardrails(touched, batch);
+        RiskLib.Snapshot memory risk = _runBatch(actions, actionMarketIds, touched, batch.idleBefore);
+        uint256 totalAssets_ = _checkGuardrails(touched, batch);
+        RiskLib.check(
+            risk, touched, batch.balanceBefore, batch.notionalBefore, totalAssets_ - batch.unvaluedBalance,
+            totalAssets_, address(_assetToken)
+        );
     }
 
     /// @inheritdoc IFuseboxVaultCore
@@ -287,8 +292,9 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
     ) external {
         if (msg.sender != address(this)) revert ErrorsLib.OnlyVault();
         uint256[] memory touchedIds = touched;
-        _runBatch(actions, actionMarketIds, touchedIds);
+        RiskLib.Snapshot memory risk = _runBatch(actions, actionMarketIds, touchedIds, idleBefore);
         if (!_withinLimits(touchedIds, idleBefore)) revert ErrorsLib.OutsideLimits();
+        if (!RiskLib.withinLimits(risk, touchedIds, totalAssets(), address(_assetToken))) revert ErrorsLib.OutsideLimits();
     }
 
     /// @inheritdoc IFuseboxVaultCore
@@ -405,10 +411,15 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
     }
 
     /// @dev Runs the fuses, refuses a change of the share supply, and records fresh values of the touched markets.
-    function _runBatch(FuseAction[] calldata actions, uint256[] memory actionMarketIds, uint256[] memory touched)
-        internal
-    {
+    /// What the risk engine compares against is read first (`RiskLib.snapshot`).
+    function _runBatch(
+        FuseAction[] calldata actions,
+        uint256[] memory actionMarketIds,
+        uint256[] memory touched,
+        uint256 idleBefore
+    ) internal returns (RiskLib.Snapshot memory risk) {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
+        risk = RiskLib.snapshot(touched, idleBefore);
         uint256 supplyBefore = totalSupply();
         for (uint256 i; i < actions.length; ++i) {
             Address.functionDelegateCall(actions[i].fuse, actions[i].data);
@@ -476,10 +487,15 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
         }
     }
 
-    function _checkGuardrails(uint256[] memory touched, BatchState memory batch) internal view {
+    /// @dev Returns total assets after the batch (the risk engine checks against it next).
+    function _checkGuardrails(uint256[] memory touched, BatchState memory batch)
+        internal
+        view
+        returns (uint256 totalAssets_)
+    {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         uint256 idle = _idleAssets();
-        uint256 totalAssets_ = idle + $.totalMarketBalance;
+        totalAssets_ = idle + $.totalMarketBalance;
         // Caps against the total without what cannot be valued (tighter); the buffer against the full total.
         uint256 capBase = totalAssets_ - batch.unvaluedBalance;
         bool reduceOnly = $.paused || batch.unvaluedMarketId != 0;

@@ -6,6 +6,7 @@ import {IAccessManaged} from "@openzeppelin/contracts/access/manager/IAccessMana
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 
 import {FuseAction} from "./IFuse.sol";
+import {IFuseboxRiskModule} from "./IFuseboxRiskModule.sol";
 import {FuseboxStorageLib} from "../libraries/FuseboxStorageLib.sol";
 import {ErrorsLib} from "../libraries/ErrorsLib.sol";
 import {EventsLib} from "../libraries/EventsLib.sol";
@@ -211,4 +212,11 @@ interface IFuseboxVaultModule is ErrorsLib, EventsLib {
 /// @title IFuseboxVault
 /// @notice Everything a Fusebox vault answers at its address: ERC-4626, the core's hot paths and the module's
 /// configuration, guardian actions and views. The one interface auditors, scripts and typechain bindings use.
-interface IFuseboxVault is IERC4626, IERC20Errors, IAccessManaged, IFuseboxVaultCore, IFuseboxVaultModule {}
+interface IFuseboxVault is
+    IERC4626,
+    IERC20Errors,
+    IAccessManaged,
+    IFuseboxVaultCore,
+    IFuseboxVaultModule,
+    IFuseboxRiskModule // risk engine (issue #10)
+{}

@@ -44,4 +44,15 @@ interface EventsLib {
     /// @notice An instant-withdraw fuse reverted during a redemption; the vault went on to the next one.
     event InstantWithdrawalFailed(address indexed fuse, uint256 requested, bytes reason);
     event MarketDependenciesSet(uint256 indexed marketId, uint256[] dependents);
+
+    // ---------------------------------------------------------------- risk engine (issue #10)
+    event RiskGroupSet(bytes32 indexed groupId, uint256 capBps, uint256 capAssets, uint256 maxNotionalWad);
+    event RiskGroupRemoved(bytes32 indexed groupId);
+    event MarketGroupsSet(uint256 indexed marketId, bytes32[] groupIds);
+    event ExposureReportingSet(uint256 indexed marketId, bool reports);
+    event NetDeltaBandSet(address indexed asset, uint256 bandBps);
+    event NetDeltaUpdated(address indexed asset, int256 netDelta);
+    /// @notice The exposure report of `marketId` failed; its last report stays booked.
+    event ExposureReportFailed(uint256 indexed marketId, bytes reason);
+    event MaxBatchLossSet(uint256 maxBatchLossBps);
 }

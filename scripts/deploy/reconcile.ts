@@ -174,7 +174,8 @@ class Reconciler {
     const asset = await this.resolveAsset();
     const manager = await this.ensureContract("AccessManager", "AccessManager", [this.deployer.address]);
     const oracle = await this.ensureContract("PriceOracleMiddleware", "PriceOracleMiddleware", [manager]);
-    const vaultModule = await this.ensureContract("FuseboxVaultModule", "FuseboxVaultModule", [ZeroAddress]);
+    const riskModule = await this.ensureContract("FuseboxRiskModule", "FuseboxRiskModule", [ZeroAddress]);
+    const vaultModule = await this.ensureContract("FuseboxVaultModule", "FuseboxVaultModule", [riskModule]);
     const vault = await this.ensureContract("FuseboxVault", "FuseboxVault", [
       asset, this.config.share.name, this.config.share.symbol, manager, oracle, this.config.share.decimalsOffset, vaultModule,
     ]);
