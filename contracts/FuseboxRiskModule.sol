@@ -174,6 +174,42 @@ contract FuseboxRiskModule is AccessManagedUpgradeable, IFuseboxRiskModule {
         emit EventsLib.MaxBatchLossSet(maxBatchLossBps_);
     }
 
+    /* ================================================================ THE CORE'S STEPS */
+
+    /// @inheritdoc IFuseboxRiskModule
+    function riskSnapshot(uint256[] calldata touched, uint256 idleBefore) external view returns (bytes memory) {
+        return abi.encode(RiskLib.snapshot(touched, idleBefore));
+    }
+
+    /// @inheritdoc IFuseboxRiskModule
+    function riskWithinLimits(bytes calldata snapshot, uint256[] calldata touched, uint256 totalAssets)
+        external
+        view
+        returns (bool)
+    {
+        return RiskLib.withinLimits(abi.decode(snapshot, (RiskLib.Snapshot)), touched, totalAssets);
+    }
+
+    /// @inheritdoc IFuseboxRiskModule
+    function riskCheck(
+        bytes calldata snapshot,
+        uint256[] calldata touched,
+        uint256[] calldata balanceBefore,
+        uint256[] calldata notionalBefore,
+        uint256 capBase,
+        uint256 totalAssets
+    ) external view {
+        RiskLib.check(
+            abi.decode(snapshot, (RiskLib.Snapshot)), touched, balanceBefore, notionalBefore, capBase, totalAssets
+        );
+    }
+
+    /// @inheritdoc IFuseboxRiskModule
+    function bookExposure(uint256 marketId) external {
+        if (msg.sender != address(this)) revert ErrorsLib.OnlyVault();
+        RiskLib.bookExposure(marketId, FuseboxStorageLib.vault().markets[marketId].balanceFuse);
+    }
+
     /* ================================================================ VIEWS */
 
     /// @inheritdoc IFuseboxRiskModule

@@ -7,7 +7,6 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IBalanceFuse} from "./interfaces/IFuse.sol";
 import {FuseboxStorageLib} from "./libraries/FuseboxStorageLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
-import {RiskLib} from "./libraries/RiskLib.sol";
 
 /// @title FuseboxValuation
 /// @notice The market valuation cache shared by the vault core and its module (both run in the vault's storage):
@@ -47,8 +46,11 @@ abstract contract FuseboxValuation {
         market.grossNotional = notional.toUint128();
         market.updatedAt = uint40(block.timestamp);
         emit EventsLib.MarketBalanceUpdated(marketId, equity, notional);
-        RiskLib.bookExposure(marketId, market.balanceFuse); // net-delta book (issue #10); one warm slot when unused
+        _afterMarketWritten(marketId);
     }
+
+    /// @dev Hook after a valuation is recorded (the core books the market's exposure for the risk engine).
+    function _afterMarketWritten(uint256 marketId) internal virtual {}
 
     /// @dev Values `marketId` through its balance fuse and records it (reverts if it cannot be valued).
     function _refreshMarket(uint256 marketId, FuseboxStorageLib.Market storage market) internal {

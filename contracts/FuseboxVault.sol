@@ -13,7 +13,8 @@ import {IFuseboxVaultCore, IFuseboxVaultModule} from "./interfaces/IFuseboxVault
 import {FuseboxValuation} from "./FuseboxValuation.sol";
 import {FuseboxStorageLib} from "./libraries/FuseboxStorageLib.sol";
 import {GuardrailLib} from "./libraries/GuardrailLib.sol";
-import {RiskLib} from "./libraries/RiskLib.sol";
+import {IFuseboxRiskModule} from "./interfaces/IFuseboxRiskModule.sol";
+import {RiskStorageLib} from "./libraries/RiskStorageLib.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
 
@@ -266,7 +267,7 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
         // whatever the state before it, so it needs no "before" valuation. It runs in its own frame and is rolled
         // back if anything ends outside a limit; the full check (against fresh "before" values, so de-risking is
         // never blocked) then decides. Paused or unvalued, the rules depend on "before": full check at once.
-        if (!$.paused && batch.unvaluedMarketId == 0 && RiskLib.optimisticAllowed()) {
+        if (!$.paused && batch.unvaluedMarketId == 0 && !RiskStorageLib.lossBudgetSet()) {
             try this.executeWithinLimits(actions, actionMarketIds, touched, batch.idleBefore) {
                 return;
             } catch (bytes memory reason) {
@@ -274,12 +275,13 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
             }
         }
         (batch.balanceBefore, batch.notionalBefore) = _valueBefore(touched, refreshedAll);
-        RiskLib.Snapshot memory risk = _runBatch(actions, actionMarketIds, touched, batch.idleBefore);
+        bytes memory risk = _runBatch(actions, actionMarketIds, touched, batch.idleBefore);
         uint256 totalAssets_ = _checkGuardrails(touched, batch);
-        RiskLib.check(
-            risk, touched, batch.balanceBefore, batch.notionalBefore, totalAssets_ - batch.unvaluedBalance,
-            totalAssets_, address(_assetToken)
-        );
+        if (risk.length != 0) {
+            IFuseboxRiskModule(address(this)).riskCheck(
+                risk, touched, batch.balanceBefore, batch.notionalBefore, totalAssets_ - batch.unvaluedBalance, totalAssets_
+            );
+        }
     }
 
     /// @inheritdoc IFuseboxVaultCore
@@ -292,9 +294,11 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
     ) external {
         if (msg.sender != address(this)) revert ErrorsLib.OnlyVault();
         uint256[] memory touchedIds = touched;
-        RiskLib.Snapshot memory risk = _runBatch(actions, actionMarketIds, touchedIds, idleBefore);
+        bytes memory risk = _runBatch(actions, actionMarketIds, touchedIds, idleBefore);
         if (!_withinLimits(touchedIds, idleBefore)) revert ErrorsLib.OutsideLimits();
-        if (!RiskLib.withinLimits(risk, touchedIds, totalAssets(), address(_assetToken))) revert ErrorsLib.OutsideLimits();
+        if (risk.length != 0 && !IFuseboxRiskModule(address(this)).riskWithinLimits(risk, touchedIds, totalAssets())) {
+            revert ErrorsLib.OutsideLimits();
+        }
     }
 
     /// @inheritdoc IFuseboxVaultCore
@@ -411,15 +415,16 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
     }
 
     /// @dev Runs the fuses, refuses a change of the share supply, and records fresh values of the touched markets.
-    /// What the risk engine compares against is read first (`RiskLib.snapshot`).
+    /// What the risk engine compares against is read first, when anything is configured (the risk module's snapshot,
+    /// opaque here; empty = nothing to check).
     function _runBatch(
         FuseAction[] calldata actions,
         uint256[] memory actionMarketIds,
         uint256[] memory touched,
         uint256 idleBefore
-    ) internal returns (RiskLib.Snapshot memory risk) {
+    ) internal returns (bytes memory risk) {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        risk = RiskLib.snapshot(touched, idleBefore);
+        if (RiskStorageLib.configured()) risk = IFuseboxRiskModule(address(this)).riskSnapshot(touched, idleBefore);
         uint256 supplyBefore = totalSupply();
         for (uint256 i; i < actions.length; ++i) {
             Address.functionDelegateCall(actions[i].fuse, actions[i].data);
@@ -446,6 +451,12 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
             if (notional != 0 && GuardrailLib.leverageWadUp(notional, balance) > market.maxLeverageWad) return false;
         }
         return idle >= idleBefore || idle >= GuardrailLib.requiredIdleUp(totalAssets_, $.idleBufferBps);
+    }
+
+    /// @dev The risk engine's net-delta book follows every valuation the core writes (the module's own writes —
+    /// configuring, releasing, an instant withdrawal's revaluation — are booked at the market's next refresh).
+    function _afterMarketWritten(uint256 marketId) internal override {
+        if (RiskStorageLib.exposureBooked()) IFuseboxRiskModule(address(this)).bookExposure(marketId);
     }
 
     function _bubble(bytes memory reason) internal pure {

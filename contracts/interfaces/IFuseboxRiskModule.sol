@@ -46,6 +46,34 @@ interface IFuseboxRiskModule is ErrorsLib, EventsLib {
     /// @notice Tighten the batch loss budget at once (to a non-zero `maxBatchLossBps` no higher than the current one).
     function lowerMaxBatchLoss(uint16 maxBatchLossBps) external;
 
+    /* ---------------------------------------------------------------- the core's steps (views, or vault-only) */
+
+    /// @notice What the checks after a batch compare against, read before its fuses run (abi-encoded
+    /// `RiskLib.Snapshot`, opaque to the core). The core calls it only when something is configured.
+    function riskSnapshot(uint256[] calldata touched, uint256 idleBefore) external view returns (bytes memory);
+
+    /// @notice The optimistic frame's test: false when a group of a touched market ends outside its limits; reverts
+    /// `NetDeltaExceeded` when a batch grew |net delta| past a band (that decision needs no "before" valuation).
+    function riskWithinLimits(bytes calldata snapshot, uint256[] calldata touched, uint256 totalAssets)
+        external
+        view
+        returns (bool);
+
+    /// @notice The full check after a batch against fresh "before" values: reverts `GroupCapExceeded`,
+    /// `GroupNotionalExceeded`, `NetDeltaExceeded` or `BatchLossExceeded` for a limit the batch made worse.
+    function riskCheck(
+        bytes calldata snapshot,
+        uint256[] calldata touched,
+        uint256[] calldata balanceBefore,
+        uint256[] calldata notionalBefore,
+        uint256 capBase,
+        uint256 totalAssets
+    ) external view;
+
+    /// @notice Book `marketId`'s exposure report into the net-delta book (after each valuation the core writes).
+    /// Only the vault itself may call it (`OnlyVault`).
+    function bookExposure(uint256 marketId) external;
+
     /* ---------------------------------------------------------------- views */
 
     /// @notice The risk groups.

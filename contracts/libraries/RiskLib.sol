@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
@@ -21,7 +22,8 @@ import {EventsLib} from "./EventsLib.sol";
 /// - a batch loss budget: total assets may not fall by more than bps of themselves in one batch.
 /// Like every guardrail, a limit is enforced only against a measure the batch made worse: a group whose sum did
 /// not grow, an asset whose |net delta| did not grow, passes even when still over its limit.
-/// @dev With nothing configured a batch reads one slot (`RiskLayout` slot 0).
+/// @dev Linked into `FuseboxRiskModule`; the core reaches it through the module chain (`riskSnapshot`, `riskWithinLimits`,
+/// `riskCheck`, `bookExposure`) only when something is configured: with nothing configured a batch reads one slot.
 library RiskLib {
     using SafeCast for int256;
     using SafeCast for uint256;
@@ -43,11 +45,6 @@ library RiskLib {
     }
 
     /* ---------------------------------------------------------------- before the batch */
-
-    /// @notice Whether the optimistic frame may decide the batch: a loss budget needs fresh "before" values.
-    function optimisticAllowed() internal view returns (bool) {
-        return RiskStorageLib.risk().maxBatchLossBps == 0;
-    }
 
     /// @notice Reads what the checks need before the fuses run (one slot when nothing is configured).
     function snapshot(uint256[] memory touched, uint256 idleBefore) internal view returns (Snapshot memory s) {
@@ -75,12 +72,12 @@ library RiskLib {
 
     /// @notice The optimistic frame's test: every group of a touched market within its limits after the batch.
     /// The net-delta band is decided here in full (its "before" is the book, the same for both paths).
-    function withinLimits(Snapshot memory s, uint256[] memory touched, uint256 totalAssets, address vaultAsset)
+    function withinLimits(Snapshot memory s, uint256[] memory touched, uint256 totalAssets)
         internal
         view
         returns (bool)
     {
-        _checkBands(s, totalAssets, vaultAsset);
+        _checkBands(s, totalAssets);
         if (!s.groups) return true;
         uint256[] memory none;
         return _checkGroups(touched, none, none, totalAssets, false);
@@ -94,10 +91,9 @@ library RiskLib {
         uint256[] memory balanceBefore,
         uint256[] memory notionalBefore,
         uint256 capBase,
-        uint256 totalAssets,
-        address vaultAsset
+        uint256 totalAssets
     ) internal view {
-        _checkBands(s, totalAssets, vaultAsset);
+        _checkBands(s, totalAssets);
         if (s.groups) _checkGroups(touched, balanceBefore, notionalBefore, capBase, true);
         if (s.maxBatchLossBps != 0) {
             uint256 navBefore = s.untouchedNav;
@@ -220,14 +216,16 @@ library RiskLib {
     }
 
     /// @dev Every banded asset whose |net delta| the batch grew must end within its band.
-    function _checkBands(Snapshot memory s, uint256 totalAssets, address vaultAsset) private view {
+    function _checkBands(Snapshot memory s, uint256 totalAssets) private view {
         uint256 count = s.bandAssets.length;
         if (count == 0) return;
         RiskStorageLib.RiskLayout storage r = RiskStorageLib.risk();
+        address vaultAsset;
         for (uint256 i; i < count; ++i) {
             RiskStorageLib.Band memory b = r.bands[s.bandAssets[i]];
             int256 delta = b.netDelta;
             if (_abs(delta) <= _abs(s.deltaBefore[i])) continue;
+            if (vaultAsset == address(0)) vaultAsset = IERC4626(address(this)).asset();
             (int256 deltaValue, uint256 band) = bandValue(s.bandAssets[i], delta, b.bandBps, totalAssets, vaultAsset);
             if (_abs(deltaValue) > band) revert ErrorsLib.NetDeltaExceeded(s.bandAssets[i], band, deltaValue);
         }

@@ -42,6 +42,23 @@ library RiskStorageLib {
     // keccak256(abi.encode(uint256(keccak256("fusebox.storage.Risk")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 internal constant RISK_SLOT = 0x45683d5bd9de18460e56ee21876fb78e72817132f805b1d8222307cabc296000;
 
+    /// @notice Whether anything is configured (groups, exposure reporting, bands, a loss budget): slot 0 non-zero.
+    function configured() internal view returns (bool any) {
+        assembly {
+            any := iszero(iszero(sload(RISK_SLOT)))
+        }
+    }
+
+    /// @notice Whether a batch loss budget is set (it needs fresh "before" values: no optimistic frame).
+    function lossBudgetSet() internal view returns (bool) {
+        return risk().maxBatchLossBps != 0;
+    }
+
+    /// @notice Whether any market reports exposure (each valuation is then booked).
+    function exposureBooked() internal view returns (bool) {
+        return risk().exposureMarketCount != 0;
+    }
+
     function risk() internal pure returns (RiskLayout storage $) {
         assembly {
             $.slot := RISK_SLOT
