@@ -3,6 +3,8 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
 
 import {IFuseboxRiskModule} from "./interfaces/IFuseboxRiskModule.sol";
@@ -138,6 +140,27 @@ contract FuseboxRiskModule is AccessManagedUpgradeable, IFuseboxRiskModule {
         emit EventsLib.MaxBatchLossSet(maxBatchLossBps_);
     }
 
+    /// @inheritdoc IFuseboxRiskModule
+    function setNavRateBounds(uint16 perUpdateBps, uint32 annualRateBps) external restricted {
+        if (perUpdateBps > GuardrailLib.BPS) revert ErrorsLib.InvalidBps(perUpdateBps);
+        RiskStorageLib.NavBound storage b = RiskStorageLib.risk().navBound;
+        b.perUpdateBps = perUpdateBps;
+        b.annualRateBps = annualRateBps;
+        _setBaseline(b);
+        emit EventsLib.NavRateBoundsSet(perUpdateBps, annualRateBps);
+    }
+
+    /// @inheritdoc IFuseboxRiskModule
+    function acknowledgeNavMove() external restricted {
+        RiskStorageLib.NavBound storage b = RiskStorageLib.risk().navBound;
+        emit EventsLib.NavMoveAcknowledged(_setBaseline(b));
+        if (b.pausedByBound) {
+            b.pausedByBound = false;
+            FuseboxStorageLib.vault().paused = false;
+            emit EventsLib.PausedSet(false);
+        }
+    }
+
     /* ================================================================ GUARDIAN (risk-lowering: immediate) */
 
     /// @inheritdoc IFuseboxRiskModule
@@ -205,6 +228,33 @@ contract FuseboxRiskModule is AccessManagedUpgradeable, IFuseboxRiskModule {
     }
 
     /// @inheritdoc IFuseboxRiskModule
+    function checkNavRate() external {
+        if (msg.sender != address(this)) revert ErrorsLib.OnlyVault();
+        RiskStorageLib.NavBound storage b = RiskStorageLib.risk().navBound;
+        uint256 last = b.lastPpsWad;
+        uint256 pps = _ppsWad();
+        if (last == 0 || pps == 0) {
+            _setBaseline(b);
+            return;
+        }
+        uint256 allowedBps = b.perUpdateBps + uint256(b.annualRateBps) * (block.timestamp - b.lastAt) / 365 days;
+        uint256 up = Math.mulDiv(last, GuardrailLib.BPS + allowedBps, GuardrailLib.BPS);
+        uint256 down = allowedBps >= GuardrailLib.BPS ? 0 : Math.mulDiv(last, GuardrailLib.BPS - allowedBps, GuardrailLib.BPS);
+        if (pps <= up && pps >= down) {
+            _setBaseline(b);
+            return;
+        }
+        // Outside the bound: the baseline stays (the acknowledgement sees the whole move) and the vault pauses.
+        emit EventsLib.NavRateBoundBreached(last, pps, pps > up ? up : down, pps > up);
+        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
+        if (!$.paused) {
+            $.paused = true;
+            b.pausedByBound = true;
+            emit EventsLib.PausedSet(true);
+        }
+    }
+
+    /// @inheritdoc IFuseboxRiskModule
     function bookExposure(uint256 marketId) external {
         if (msg.sender != address(this)) revert ErrorsLib.OnlyVault();
         RiskLib.bookExposure(marketId, FuseboxStorageLib.vault().markets[marketId].balanceFuse);
@@ -264,6 +314,11 @@ contract FuseboxRiskModule is AccessManagedUpgradeable, IFuseboxRiskModule {
     }
 
     /// @inheritdoc IFuseboxRiskModule
+    function navRateBounds() external view returns (RiskStorageLib.NavBound memory) {
+        return RiskStorageLib.risk().navBound;
+    }
+
+    /// @inheritdoc IFuseboxRiskModule
     function maxBatchLossBps() external view returns (uint16) {
         return RiskStorageLib.risk().maxBatchLossBps;
     }
@@ -273,6 +328,18 @@ contract FuseboxRiskModule is AccessManagedUpgradeable, IFuseboxRiskModule {
     function _cachedTotalAssets() internal view returns (uint256) {
         address asset = IERC4626(address(this)).asset();
         return IERC20(asset).balanceOf(address(this)) + FuseboxStorageLib.vault().totalMarketBalance;
+    }
+
+    /// @dev Total assets per share on the cached NAV, 1e18 = 1 asset unit per share unit (0 without shares).
+    function _ppsWad() internal view returns (uint256) {
+        uint256 supply = IERC20(address(this)).totalSupply();
+        return supply == 0 ? 0 : Math.mulDiv(_cachedTotalAssets(), 1e18, supply);
+    }
+
+    function _setBaseline(RiskStorageLib.NavBound storage b) internal returns (uint256 pps) {
+        pps = _ppsWad();
+        b.lastPpsWad = SafeCast.toUint128(pps);
+        b.lastAt = uint40(block.timestamp);
     }
 
     function _writeGroup(

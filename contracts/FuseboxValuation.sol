@@ -82,7 +82,11 @@ abstract contract FuseboxValuation {
             }
         }
         _recomputeNavExpiry();
+        _afterRefreshAll();
     }
+
+    /// @dev Hook after every market was refreshed (the core checks the NAV-rate bounds).
+    function _afterRefreshAll() internal virtual {}
 
     /// @dev Refreshing only pushes expiries later, so the earliest expiry moves only when the market that sets
     /// it was among the refreshed ones; then (and only then) all markets are scanned again.

@@ -337,7 +337,10 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
         if ($.depositorAllowlistEnabled && !$.depositorAllowed[receiver]) {
             revert ErrorsLib.DepositorNotAllowed(receiver);
         }
-        if (block.timestamp > $.navExpiresAt) _refreshAllMarkets(false);
+        if (block.timestamp > $.navExpiresAt) {
+            _refreshAllMarkets(false);
+            if ($.paused) revert ErrorsLib.VaultPaused(); // the refresh broke a NAV-rate bound
+        }
         return _idleAssets() + $.totalMarketBalance;
     }
 
@@ -457,6 +460,11 @@ contract FuseboxVault is ERC4626Upgradeable, AccessManagedUpgradeable, Reentranc
     /// configuring, releasing, an instant withdrawal's revaluation — are booked at the market's next refresh).
     function _afterMarketWritten(uint256 marketId) internal override {
         if (RiskStorageLib.exposureBooked()) IFuseboxRiskModule(address(this)).bookExposure(marketId);
+    }
+
+    /// @dev A refresh of every market is where the NAV-rate bounds are checked (a breach pauses the vault).
+    function _afterRefreshAll() internal override {
+        if (RiskStorageLib.navBoundSet()) IFuseboxRiskModule(address(this)).checkNavRate();
     }
 
     function _bubble(bytes memory reason) internal pure {

@@ -34,6 +34,14 @@ interface IFuseboxRiskModule is ErrorsLib, EventsLib {
     /// batch is checked against fresh "before" values (the optimistic frame is skipped).
     function setMaxBatchLoss(uint16 maxBatchLossBps) external;
 
+    /// @notice Bound the price per share between two refreshes of every market to ±(`perUpdateBps` + `annualRateBps`
+    /// pro rata of the time between them) (both 0 = no bound). Sets the baseline to the current price.
+    function setNavRateBounds(uint16 perUpdateBps, uint32 annualRateBps) external;
+
+    /// @notice Accept the price per share after a breach: it becomes the new baseline, and a pause the bound set is
+    /// lifted. The atomist's (delayed): deposits resume at the moved price.
+    function acknowledgeNavMove() external;
+
     /* ---------------------------------------------------------------- guardian (risk-lowering: immediate) */
 
     /// @notice Lower the limits of `groupId` at once; none may rise (`capAssets` and `maxNotionalWad` of 0 mean "none",
@@ -70,6 +78,10 @@ interface IFuseboxRiskModule is ErrorsLib, EventsLib {
         uint256 totalAssets
     ) external view;
 
+    /// @notice Compare the price per share after a refresh of every market with the baseline; a move past the bound
+    /// pauses the vault (`NavRateBoundBreached`). Only the vault itself may call it (`OnlyVault`).
+    function checkNavRate() external;
+
     /// @notice Book `marketId`'s exposure report into the net-delta book (after each valuation the core writes).
     /// Only the vault itself may call it (`OnlyVault`).
     function bookExposure(uint256 marketId) external;
@@ -102,6 +114,9 @@ interface IFuseboxRiskModule is ErrorsLib, EventsLib {
 
     /// @notice What `marketId` last reported for `asset`, and whether it reports.
     function marketExposure(uint256 marketId, address asset) external view returns (int256 amount, bool reports);
+
+    /// @notice The NAV-rate bounds and their baseline.
+    function navRateBounds() external view returns (RiskStorageLib.NavBound memory);
 
     /// @notice The batch loss budget, bps of total assets (0 = none).
     function maxBatchLossBps() external view returns (uint16);

@@ -55,4 +55,9 @@ interface EventsLib {
     /// @notice The exposure report of `marketId` failed; its last report stays booked.
     event ExposureReportFailed(uint256 indexed marketId, bytes reason);
     event MaxBatchLossSet(uint256 maxBatchLossBps);
+    event NavRateBoundsSet(uint256 perUpdateBps, uint256 annualRateBps);
+    /// @notice The price per share moved from `lastPpsWad` to `ppsWad`, past `limitPpsWad` (`up`: above the bound,
+    /// deposits stop; otherwise below it, batches are reduce-only). The vault is paused until acknowledged.
+    event NavRateBoundBreached(uint256 lastPpsWad, uint256 ppsWad, uint256 limitPpsWad, bool up);
+    event NavMoveAcknowledged(uint256 ppsWad);
 }

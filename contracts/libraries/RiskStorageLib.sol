@@ -37,6 +37,19 @@ library RiskStorageLib {
         mapping(uint256 marketId => mapping(address asset => int256)) exposure; // its last report
         mapping(address asset => Band) bands;
         address[] bandAssets;
+        // NAV-rate bounds: read only after a refresh of every market
+        NavBound navBound;
+    }
+
+    /// @notice How far the price per share may move between two refreshes of every market: `perUpdateBps` plus
+    /// `annualRateBps` pro rata of the time between them, both ways. A breach pauses the vault (deposits stop, batches
+    /// are reduce-only, exits go on) until the atomist acknowledges it.
+    struct NavBound {
+        uint16 perUpdateBps;
+        uint32 annualRateBps;
+        uint128 lastPpsWad; // the price per share at the last refresh within the bound (0 = no baseline yet)
+        uint40 lastAt;
+        bool pausedByBound; // the bound paused the vault (the acknowledgement unpauses it)
     }
 
     // keccak256(abi.encode(uint256(keccak256("fusebox.storage.Risk")) - 1)) & ~bytes32(uint256(0xff))
@@ -57,6 +70,12 @@ library RiskStorageLib {
     /// @notice Whether any market reports exposure (each valuation is then booked).
     function exposureBooked() internal view returns (bool) {
         return risk().exposureMarketCount != 0;
+    }
+
+    /// @notice Whether NAV-rate bounds are set (checked after each refresh of every market).
+    function navBoundSet() internal view returns (bool) {
+        NavBound storage b = risk().navBound;
+        return b.perUpdateBps != 0 || b.annualRateBps != 0;
     }
 
     function risk() internal pure returns (RiskLayout storage $) {

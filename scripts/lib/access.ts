@@ -49,6 +49,9 @@ export const VAULT_FUNCTION_ROLES: Record<string, bigint> = {
   setExposureReporting: ROLES.ATOMIST,
   setNetDeltaBand: ROLES.ATOMIST,
   setMaxBatchLoss: ROLES.ATOMIST,
+  setNavRateBounds: ROLES.ATOMIST,
+  // Accepting a NAV move past its bound reopens deposits at the moved price.
+  acknowledgeNavMove: ROLES.ATOMIST,
   // ...lowering one is immediate.
   lowerRiskGroupLimits: ROLES.GUARDIAN,
   lowerNetDeltaBand: ROLES.GUARDIAN,

@@ -20,7 +20,9 @@ import {VaultTestBase, VM} from "../vault/VaultTestBase.sol";
 /// atomist's, lowering them the guardian's.
 abstract contract RiskTestBase is VaultTestBase {
     function _wireRiskRoles() internal {
-        bytes4[] memory atomist = new bytes4[](6);
+        bytes4[] memory atomist = new bytes4[](8);
+        atomist[6] = IFuseboxRiskModule.setNavRateBounds.selector;
+        atomist[7] = IFuseboxRiskModule.acknowledgeNavMove.selector;
         atomist[0] = IFuseboxRiskModule.setRiskGroup.selector;
         atomist[1] = IFuseboxRiskModule.removeRiskGroup.selector;
         atomist[2] = IFuseboxRiskModule.setMarketGroups.selector;
