@@ -24,6 +24,8 @@ export default defineConfig({
     ],
     npmFilesToBuild: [
       "@openzeppelin/contracts/access/manager/AccessManager.sol",
+      // The alpha reads token balances through its binding (scripts/alpha/chain/contracts.ts).
+      "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol",
       "@morpho-org/morpho-blue/src/Morpho.sol",
       "@morpho-org/morpho-blue/src/mocks/IrmMock.sol",
       "@morpho-org/morpho-blue/src/mocks/OracleMock.sol",

@@ -54,13 +54,15 @@ const result = await runReplay({
 });
 const replaySeconds = (Date.now() - started) / 1000;
 
-const backtest = runBacktest(data, { config: replayStrategyConfig(), capitalQuote: capital, from, to });
+// The replay's keeper marks every venue at the Binance perp close: the backtest column uses the same prices.
+const backtest = runBacktest(data, { config: replayStrategyConfig(), capitalQuote: capital, from, to, priceModel: "binance-mark" });
 const summary = summarise(result, backtest);
 console.log("");
 printSummary(summary, (line) => console.log(line));
 const notes = [
   `Replay: state read from chain each epoch; one simulated venue per strategy venue (${replayVenues.join(", ")}), each fed its own 8 h funding prints from data/market, all marked at the Binance ETHUSDT perp close (no per-venue prices in the data, as in the backtest); Uniswap pool arbitraged to the oracle price each epoch by a keeper.`,
   "Backtest: the same strategy config (same venues, fees, caps) on the same data, hourly, chain-free (scripts/alpha/backtest). Differences come from on-chain execution (Uniswap fee tier and price impact, Aave interest, venue fees and margin rules) and from the 8 h step.",
+  `Ethena-style 1x: the benchmark on the same data and prices (backtest): spot as the collateral of one ${backtest.benchmarkVenue} account, shorted 1x there, never switching venue, resized to 1x when the notional drifts 10 % from equity. Sharpe ratios over a risk-free rate of ${(backtest.riskFreeApr * 100).toFixed(1)} %.`,
   `Replay wall time ${replaySeconds.toFixed(1)} s (${result.epochs.length} epochs, ${result.deployTxs} deployment transactions).`,
 ];
 mkdirSync("reports", { recursive: true });

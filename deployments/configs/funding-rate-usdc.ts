@@ -22,11 +22,11 @@ export default defineVaultConfig({
     // Where the delta-neutral book's cash waits between trades: ERC-4626 vaults taking USDC.
     { id: 1, name: "usdc-parking", kind: "erc4626", substrates: [{ deployTest: true }], capBps: 8_000 },
     { id: 2, name: "usdc-reserve", kind: "erc4626", substrates: [{ deployTest: true }], capBps: 4_000, capAssets: "5000000" },
-    // The perp legs, once their fuses land (`npm run fusebox -- kinds` lists what this checkout has):
-    // { id: 10, name: "eth-perp", kind: "perp-v2", substrates: ["0x<vETH base token>"], capBps: 2_500, maxLeverage: 3,
-    //   params: { clearingHouse: "0x<Perp v2 ClearingHouse>" } },
-    // { id: 11, name: "sol-perp", kind: "perp-v2", substrates: ["0x<vSOL base token>"], capBps: 1_000, leverageTier: "alt",
-    //   params: { clearingHouse: "0x<Perp v2 ClearingHouse>" } },
+    // The perp legs (`npm run fusebox -- kinds` lists what this checkout has). One market per ClearingHouse: the
+    // vault has one account there, valued once (two markets on one ClearingHouse are refused), so every base
+    // token traded on it is a substrate of that one market:
+    // { id: 10, name: "perp-v2", kind: "perp-v2", substrates: ["0x<vETH base token>", "0x<vSOL base token>"], capBps: 2_500,
+    //   maxLeverage: 3, params: { clearingHouse: "0x<Perp v2 ClearingHouse>" } },
   ],
   withdrawOrder: ["usdc-parking", "usdc-reserve"],
 

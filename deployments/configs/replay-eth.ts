@@ -7,6 +7,7 @@
  *
  * Roles are the well-known test accounts 1-5. No timelocks: the replay configures and runs in one process.
  */
+import { getAddress } from "ethers";
 import { defineVaultConfig, type VaultConfigInput } from "../../scripts/config/schema.js";
 
 export interface ReplayAddresses {
@@ -57,3 +58,13 @@ export function replayEthConfig(a: ReplayAddresses): VaultConfigInput {
   });
 }
 
+
+/**
+ * For `fusebox validate --config deployments/configs/replay-eth.ts`: the replay's config with stand-in addresses
+ * (the replay deploys the protocols first and passes their real addresses to `replayEthConfig`).
+ */
+const standIn = (n: number): string => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
+export default replayEthConfig({
+  usdc: standIn(0xa1), weth: standIn(0xa2), usdcFeed: standIn(0xb1), ethFeed: standIn(0xb2), aavePool: standIn(0xc1), uniswapRouter: standIn(0xc2),
+  perps: ["binance", "bybit", "kucoin"].map((venueId, i) => ({ venueId, venue: standIn(0xd1 + i), market: standIn(0xe1 + i) })),
+});

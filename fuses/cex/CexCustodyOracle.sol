@@ -41,8 +41,11 @@ interface IPausableVault {
 /// - Two reporters: one proposes, a different one confirms by restating the same numbers.
 /// - Stale: an account whose latest report (or first transfer, before any report) is older than
 ///   `maxReportAge` makes `totalValue` revert, so the vault refuses to price deposits and redemptions.
-/// - Jump: a confirmed report whose balance differs from the expected one (previous balance + newly covered
-///   transfers - newly covered returns) by more than `maxChangeBps` is not applied: it is flagged, this contract
+/// - Jump, bounded per time, not per report: each confirmed report's unexplained change (its balance against
+///   the expected one, previous balance + newly covered transfers - newly covered returns, in bps of the
+///   expected) is added to the account's `drift`, which drains at `maxChangeBps` per `changeWindow` seconds
+///   (a leaky bucket). A report that would take the drift above `maxChangeBps` is not applied: it is flagged,
+///   this contract
 ///   pauses the vault (it holds the vault's GUARDIAN role for `pause()` only; its code calls nothing else), and
 ///   the account is valued at the lower of the two views until the atomist accepts or rejects it with
 ///   `acknowledge`. Redemptions meanwhile cannot take out value that may not exist; the atomist then unpauses.
@@ -50,6 +53,8 @@ contract CexCustodyOracle is ICexCustodyOracle, AccessManaged {
     using SafeCast for uint256;
 
     uint256 private constant BPS = 10_000;
+    /// @notice `drift` is kept in 1/10,000 of a basis point.
+    uint256 private constant DRIFT_UNITS = 10_000;
     /// @notice The most exchange accounts one vault may use: bounds the valuation loop.
     uint256 public constant MAX_ACCOUNTS = 16;
 
@@ -68,6 +73,9 @@ contract CexCustodyOracle is ICexCustodyOracle, AccessManaged {
         Report pending; // proposed (awaiting a second reporter) or flagged (awaiting the atomist)
         address proposer; // zero: nothing pending
         bool flagged;
+        // Packed with `proposer` and `flagged` in one slot, which `confirm` writes anyway.
+        uint32 drift; // unexplained change still counted, in DRIFT_UNITS per basis point (at most 1e8)
+        uint40 driftAt; // when `drift` was last written
     }
 
     /// @inheritdoc ICexCustodyOracle
@@ -77,26 +85,36 @@ contract CexCustodyOracle is ICexCustodyOracle, AccessManaged {
 
     /// @notice Seconds after its `asOf` that a report may value an account.
     uint32 public maxReportAge;
-    /// @notice The largest unexplained change per report, basis points of the expected balance.
+    /// @notice The unexplained change one account's reports may accumulate, basis points of the expected
+    /// balance; the budget refills at this rate per `changeWindow`. Over any interval of T seconds the accepted
+    /// unexplained change sums to at most maxChangeBps × (1 + T / changeWindow), however many reports it is
+    /// split into.
     uint16 public maxChangeBps;
+    /// @notice Seconds in which an exhausted change budget refills completely.
+    uint32 public changeWindow;
 
     mapping(address account => Account) private _accounts;
     address[] private _accountList;
 
-    event LimitsSet(uint256 maxReportAge, uint256 maxChangeBps);
+    event LimitsSet(uint256 maxReportAge, uint256 maxChangeBps, uint256 changeWindow);
     event TransferRecorded(address indexed account, uint256 amount, uint256 totalSent);
     event ReturnRequested(address indexed account, uint256 amount, uint256 totalReturnRequested);
     event ReportProposed(
         address indexed account, address indexed proposer, uint256 balance, uint256 sentCovered, uint256 returnedCovered, uint256 asOf
     );
     event ReportConfirmed(address indexed account, address indexed confirmer, uint256 balance, uint256 asOf);
-    event ReportFlagged(address indexed account, uint256 expectedBalance, uint256 reportedBalance, uint256 maxChangeBps);
+    /// @notice The report's unexplained change would take `account`'s accumulated change to `driftBps` (rounded
+    /// up; type(uint256).max for a balance where none was expected), above `maxChangeBps`.
+    event ReportFlagged(
+        address indexed account, uint256 expectedBalance, uint256 reportedBalance, uint256 driftBps, uint256 maxChangeBps
+    );
     event ReportAcknowledged(address indexed account, bool accepted, uint256 balance, uint256 asOf);
 
     error NotVault(address caller);
     error ZeroAddress();
     error InvalidMaxReportAge();
     error InvalidMaxChangeBps(uint256 maxChangeBps);
+    error InvalidChangeWindow();
     error TooManyAccounts(uint256 max);
     /// @notice `account`'s value rests on a report (or first transfer) at `asOf`, older than `maxReportAge`.
     error StaleCustodyReport(address account, uint256 asOf, uint256 maxReportAge);
@@ -124,12 +142,15 @@ contract CexCustodyOracle is ICexCustodyOracle, AccessManaged {
     /// @param vault The vault (its asset is this contract's unit).
     /// @param authority The AccessManager: REPORTER for propose/confirm, ATOMIST for acknowledge/setLimits.
     /// @param maxReportAge_ Seconds a report may value an account.
-    /// @param maxChangeBps_ The largest unexplained change per report, basis points.
-    constructor(address vault, address authority, uint32 maxReportAge_, uint16 maxChangeBps_) AccessManaged(authority) {
+    /// @param maxChangeBps_ The unexplained change an account may accumulate, basis points (see `maxChangeBps`).
+    /// @param changeWindow_ Seconds in which that budget refills.
+    constructor(address vault, address authority, uint32 maxReportAge_, uint16 maxChangeBps_, uint32 changeWindow_)
+        AccessManaged(authority)
+    {
         if (vault == address(0)) revert ZeroAddress();
         VAULT = vault;
         ASSET = IERC4626(vault).asset();
-        _setLimits(maxReportAge_, maxChangeBps_);
+        _setLimits(maxReportAge_, maxChangeBps_, changeWindow_);
     }
 
     /* ================================================================ VAULT (through the CEX fuse) */
@@ -191,7 +212,8 @@ contract CexCustodyOracle is ICexCustodyOracle, AccessManaged {
     }
 
     /// @notice Confirm the pending proposal for `account` by restating its numbers; the confirmer must not be its
-    /// proposer. Applied at once when within `maxChangeBps` of the expected balance; otherwise flagged and the
+    /// proposer. Applied at once when the account's accumulated unexplained change (`drift`, drained at
+    /// `maxChangeBps` per `changeWindow`) stays within `maxChangeBps` with it; otherwise flagged and the
     /// vault is paused until the atomist acknowledges it. REPORTER role.
     /// @dev The bounds `propose` checked still hold: the counters only grow, and `confirmed` cannot change while
     /// a proposal is pending (only confirming or acknowledging it changes it).
@@ -213,13 +235,16 @@ contract CexCustodyOracle is ICexCustodyOracle, AccessManaged {
 
         Report memory last = a.confirmed;
         uint256 expected = _expectedBalance(last, report);
-        uint256 deviation = balance > expected ? balance - expected : expected - balance;
-        if (deviation * BPS > uint256(maxChangeBps) * expected) {
+        uint256 drift = _drainedDrift(a) + _changeUnits(expected, balance);
+        uint256 budget = uint256(maxChangeBps) * DRIFT_UNITS;
+        if (drift > budget) {
             a.flagged = true;
-            emit ReportFlagged(account, expected, balance, maxChangeBps);
+            emit ReportFlagged(account, expected, balance, _unitsToBpsUp(drift), maxChangeBps);
             IPausableVault(VAULT).pause();
             return;
         }
+        a.drift = uint32(drift); // safe: at most budget <= BPS × DRIFT_UNITS = 1e8
+        a.driftAt = uint40(block.timestamp);
         a.confirmed = report;
         delete a.pending;
         a.proposer = address(0);
@@ -234,16 +259,21 @@ contract CexCustodyOracle is ICexCustodyOracle, AccessManaged {
         Account storage a = _accounts[account];
         if (!a.flagged) revert NotFlagged(account);
         Report memory report = a.pending;
-        if (accept) a.confirmed = report;
+        if (accept) {
+            a.confirmed = report;
+            // The atomist vetted the jump: the account's change budget starts afresh from the accepted balance.
+            a.drift = 0;
+            a.driftAt = uint40(block.timestamp);
+        }
         delete a.pending;
         a.proposer = address(0);
         a.flagged = false;
         emit ReportAcknowledged(account, accept, report.balance, report.asOf);
     }
 
-    /// @notice Set the report age limit and the per-report change bound. ATOMIST role.
-    function setLimits(uint32 maxReportAge_, uint16 maxChangeBps_) external restricted {
-        _setLimits(maxReportAge_, maxChangeBps_);
+    /// @notice Set the report age limit and the change bound (budget and refill window). ATOMIST role.
+    function setLimits(uint32 maxReportAge_, uint16 maxChangeBps_, uint32 changeWindow_) external restricted {
+        _setLimits(maxReportAge_, maxChangeBps_, changeWindow_);
     }
 
     /* ================================================================ VALUATION */
@@ -278,12 +308,33 @@ contract CexCustodyOracle is ICexCustodyOracle, AccessManaged {
 
     /* ================================================================ INTERNAL */
 
-    function _setLimits(uint32 maxReportAge_, uint16 maxChangeBps_) private {
+    function _setLimits(uint32 maxReportAge_, uint16 maxChangeBps_, uint32 changeWindow_) private {
         if (maxReportAge_ == 0) revert InvalidMaxReportAge();
         if (maxChangeBps_ > BPS) revert InvalidMaxChangeBps(maxChangeBps_);
+        if (changeWindow_ == 0) revert InvalidChangeWindow();
         maxReportAge = maxReportAge_;
         maxChangeBps = maxChangeBps_;
-        emit LimitsSet(maxReportAge_, maxChangeBps_);
+        changeWindow = changeWindow_;
+        emit LimitsSet(maxReportAge_, maxChangeBps_, changeWindow_);
+    }
+
+    /// @dev `a.drift` less what has drained since `a.driftAt` (maxChangeBps per changeWindow), floored at zero.
+    function _drainedDrift(Account storage a) private view returns (uint256) {
+        uint256 drained = (block.timestamp - a.driftAt) * uint256(maxChangeBps) * DRIFT_UNITS / changeWindow;
+        return a.drift > drained ? a.drift - drained : 0;
+    }
+
+    /// @dev |balance − expected| in DRIFT_UNITS per bp of `expected`, rounded up (against the report); any balance
+    /// where none was expected is an unbounded change.
+    function _changeUnits(uint256 expected, uint256 balance) private pure returns (uint256) {
+        uint256 deviation = balance > expected ? balance - expected : expected - balance;
+        if (deviation == 0) return 0;
+        if (expected == 0) return type(uint128).max;
+        return Math.mulDiv(deviation, BPS * DRIFT_UNITS, expected, Math.Rounding.Ceil);
+    }
+
+    function _unitsToBpsUp(uint256 units) private pure returns (uint256) {
+        return units >= type(uint128).max ? type(uint256).max : Math.ceilDiv(units, DRIFT_UNITS);
     }
 
     /// @dev The account's value under the confirmed report, or the lower of it and the flagged one.

@@ -195,8 +195,13 @@ contract MorphoBlueFuse is IFuse, IInstantWithdrawFuse {
     }
 
     /// @dev The most the lending side may give back while the market's leverage (supplied / equity) stays
-    /// within its limit; unbounded while nothing is borrowed.
+    /// within its limit; unbounded while nothing is borrowed (checked first: the full valuation is only needed
+    /// with debt open).
     function _leverageCap() private view returns (uint256) {
+        bytes32[] storage ids = FuseboxStorageLib.substrates().list[MARKET_ID];
+        uint256 i;
+        while (i < ids.length && MORPHO.position(Id.wrap(ids[i]), address(this)).borrowShares == 0) ++i;
+        if (i == ids.length) return type(uint256).max;
         (uint256 equity, uint256 supplied, uint256 debt) = MorphoBlueAccountLib.valuePositions(MORPHO, MARKET_ID);
         return LeverageLib.maxWithdrawWithinLeverage(
             equity, supplied, debt, FuseboxStorageLib.vault().markets[MARKET_ID].maxLeverageWad

@@ -36,3 +36,21 @@ interface ISwapRouter {
 interface IUniswapV3PoolLookup {
     function getPool(address tokenA, address tokenB, uint24 fee) external view returns (address pool);
 }
+
+/// @notice The price and token order of a Uniswap V3 pool (`IUniswapV3PoolState.slot0`, `IUniswapV3PoolImmutables`).
+interface IUniswapV3PoolState {
+    function slot0()
+        external
+        view
+        returns (
+            uint160 sqrtPriceX96,
+            int24 tick,
+            uint16 observationIndex,
+            uint16 observationCardinality,
+            uint16 observationCardinalityNext,
+            uint8 feeProtocol,
+            bool unlocked
+        );
+
+    function token0() external view returns (address);
+}

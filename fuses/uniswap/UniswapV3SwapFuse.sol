@@ -11,7 +11,7 @@ import {IPriceOracleMiddleware} from "../../contracts/interfaces/IPriceOracleMid
 import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol";
 import {FuseErrors} from "../../contracts/libraries/FuseErrors.sol";
 import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
-import {ISwapRouter, IUniswapV3PoolLookup} from "./ISwapRouter.sol";
+import {ISwapRouter, IUniswapV3PoolLookup, IUniswapV3PoolState} from "./ISwapRouter.sol";
 
 /// @title UniswapV3SwapFuse
 /// @notice Spot swaps for the vault through the real Uniswap V3 SwapRouter: exact input, single-hop or
@@ -33,6 +33,7 @@ contract UniswapV3SwapFuse is IFuse, IInstantWithdrawFuse {
     uint256 private constant BPS = 10_000;
     uint256 private constant ADDR_SIZE = 20;
     uint256 private constant HOP_SIZE = 23; // fee (3 bytes) + next token (20 bytes)
+    uint256 private constant Q96 = 2 ** 96;
 
     /// @inheritdoc IFuse
     uint256 public immutable MARKET_ID;
@@ -164,9 +165,11 @@ contract UniswapV3SwapFuse is IFuse, IInstantWithdrawFuse {
 
     /// @inheritdoc IInstantWithdrawFuse
     /// @dev Σ over held tokens of what `instantWithdraw` accepts at least for selling the whole holding (its
-    /// oracle minimum, `_minAmountOut`), each capped by the vault's asset the `INSTANT_WITHDRAW_FEE` pool holds
-    /// (zero without a pool). It does not model the pool's depth inside the slippage band: a sale that the pool
-    /// cannot fill at the minimum is skipped by `instantWithdraw` (the vault then reports a shortfall).
+    /// oracle minimum, `_minAmountOut`), counted only where the `INSTANT_WITHDRAW_FEE` pool exists, holds that
+    /// much of the vault's asset, and quotes a spot price at which that minimum is reachable at all (a fill is
+    /// never better than the spot price: a pool pushed below the minimum cannot serve). It does not model the
+    /// pool's depth inside the slippage band: a sale the pool cannot fill at the minimum is skipped by
+    /// `instantWithdraw`, and the vault then reports a shortfall.
     function instantWithdrawable() external view returns (uint256 assets) {
         address asset = IERC4626(address(this)).asset();
         IUniswapV3PoolLookup factory = IUniswapV3PoolLookup(ROUTER.factory());
@@ -178,8 +181,21 @@ contract UniswapV3SwapFuse is IFuse, IInstantWithdrawFuse {
             if (held == 0) continue;
             address pool = factory.getPool(token, asset, INSTANT_WITHDRAW_FEE);
             if (pool == address(0)) continue;
-            assets += Math.min(_minAmountOut(token, asset, held), IERC20(asset).balanceOf(pool));
+            uint256 minOut = _minAmountOut(token, asset, held);
+            if (minOut > IERC20(asset).balanceOf(pool) || minOut > _spotOut(pool, token, held)) continue;
+            assets += minOut;
         }
+    }
+
+    /// @dev `amountIn` of `tokenIn` at `pool`'s current spot price (no fee, no price impact): more than any fill.
+    function _spotOut(address pool, address tokenIn, uint256 amountIn) private view returns (uint256) {
+        (uint160 sqrtPriceX96,,,,,,) = IUniswapV3PoolState(pool).slot0();
+        if (sqrtPriceX96 == 0) return 0;
+        // price = token1 per token0 = (sqrtPriceX96 / 2^96)^2.
+        if (tokenIn == IUniswapV3PoolState(pool).token0()) {
+            return Math.mulDiv(Math.mulDiv(amountIn, sqrtPriceX96, Q96), sqrtPriceX96, Q96);
+        }
+        return Math.mulDiv(Math.mulDiv(amountIn, Q96, sqrtPriceX96), Q96, sqrtPriceX96);
     }
 
     /// @inheritdoc IFuse

@@ -45,7 +45,40 @@ export interface FuseKindSpec {
   localTestSubstrate?: { contract: string; args: (ctx: { asset: string }) => unknown[] };
   /** Whether the kind's venue exists only on local chains (simulation): refused on real networks. */
   localOnly?: boolean;
+  /** Value checks of `params` mirroring the fuses' constructor requires: a problem message, or undefined. */
+  paramRules?: Readonly<Record<string, (value: unknown) => string | undefined>>;
+  /**
+   * What the market's balance fuse values, as keys (a venue account, a pool account, a token balance, a custody
+   * deposit address): two markets with a common key would value one account twice, so the config check refuses
+   * them. Addresses lower case; test substrates (`{ deployTest }`) are distinct contracts and carry no key.
+   */
+  valuationKeys(market: ValuationInput): ValuationKey[];
 }
+
+export interface ValuationInput {
+  params: Readonly<Record<string, unknown>>;
+  /** The market's address/bytes32 substrates given as strings, lower case. */
+  substrates: readonly string[];
+  /** The vault's asset when the config gives its address (lower case). */
+  vaultAsset: string | undefined;
+}
+
+export interface ValuationKey {
+  id: string;
+  what: string;
+}
+
+const lower = (x: unknown): string | undefined => (typeof x === "string" ? x.toLowerCase() : undefined);
+/** The vault's one account at a venue or pool given by `param`. */
+const accountAt = (kind: string, param: string, what: string) => ({ params }: ValuationInput): ValuationKey[] => {
+  const address = lower(params[param]);
+  return address === undefined ? [] : [{ id: `${kind}:${address}`, what: `the vault's account at ${what} ${address}` }];
+};
+/** One key per substrate (a target vault, a token balance, a deposit address). */
+const perSubstrate = (kind: string, what: string, skipVaultAsset = false) => ({ substrates, vaultAsset }: ValuationInput): ValuationKey[] =>
+  substrates.filter((s) => !(skipVaultAsset && s === vaultAsset)).map((s) => ({ id: `${kind}:${s}`, what: `${what} ${s}` }));
+const healthFactorAtLeastOne = (fuse: string, error: string) => (value: unknown): string | undefined =>
+  typeof value === "number" && value < 1 ? `is below 1: ${fuse} refuses a minimum health factor under 1 (${error}); a position at a health factor under 1 is liquidatable` : undefined;
 
 const byMarketId = (_contract: string, { marketId }: FuseConstructorContext): unknown[] => [marketId];
 const wad = (x: string | number | undefined): bigint => BigInt(Math.round(Number(x) * 1e6)) * 10n ** 12n;
@@ -66,6 +99,7 @@ export const FUSE_KINDS = {
     requiresRestrictedVault: false,
     instantWithdrawFuse: "Erc4626SupplyFuse",
     localTestSubstrate: { contract: "TestErc4626Target", args: ({ asset }) => [asset, 0] },
+    valuationKeys: ({ substrates }) => substrates.map((s) => ({ id: `erc4626:${s.slice(-40)}`, what: `the vault's shares of ERC-4626 target 0x${s.slice(-40)}` })),
   },
   "perp-v2": {
     summary: "Perpetual Protocol v2 positions; substrates = Perp v2 base tokens; params: clearingHouse",
@@ -76,6 +110,7 @@ export const FUSE_KINDS = {
     substrates: { type: "address", what: "Perp v2 base token" },
     levered: true,
     requiresRestrictedVault: false,
+    valuationKeys: accountAt("perp-v2", "clearingHouse", "Perp v2 ClearingHouse"),
   },
   "perp-sim": {
     summary: "simulated perp venue (replay and tests only); substrates = venue markets; params: venue",
@@ -87,6 +122,7 @@ export const FUSE_KINDS = {
     levered: true,
     requiresRestrictedVault: false,
     localOnly: true,
+    valuationKeys: accountAt("perp-sim", "venue", "simulated venue"),
   },
   "aave-v3": {
     summary: "Aave V3 supply/borrow; substrates = reserve tokens; params: pool, minHealthFactor",
@@ -99,6 +135,8 @@ export const FUSE_KINDS = {
     levered: true,
     requiresRestrictedVault: false,
     instantWithdrawFuse: "AaveV3Fuse",
+    paramRules: { minHealthFactor: healthFactorAtLeastOne("AaveV3Fuse", "AaveV3InvalidMinHealthFactor") },
+    valuationKeys: accountAt("aave-v3", "pool", "Aave V3 pool"),
   },
   morpho: {
     summary: "Morpho Blue supply/borrow; substrates = Morpho market ids (bytes32); params: morpho, minHealthFactor",
@@ -111,6 +149,8 @@ export const FUSE_KINDS = {
     levered: true,
     requiresRestrictedVault: false,
     instantWithdrawFuse: "MorphoBlueFuse",
+    paramRules: { minHealthFactor: healthFactorAtLeastOne("MorphoBlueFuse", "MorphoBlueInvalidMinHealthFactor") },
+    valuationKeys: accountAt("morpho", "morpho", "Morpho Blue instance"),
   },
   spot: {
     summary: "Uniswap V3 swaps under an oracle min-out; substrates = tokens; params: router, maxSlippageBps, instantWithdrawFee",
@@ -123,6 +163,11 @@ export const FUSE_KINDS = {
     levered: false,
     requiresRestrictedVault: false,
     instantWithdrawFuse: "UniswapV3SwapFuse",
+    paramRules: {
+      maxSlippageBps: (v) => (typeof v === "number" && v >= 10_000 ? `must be < 10000 (UniswapV3SwapFuse: InvalidMaxSlippage)` : undefined),
+      instantWithdrawFee: (v) => (typeof v === "number" && v >= 2 ** 24 ? `does not fit a uint24 fee tier (e.g. 500, 3000, 10000)` : undefined),
+    },
+    valuationKeys: perSubstrate("token", "the vault's balance of token", true),
   },
   cex: {
     summary: "transfers to allowlisted CEX deposit addresses, valued by custody reports; substrates = deposit addresses; params: custody",
@@ -133,6 +178,7 @@ export const FUSE_KINDS = {
     substrates: { type: "address", what: "CEX deposit address" },
     levered: false,
     requiresRestrictedVault: true,
+    valuationKeys: perSubstrate("cex", "the custody balance reported for deposit address"),
   },
 } as const satisfies Record<string, FuseKindSpec>;
 

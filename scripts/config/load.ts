@@ -1,6 +1,7 @@
 /**
  * Read a vault config file (`.ts`/`.mts` module with a default export, or `.json`), validate it, and hash it.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { extname, resolve } from "node:path";
@@ -15,6 +16,7 @@ export class ConfigError extends Error {
 
 export async function readRawConfig(file: string): Promise<unknown> {
   const path = resolve(file);
+  if (!existsSync(path)) throw new ConfigError(file, [`no such file (${path})`]);
   const ext = extname(path);
   if (ext === ".json") {
     let text: string;

@@ -3,18 +3,11 @@
  * checked by zod before anything touches a chain. Every problem is reported as `path: value rule`.
  */
 import { z } from "zod";
-import { getAddress, isHexString } from "ethers";
-import { FUSE_KIND_NAMES, fuseKind, isFuseKind, type FuseKind } from "./fuse-kinds.js";
+import { getAddress } from "ethers";
+import { fuseKind, type FuseKind } from "./fuse-kinds.js";
+import { GUIDANCE, semanticChecks, type Finding } from "./checks.js";
 
-/** Strategy guidance the defaults follow (docs/atomist.md). */
-export const GUIDANCE = {
-  idleBufferBps: 1_000, // 10% idle buffer
-  maxLeverage: { major: 3, alt: 1.5 }, // defaults (scripts/alpha: maxLeverage 3); warn above 3x on majors, 2x on alts
-  maxLeverageWarn: { major: 3, alt: 2 },
-  maxBalanceAgeSeconds: 3_600,
-  timelockSeconds: 86_400,
-  feedMaxStalenessSeconds: 3_600,
-} as const;
+export { GUIDANCE };
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 
@@ -26,7 +19,7 @@ const address = z.string({ invalid_type_error: "expected an address string" }).s
   try {
     getAddress(value);
   } catch {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: "has a bad EIP-55 checksum (use all lower case or the checksummed form)" });
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: "has a bad checksum (EIP-55; use all lower case or the checksummed form)" });
   }
 }).transform((value) => (ADDRESS_RE.test(value) ? getAddress(value.toLowerCase()) : value));
 
@@ -86,7 +79,9 @@ export const vaultConfigSchema = z.object({
   share: z.object({
     name: z.string().min(1),
     symbol: z.string().min(1),
-    decimalsOffset: z.number().int().min(0).max(18).default(6),
+    decimalsOffset: z.number().int().min(0).max(18).default(GUIDANCE.decimalsOffset),
+    /** Set to deploy with decimalsOffset 0 knowingly (the inflation attack is then unmitigated). */
+    acknowledgeZeroDecimalsOffset: z.boolean().optional(),
   }).strict(),
   asset: z.union([address, testToken]),
   idleBufferBps: bps,
@@ -110,97 +105,7 @@ export const vaultConfigSchema = z.object({
     allowlistEnabled: z.boolean().default(false),
     allowed: z.array(address).default([]),
   }).strict().default({}),
-}).strict().superRefine((config, ctx) => {
-  const issue = (path: (string | number)[], message: string): void => {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
-  };
-  const seenIds = new Map<number, number>();
-  const seenNames = new Map<string, number>();
-  config.markets.forEach((m, i) => {
-    const firstId = seenIds.get(m.id);
-    if (firstId !== undefined) issue(["markets", i, "id"], `duplicates markets[${firstId}].id (market ids must be unique)`);
-    else seenIds.set(m.id, i);
-    const firstName = seenNames.get(m.name);
-    if (firstName !== undefined) issue(["markets", i, "name"], `duplicates markets[${firstName}].name (market names must be unique)`);
-    else seenNames.set(m.name, i);
-
-    if (!isFuseKind(m.kind)) {
-      issue(["markets", i, "kind"], `is not a known fuse kind (known: ${FUSE_KIND_NAMES.join(", ")})`);
-      return;
-    }
-    const spec = fuseKind(m.kind);
-    for (const [param, type] of Object.entries(spec.params)) {
-      const value = m.params[param];
-      const path = ["markets", i, "params", param];
-      if (value === undefined) issue(["markets", i, "params"], `"${m.kind}" needs params.${param} (${type})`);
-      else if (type === "address" && (typeof value !== "string" || !ADDRESS_RE.test(value))) issue(path, "is not an address (expected 0x + 40 hex characters)");
-      else if (type === "integer" && (typeof value !== "number" || !Number.isInteger(value) || value < 0)) issue(path, "must be a whole number");
-      else if (type === "wad" && (typeof value !== "number" || !(value > 0))) issue(path, "must be a positive number");
-    }
-    for (const param of Object.keys(m.params)) {
-      if (!(param in spec.params)) issue(["markets", i, "params", param], `is not a parameter of "${m.kind}" (it takes: ${Object.keys(spec.params).join(", ") || "none"})`);
-    }
-    if (spec.levered) {
-      if (m.maxLeverage !== undefined && m.maxLeverage < 1) {
-        issue(["markets", i, "maxLeverage"], "must be >= 1 (1 = notional equal to equity)");
-      }
-    } else if (m.maxLeverage !== undefined) {
-      issue(["markets", i, "maxLeverage"], `must be omitted: "${m.kind}" markets are unlevered (their leverage limit is 0)`);
-    }
-    if (spec.requiresRestrictedVault && !config.depositors.allowlistEnabled) {
-      issue(["markets", i, "kind"], "requires a restricted vault: set depositors.allowlistEnabled = true");
-    }
-    const seenSubstrates = new Set<string>();
-    m.substrates.forEach((s, j) => {
-      const path = ["markets", i, "substrates", j];
-      if (typeof s !== "string") {
-        if (spec.localTestSubstrate === undefined) issue(path, `"${m.kind}" has no test substrate to deploy`);
-        return;
-      }
-      const ok = spec.substrates.type === "address" ? ADDRESS_RE.test(s) : isHexString(s, 32);
-      if (!ok) {
-        const expected = spec.substrates.type === "address" ? "an address (0x + 40 hex characters)" : "32 bytes (0x + 64 hex characters)";
-        issue(path, `is not ${expected}; "${m.kind}" substrates are ${spec.substrates.what}s`);
-      } else if (seenSubstrates.has(s.toLowerCase())) issue(path, "is listed twice");
-      seenSubstrates.add(s.toLowerCase());
-    });
-  });
-
-  config.markets.forEach((m, i) => {
-    const seen = new Set<string>();
-    m.revalueWith.forEach((name, k) => {
-      const path = ["markets", i, "revalueWith", k];
-      if (name === m.name) issue(path, "names the market itself");
-      else if (!config.markets.some((x) => x.name === name)) issue(path, "names no market of this config");
-      else if (seen.has(name)) issue(path, "is listed twice");
-      seen.add(name);
-    });
-  });
-
-  (config.withdrawOrder ?? []).forEach((name, k) => {
-    const m = config.markets.find((x) => x.name === name);
-    if (m === undefined) issue(["withdrawOrder", k], "names no market of this config");
-    else if (isFuseKind(m.kind) && fuseKind(m.kind).instantWithdrawFuse === undefined) {
-      issue(["withdrawOrder", k], `"${m.kind}" markets have no instant-withdraw fuse`);
-    }
-  });
-
-  const seenFeeds = new Set<string>();
-  config.oracle.feeds.forEach((f, k) => {
-    const key = f.asset === "vault-asset" ? "vault-asset" : f.asset.toLowerCase();
-    if (seenFeeds.has(key)) issue(["oracle", "feeds", k, "asset"], "has two feeds");
-    seenFeeds.add(key);
-  });
-  if (typeof config.asset === "string" && seenFeeds.has("vault-asset") && seenFeeds.has(config.asset.toLowerCase())) {
-    issue(["oracle", "feeds"], "prices the vault asset twice (by address and as vault-asset)");
-  }
-
-  const seenDepositors = new Set<string>();
-  config.depositors.allowed.forEach((d, k) => {
-    if (seenDepositors.has(d)) issue(["depositors", "allowed", k], "is listed twice");
-    seenDepositors.add(d);
-  });
-});
+}).strict();
 
 export type VaultConfigInput = z.input<typeof vaultConfigSchema>;
 type Parsed = z.output<typeof vaultConfigSchema>;
@@ -254,8 +159,14 @@ export function formatIssue(issue: z.ZodIssue, input: unknown): string {
       return `${where}: ${show(value)} must be >= ${String(issue.minimum)}`;
     case z.ZodIssueCode.unrecognized_keys:
       return `${where}: unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-    case z.ZodIssueCode.invalid_union:
+    case z.ZodIssueCode.invalid_union: {
+      if (!found || value === undefined) return `${where}: missing (required: ${unionHint(issue.path).replace(/^must be /, "")})`;
+      // Report the branch the value was meant for: a string is an address, an object a { deployTest } form.
+      const branch = issue.unionErrors.map((e) => e.issues).find((list) => list.length > 0 && list.every((x) => x.code !== z.ZodIssueCode.invalid_type || x.path.length > issue.path.length));
+      const inner = branch?.[0];
+      if (inner !== undefined) return formatIssue(inner, input);
       return `${where}: ${show(value)} ${unionHint(issue.path)}`;
+    }
     case z.ZodIssueCode.invalid_enum_value:
       return `${where}: ${show(value)} must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}`;
     default:
@@ -276,27 +187,19 @@ export interface ValidationResult {
   warnings: string[];
 }
 
-/** Validate a raw config object. Errors block every command; warnings are printed. */
+/** Validate a raw config object in one pass: shape (zod) and semantics (scripts/config/checks.ts) together. */
 export function validateConfig(input: unknown): ValidationResult {
   const parsed = vaultConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const errors = parsed.error.issues.map((issue) => formatIssue(issue, input));
-    return { errors: [...new Set(errors)], warnings: [] };
-  }
-  const config = parsed.data as VaultConfig;
-  const warnings: string[] = [];
-  if (config.idleBufferBps < GUIDANCE.idleBufferBps) {
-    warnings.push(`idleBufferBps: ${config.idleBufferBps} is below the strategy's guidance of ${GUIDANCE.idleBufferBps} (10%)`);
-  }
-  config.markets.forEach((m, i) => {
-    if (m.capBps > 10_000 - config.idleBufferBps) {
-      warnings.push(`markets[${i}].capBps: ${m.capBps} can never be reached with an idle buffer of ${config.idleBufferBps} bps`);
-    }
-    if (fuseKind(m.kind).levered && m.maxLeverage !== undefined && m.maxLeverage > GUIDANCE.maxLeverageWarn[m.leverageTier]) {
-      warnings.push(`markets[${i}].maxLeverage: ${m.maxLeverage} is above the guidance for ${m.leverageTier}s (${GUIDANCE.maxLeverageWarn[m.leverageTier]}x)`);
-    }
-  });
-  return { config, errors: [], warnings };
+  const semantic = semanticChecks(input);
+  const line = (f: Finding): string => {
+    const { found, value } = valueAt(input, f.path);
+    const shown = found && (typeof value !== "object" || value === null) ? `${show(value)} ` : "";
+    return `${formatPath(f.path)}: ${shown}${f.message}`;
+  };
+  const errors = [...(parsed.success ? [] : parsed.error.issues.map((issue) => formatIssue(issue, input))), ...semantic.errors.map(line)];
+  const warnings = semantic.warnings.map(line);
+  if (!parsed.success || errors.length > 0) return { errors: [...new Set(errors)], warnings };
+  return { config: parsed.data as VaultConfig, errors: [], warnings };
 }
 
 /** The market's leverage limit in WAD: 0 for unlevered kinds, else the configured or guidance default. */

@@ -5,7 +5,9 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Contract, formatUnits, isAddress } from "ethers";
+import { Contract, isAddress } from "ethers";
+import { formatAmount } from "../lib/units.js";
+import { vaultAt, accessManagerAt } from "./bindings.js";
 import { ROLES } from "../lib/access.js";
 import type { ChainContext } from "./context.js";
 import { readRecord, recordPath, type DeploymentRecord } from "./record.js";
@@ -14,9 +16,45 @@ const BPS = 10_000n;
 const WAD = 10n ** 18n;
 const MAX = (1n << 256n) - 1n;
 
+export interface MarketStatus {
+  id: string;
+  name: string;
+  balance: string; // raw base units
+  cap: string;
+  capBps: number;
+  capAssets: string;
+  leverageWad: string | null; // null = unbounded (notional with no equity)
+  maxLeverageWad: string;
+  balanceAgeSeconds: number;
+  maxBalanceAgeSeconds: number;
+  capOk: boolean;
+  leverageOk: boolean;
+  stale: boolean;
+}
+
+/** `status --json`: amounts as raw base-unit strings, with the asset's decimals and symbol to scale them. */
+export interface StatusData {
+  vault: string | null;
+  address: string;
+  network: string;
+  chainId: string;
+  asset: { address: string; symbol: string; decimals: number };
+  paused: boolean;
+  depositorAllowlist: boolean;
+  totalAssets: string;
+  idle: string;
+  idleBufferBps: number;
+  requiredIdle: string;
+  markets: MarketStatus[];
+  pending: { step: string; caller: string; dueAt: number | null; state: "due" | "waiting" | "gone" }[];
+  roles: Record<string, { holder: string; granted: boolean; delaySeconds: number }[]>;
+  breaches: string[];
+}
+
 export interface StatusResult {
   breaches: string[];
   lines: string[];
+  data: StatusData;
 }
 
 async function findRecord(ctx: ChainContext, root: string, vault: string): Promise<DeploymentRecord | undefined> {
@@ -42,13 +80,13 @@ export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: str
   }
   if ((await ctx.ethers.provider.getCode(vaultAddress)) === "0x") throw new Error(`no contract at ${vaultAddress} on network "${ctx.networkName}"`);
   const { ethers } = ctx;
-  const vault = await ethers.getContractAt("IFuseboxVault", vaultAddress);
+  const vault = await vaultAt(ctx, vaultAddress);
   const assetAddress = await vault.asset();
   const token = new Contract(assetAddress, ["function decimals() view returns (uint8)", "function symbol() view returns (string)"], ethers.provider);
   const decimals = Number(await token.getFunction("decimals").staticCall());
   const symbol = String(await token.getFunction("symbol").staticCall());
   const now = BigInt((await ethers.provider.getBlock("latest"))?.timestamp ?? 0);
-  const amount = (x: bigint): string => `${formatUnits(x, decimals)} ${symbol}`;
+  const amount = (x: bigint): string => formatAmount(x, { decimals, symbol });
   const pct = (x: bigint, of: bigint): string => (of === 0n ? "-" : `${(Number((x * 1_000_000n) / of) / 10_000).toFixed(2)}%`);
   const lines: string[] = [];
   const breaches: string[] = [];
@@ -61,6 +99,12 @@ export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: str
   lines.push(`asset    ${symbol} ${assetAddress}`);
   lines.push(`paused   ${(await vault.paused()) ? "YES" : "no"}; depositor allowlist ${(await vault.depositorAllowlistEnabled()) ? "on" : "off"}`);
   lines.push(`total    ${amount(total)}`);
+  const data: StatusData = {
+    vault: record?.vault ?? null, address: vaultAddress, network: ctx.networkName, chainId: ctx.chainId.toString(),
+    asset: { address: assetAddress, symbol, decimals }, paused: await vault.paused(), depositorAllowlist: await vault.depositorAllowlistEnabled(),
+    totalAssets: total.toString(), idle: idle.toString(), idleBufferBps: Number(bufferBps), requiredIdle: requiredIdle.toString(),
+    markets: [], pending: [], roles: {}, breaches,
+  };
   const idleOk = idle >= requiredIdle;
   if (!idleOk) breaches.push(`idle buffer: ${amount(idle)} < required ${amount(requiredIdle)}`);
   lines.push(`idle     ${amount(idle)} (${pct(idle, total)}) vs buffer ${bufferBps} bps = ${amount(requiredIdle)}  ${idleOk ? "OK" : "BREACH"}`);
@@ -74,6 +118,11 @@ export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: str
     const capOk = m.balance <= cap;
     const levOk = leverage <= m.maxLeverageWad;
     const stale = m.updatedAt + m.maxBalanceAge < now;
+    data.markets.push({
+      id: id.toString(), name, balance: m.balance.toString(), cap: cap.toString(), capBps: Number(m.capBps), capAssets: m.capAssets.toString(),
+      leverageWad: leverage === MAX ? null : leverage.toString(), maxLeverageWad: m.maxLeverageWad.toString(),
+      balanceAgeSeconds: Number(now - m.updatedAt), maxBalanceAgeSeconds: Number(m.maxBalanceAge), capOk, leverageOk: levOk, stale,
+    });
     if (!capOk) breaches.push(`market ${id}${name ? ` (${name})` : ""}: balance ${amount(m.balance)} > cap ${amount(cap)}`);
     if (!levOk) breaches.push(`market ${id}${name ? ` (${name})` : ""}: leverage ${showLeverage(leverage)} > limit ${showLeverage(m.maxLeverageWad)}`);
     lines.push(
@@ -83,13 +132,14 @@ export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: str
     );
   }
 
-  const manager = await ethers.getContractAt("AccessManager", await vault.authority());
+  const manager = await accessManagerAt(ctx, await vault.authority());
   const pending = record?.scheduled ?? [];
   lines.push(`pending timelocked changes: ${pending.length === 0 ? "none recorded" : ""}`);
   for (const s of pending) {
     const due = await manager.getSchedule(s.operationId);
     const when = due === 0n ? "expired, executed or cancelled (the next deploy clears it)" : due <= now ? "DUE now: run deploy to execute it" : `due in ${due - now}s (${new Date(Number(due) * 1000).toISOString()})`;
     lines.push(`  ${s.step} by ${s.caller}: ${when}`);
+    data.pending.push({ step: s.step, caller: s.caller, dueAt: due === 0n ? null : Number(due), state: due === 0n ? "gone" : due <= now ? "due" : "waiting" });
   }
   if (record !== undefined) {
     lines.push("roles:");
@@ -98,6 +148,7 @@ export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: str
       const parts: string[] = [];
       for (const holder of holders) {
         const [isMember, delay] = await manager.hasRole(id, holder);
+        (data.roles[role] ??= []).push({ holder, granted: isMember, delaySeconds: Number(delay) });
         parts.push(`${holder}${isMember ? (delay === 0n ? "" : ` (delay ${delay}s)`) : " (NOT GRANTED)"}`);
       }
       lines.push(`  ${role.padEnd(12)} ${parts.join(", ") || "-"}`);
@@ -105,7 +156,7 @@ export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: str
   }
   lines.push(breaches.length === 0 ? "guardrails: all within limits" : `guardrails: ${breaches.length} BREACH${breaches.length === 1 ? "" : "ES"}`);
   for (const b of breaches) lines.push(`  BREACH ${b}`);
-  return { breaches, lines };
+  return { breaches, lines, data };
 }
 
 function showLeverage(wad: bigint): string {

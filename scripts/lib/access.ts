@@ -112,11 +112,20 @@ export async function wireTargetRoles(
   }
 }
 
+/** The calls that label the roles and make GUARDIAN the guardian of the delayed roles, as data. */
+export function roleGuardianCalls(): ({ fn: "labelRole"; roleId: bigint; label: string } | { fn: "setRoleGuardian"; roleId: bigint; guardian: bigint })[] {
+  const labels = Object.entries(ROLES).filter(([, id]) => id !== ROLES.ADMIN).map(([name, id]) => ({ fn: "labelRole" as const, roleId: id, label: name }));
+  return [
+    ...labels,
+    { fn: "setRoleGuardian", roleId: ROLES.ATOMIST, guardian: ROLES.GUARDIAN },
+    { fn: "setRoleGuardian", roleId: ROLES.FUSE_MANAGER, guardian: ROLES.GUARDIAN },
+  ];
+}
+
 /** Label roles and let the guardian cancel the atomist's and fuse manager's scheduled changes. */
 export async function wireRoleGuardians(manager: AccessManagerLike): Promise<void> {
-  for (const [name, id] of Object.entries(ROLES)) {
-    if (id !== ROLES.ADMIN) await (await manager.labelRole(id, name)).wait();
+  for (const c of roleGuardianCalls()) {
+    if (c.fn === "labelRole") await (await manager.labelRole(c.roleId, c.label)).wait();
+    else await (await manager.setRoleGuardian(c.roleId, c.guardian)).wait();
   }
-  await (await manager.setRoleGuardian(ROLES.ATOMIST, ROLES.GUARDIAN)).wait();
-  await (await manager.setRoleGuardian(ROLES.FUSE_MANAGER, ROLES.GUARDIAN)).wait();
 }

@@ -1,22 +1,32 @@
 import { expect } from "chai";
 import { MaxUint256, getAddress } from "ethers";
-import { FUSE_INTERFACE, mapActions, units } from "../../scripts/alpha/chain/actions.js";
+import { mapActions, units } from "../../scripts/alpha/chain/actions.js";
+import { FUSE_INTERFACES } from "../../scripts/alpha/chain/contracts.js";
 import type { ChainBook } from "../../scripts/alpha/chain/book.js";
 import type { RawBalances } from "../../scripts/alpha/chain/read.js";
 import type { Action } from "../../scripts/alpha/strategy/types.js";
 
 const addr = (n: number): string => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
+/** Every fuse interface the mapper encodes for, to decode its calls. */
+const FUSE_INTERFACE = {
+  parseTransaction: ({ data }: { data: string }) =>
+    Object.values(FUSE_INTERFACES).map((i) => i.parseTransaction({ data })).find((t) => t !== null) ?? null,
+};
+const SPOT = { kind: "spot", name: "spot", fuse: addr(10), poolFee: 500 } as const;
 const BOOK: ChainBook = {
   vault: addr(1),
+  authority: addr(20),
   quote: { address: addr(2), decimals: 6 },
   base: { address: addr(3), decimals: 18, asset: "ETH" },
   oracle: addr(4),
   perps: [
-    { venueId: "binance", name: "binance-perp", fuse: addr(5), venue: addr(6), market: addr(7) },
-    { venueId: "bybit", name: "bybit-perp", fuse: addr(11), venue: addr(12), market: addr(13) },
+    { kind: "perp-sim", venueId: "binance", name: "binance-perp", marketId: 10, fuse: addr(5), venue: addr(6), market: addr(7), maxSlippage: 0.01 },
+    { kind: "perp-sim", venueId: "bybit", name: "bybit-perp", marketId: 11, fuse: addr(11), venue: addr(12), market: addr(13), maxSlippage: 0.01 },
   ],
-  credit: { fuse: addr(8), pool: addr(9) },
-  spot: { fuse: addr(10), poolFee: 500 },
+  credit: { kind: "aave-v3", name: "aave", fuse: addr(8), pool: addr(9) },
+  spot: SPOT,
+  custody: [],
+  ignored: [],
 };
 const E18 = 10n ** 18n;
 const USDC = 10n ** 6n;
@@ -27,6 +37,7 @@ const BAL: RawBalances = {
   aQuote: 1_000n * USDC,
   debtBase: 0n,
   debtQuote: 20_000n * USDC,
+  custody: [],
   perps: [
     {
       venueId: "binance",
@@ -106,7 +117,7 @@ describe("alpha chain: Action → fuse call", () => {
   });
   it("spot.buy / spot.sell: swapExactInputSingle through the pool fee tier; a sale is capped at what is held", () => {
     const buy = one({ kind: "spot.buy", asset: "ETH", amountQuote: 10_000 });
-    expect(buy.fuse).to.equal(BOOK.spot.fuse);
+    expect(buy.fuse).to.equal(SPOT.fuse);
     expect(buy).to.deep.include({ name: "swapExactInputSingle", args: [BOOK.quote.address, BOOK.base.address, 500n, 10_000n * USDC] });
     const sell = one({ kind: "spot.sell", asset: "ETH", amountBase: 3 });
     expect(sell).to.deep.include({ name: "swapExactInputSingle", args: [BOOK.base.address, BOOK.quote.address, 500n, 2n * E18] });
@@ -158,5 +169,30 @@ describe("alpha chain: Action → fuse call", () => {
   it("refuses a perp action for a venue the book does not hold, naming the venues it does", () => {
     expect(() => mapActions(BOOK, [{ kind: "perp.addMargin", venue: "kucoin", asset: "ETH", amountQuote: 1 }], BAL, 2_000)).to.throw(/no perp market for venue kucoin \(book: binance, bybit\)/);
     expect(() => mapActions(BOOK, [{ kind: "perp.adjustShort", venue: "dydx", asset: "ETH", targetSizeBase: 1, deltaBase: 1 }], BAL, 2_000)).to.throw(/no perp market for venue dydx/);
+  });
+
+  it("a Morpho Blue credit leg: the long leg is collateral in the base/quote market, quote is borrowed there; the reverse market serves the loop", () => {
+    const market = (id: number, loanToken: string, collateralToken: string) => ({ id: `0x${id.toString(16).padStart(64, "0")}`, loanToken, collateralToken, oracle: addr(30 + id), irm: addr(40), lltv: 860_000_000_000_000_000n });
+    const ethCollateral = market(1, BOOK.quote.address, BOOK.base.address);
+    const quoteCollateral = market(2, BOOK.base.address, BOOK.quote.address);
+    const book: ChainBook = { ...BOOK, credit: { kind: "morpho", name: "morpho", fuse: addr(50), morpho: addr(51), markets: [ethCollateral, quoteCollateral] } };
+    const mapped = mapActions(book, [
+      { kind: "credit.supply", asset: "ETH", amount: 1 },
+      { kind: "credit.borrow", asset: "QUOTE", amount: 500 },
+      { kind: "credit.repay", asset: "QUOTE", amount: 20_500 }, // the 20,000 held + the 500 just borrowed
+      { kind: "credit.supply", asset: "QUOTE", amount: 100 },
+      { kind: "credit.borrow", asset: "ETH", amount: 0.5 },
+    ], BAL, 2_000);
+    const calls = mapped.map((m) => ({ fuse: m.call.fuse, tx: FUSE_INTERFACES.morpho.parseTransaction({ data: m.call.data }) }));
+    expect(calls.every((c) => c.fuse === addr(50))).to.equal(true);
+    expect(calls.map((c) => c.tx?.name)).to.deep.equal(["supplyCollateral", "borrow", "repay", "supplyCollateral", "borrow"]);
+    const marketOf = (i: number): string => String(calls[i]?.tx?.args[0][1]); // collateralToken
+    expect([0, 1, 2].map(marketOf)).to.deep.equal([BOOK.base.address, BOOK.base.address, BOOK.base.address]);
+    expect([3, 4].map(marketOf)).to.deep.equal([BOOK.quote.address, BOOK.quote.address]);
+    expect(calls[0]?.tx?.args[1]).to.equal(E18);
+    expect(calls[1]?.tx?.args[1]).to.equal(500n * USDC);
+    expect(calls[2]?.tx?.args[1], "the whole debt, by shares").to.equal(MaxUint256);
+    const noReverse: ChainBook = { ...book, credit: { kind: "morpho", name: "morpho", fuse: addr(50), morpho: addr(51), markets: [ethCollateral] } };
+    expect(() => mapActions(noReverse, [{ kind: "credit.borrow", asset: "ETH", amount: 0.5 }], BAL, 2_000)).to.throw(/allows no market with collateral/);
   });
 });

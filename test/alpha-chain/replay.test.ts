@@ -1,18 +1,19 @@
 import { expect } from "chai";
-import { Contract, type Provider } from "ethers";
+import type { Provider } from "ethers";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre, { network } from "hardhat";
-import { VENUE_ABI } from "../../scripts/alpha/chain/abi.js";
+import { simVenueAt } from "../../scripts/alpha/chain/contracts.js";
+import { ChainMarketData } from "../../scripts/alpha/chain/marketData.js";
 import type { EthersAlphaChain, PreparedBatch } from "../../scripts/alpha/chain/alphaChain.js";
 import { createLiveAlpha } from "../../scripts/alpha/chain/live.js";
-import { FundingHistory, toNumber } from "../../scripts/alpha/chain/read.js";
+import { toNumber } from "../../scripts/alpha/chain/read.js";
 import { loadMarketData } from "../../scripts/alpha/data/market.js";
 import { Journal } from "../../scripts/alpha/live/journal.js";
 import { runAlphaLoop, type AlphaChain } from "../../scripts/alpha/live/loop.js";
 import { bookIntervals } from "../../scripts/alpha/chain/live.js";
-import { replayChain, setupReplay, stepEpoch, type ReplaySetup } from "../../scripts/alpha/replay/run.js";
+import { replayChain, setupReplay, simVenue, stepEpoch, type ReplaySetup } from "../../scripts/alpha/replay/run.js";
 
 const EPOCH = 8 * 3600;
 const FROM = Date.parse("2021-05-01T00:00:00Z") / 1000;
@@ -82,7 +83,7 @@ describe("alpha chain on the local chain (replay world: Aave V3, Uniswap V3, sim
   it("replays a few epochs: short perps on several venues hedge the long leg, inside the guardrails, NAV accounted", async () => {
     const s = await networkHelpers.loadFixture(setup);
     expect(s.book.perps.map((p) => p.venueId)).to.deep.equal(["binance", "bybit", "kucoin"]);
-    expect(new Set(s.book.perps.map((p) => p.venue)).size, "one venue contract per strategy venue").to.equal(3);
+    expect(new Set(s.book.perps.map(simVenue)).size, "one venue contract per strategy venue").to.equal(3);
     expect(new Set(s.book.perps.map((p) => p.fuse)).size, "one fuse per perp market").to.equal(3);
     const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
     const { chain, reader } = await replayChain(s);
@@ -114,9 +115,9 @@ describe("alpha chain on the local chain (replay world: Aave V3, Uniswap V3, sim
     const nav = toNumber((await s.vault.getFunction("totalAssets")()) as bigint, 6);
     let equities = 0;
     for (const leg of s.book.perps) {
-      const venue = new Contract(leg.venue, VENUE_ABI, ethers.provider);
-      const equity = toNumber((await venue.getFunction("getAccountValue")(s.book.vault)) as bigint, 6);
-      const mark = toNumber(((await venue.getFunction("markets")(leg.market)) as { markPriceWad: bigint }).markPriceWad, 18);
+      const venue = simVenueAt(simVenue(leg), ethers.provider);
+      const equity = toNumber(await venue.getAccountValue(s.book.vault), 6);
+      const mark = toNumber((await venue.markets(leg.market)).markPriceWad, 18);
       const size = state.perps.find((p) => p.venue === leg.venueId)?.sizeBase ?? 0;
       if (size !== 0) expect((-size * mark) / equity, leg.venueId).to.be.lessThanOrEqual(3);
       expect(equity / nav, leg.venueId).to.be.lessThanOrEqual(0.25);
@@ -124,14 +125,16 @@ describe("alpha chain on the local chain (replay world: Aave V3, Uniswap V3, sim
     }
     expect(state.idleQuote / nav).to.be.greaterThanOrEqual(0.1);
     // NAV = idle + every venue's equity + Aave equity + spot, all at the oracle price.
-    const ethPrice = (await reader.snapshot(FROM + 3 * EPOCH, { funding: {} })).spotPrice;
+    const market = new ChainMarketData({ book: s.book, provider: ethers.provider, clockOffset: s.clockOffset, seed: {}, fromBlock, intervalHours: bookIntervals(s.book, s.config) });
+    const view = await market.at(FROM + 3 * EPOCH);
+    const ethPrice = view.snapshot.spotPrice;
     const accounted = state.idleQuote + equities + (credit.supplyBase - credit.borrowBase) * ethPrice + credit.supplyQuote - credit.borrowQuote + (state.spotBase.ETH ?? 0) * ethPrice;
     expect(Math.abs(nav - accounted) / nav).to.be.lessThan(1e-5);
     expect(Math.abs(nav / s.startNav - 1)).to.be.lessThan(0.01);
 
     // Each venue's FundingApplied events land in its own history at their settlement hour: KuCoin's between the
     // epochs (04/12/20 UTC), the others on them; the chain's prints equal the data's.
-    const history = await new FundingHistory(reader, {}, fromBlock, bookIntervals(s.book, s.config)).at(FROM + 3 * EPOCH);
+    const history = view.history;
     for (const leg of s.book.perps) {
       const fromChain = history.funding[leg.venueId] ?? [];
       const fromData = (data.funding[leg.venueId] ?? []).filter((p) => p.settleTime >= FROM && p.settleTime <= FROM + 3 * EPOCH);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { runBacktest, type WorldData } from "../../scripts/alpha/backtest/engine.js";
-import { maxDrawdown, sharpeRatio } from "../../scripts/alpha/backtest/metrics.js";
-import { renderReport } from "../../scripts/alpha/backtest/report.js";
+import { runBacktest, type LegReport, type WorldData } from "../../scripts/alpha/backtest/engine.js";
+import { dailyRate, maxDrawdown, performance, sharpeRatio } from "../../scripts/alpha/backtest/metrics.js";
+import { goalAgainstBenchmark, ratio, renderReport } from "../../scripts/alpha/backtest/report.js";
 import { loadMarketData } from "../../scripts/alpha/data/market.js";
 import { defaultStrategyConfig, VENUES } from "../../scripts/alpha/strategy/config.js";
 import type { FundingPrint, StrategyConfig, VenueId, VenueMeta } from "../../scripts/alpha/strategy/types.js";
@@ -9,7 +9,7 @@ import { DAY, HOUR, prints, syntheticWorld, T0, testConfig, expectClose } from "
 
 /** No fees, slippage, gas or transfer costs: the NAV then moves only with funding and prices. */
 function costFree(overrides: Partial<StrategyConfig> = {}): StrategyConfig {
-  const free = (meta: VenueMeta): VenueMeta => ({ ...meta, takerFeeBps: 0, slippageBps: 0, transferCostQuote: 0 });
+  const free = (meta: VenueMeta): VenueMeta => ({ ...meta, takerFeeBps: 0, slippageBps: 0, transferCostQuote: 0, depthQuote: undefined });
   return defaultStrategyConfig("BTC", {
     venues: { binance: free(VENUES.binance), bybit: free(VENUES.bybit) },
     allowedVenues: ["binance", "bybit"],
@@ -42,7 +42,7 @@ describe("alpha backtest: accounting against hand-computed cases", () => {
       prices: { asset: "BTC", time, mark, high: Float64Array.from([100, 110, 90, 140]), low: mark.slice(), spot: mark.slice() },
       funding: { binance: [print("binance", T0 + HOUR, 0.001), print("binance", T0 + 2 * HOUR, -0.0005)] },
     };
-    const result = runBacktest(world, { config: costFree(), capitalQuote: 100_000, from: T0, to: T0 + 3 * HOUR });
+    const result = runBacktest(world, { config: costFree(), capitalQuote: 100_000, from: T0, to: T0 + 3 * HOUR, priceModel: "binance-mark" });
     const passive = result.passive;
     expectClose(passive.performance.startNav, 100_000, 1e-6);
     expectClose(passive.fundingQuote, 74.25 - 30.375, 1e-9);
@@ -53,6 +53,17 @@ describe("alpha backtest: accounting against hand-computed cases", () => {
     expect(passive.costsQuote).to.equal(0);
     expect(result.strategy.performance.endNav).to.equal(100_000);
     expect(result.actionCount).to.equal(0);
+    // Ethena-style 1x: 90,000 buys 900 spot (posted as collateral), 900 short at 100.
+    // Funding +0.001·900·110 = 99, then −0.0005·900·90 = −40.5. At t3 (high 140) the account holds
+    // 900·140 + 900·(100 − 140) + 58.5 = 90,058.5 ≫ maintenance: not liquidated.
+    // NAV t3 = 10,000 + 900·130 + 900·(100 − 130) + 58.5 = 100,058.5; worst fall 100,099 → 100,058.5.
+    const bench = result.benchmark;
+    expect(result.benchmarkVenue).to.equal("binance");
+    expectClose(bench.fundingQuote, 99 - 40.5, 1e-9);
+    expect(bench.liquidations).to.deep.equal([]);
+    expectClose(bench.performance.endNav, 100_058.5, 1e-6);
+    expectClose(bench.performance.maxDrawdown, 40.5 / 100_099, 1e-12);
+    for (const d of result.daily) expectClose(d.benchmarkExposure, (900 * (d.time === T0 ? 100 : 130)) / d.benchmarkNav, 1e-9);
   });
 
   it("strategy: funding on the entered hedge is the only NAV change when trading is free", () => {
@@ -62,7 +73,7 @@ describe("alpha backtest: accounting against hand-computed cases", () => {
     // Passive: 675 BTC short on Binance receives 675·100·0.0005 = 33.75 → NAV 100,033.75.
     const rate = (): number => 0.0005;
     const world = syntheticWorld({ from: T0, hours: 9, price: () => 100, rates: { binance: rate, bybit: rate } });
-    const result = runBacktest(world, { config: costFree(), capitalQuote: 100_000, from: T0, to: T0 + 8 * HOUR });
+    const result = runBacktest(world, { config: costFree(), capitalQuote: 100_000, from: T0, to: T0 + 8 * HOUR, priceModel: "binance-mark" });
     const size = 89_000 / 140;
     expectClose(result.strategy.fundingQuote, size * 100 * 0.0005, 1e-6);
     expectClose(result.strategy.performance.endNav, 100_000 + size * 100 * 0.0005, 1e-6);
@@ -70,11 +81,29 @@ describe("alpha backtest: accounting against hand-computed cases", () => {
     expect(result.guardrailBreaches).to.deep.equal([]);
   });
 
-  it("metrics: drawdown and Sharpe of known series", () => {
+  it("metrics: drawdown and Sharpe of known series, the risk-free rate, undefined ratios", () => {
     expectClose(maxDrawdown([100, 120, 90, 130, 104]), 0.25, 1e-12);
     expect(sharpeRatio([0.01, -0.01, 0.01, -0.01])).to.equal(0);
-    // mean 0.002, sample sd 0.001 → 2·√365.
+    // mean 0.002, sample sd 0.001 → 2·√365; over a risk-free 0.001 a day: 1·√365.
     expectClose(sharpeRatio([0.001, 0.002, 0.003]), 2 * Math.sqrt(365), 1e-9);
+    expectClose(sharpeRatio([0.001, 0.002, 0.003], 365, 0.001), Math.sqrt(365), 1e-9);
+    // A flat line and a single return have no Sharpe ratio: undefined, printed so.
+    expect(sharpeRatio([0.001, 0.001, 0.001])).to.be.NaN;
+    expect(sharpeRatio([0.01])).to.be.NaN;
+    expect(ratio(Number.NaN)).to.equal("undefined");
+    expect(ratio(Number.POSITIVE_INFINITY)).to.equal("undefined");
+    // 10 % in one year at rf 2.4 %: excess 7.6 %.
+    const perf = performance([T0, T0 + 365 * DAY], [100, 110], 0.024);
+    expectClose(perf.excessReturn, 0.1 - 0.024, 1e-12);
+    expectClose(dailyRate(0.024), 1.024 ** (1 / 365) - 1, 1e-15);
+  });
+
+  it("the goal against the benchmark is undefined, never met, when the benchmark never drew down", () => {
+    const leg = (annualisedReturn: number, maxDd: number): LegReport =>
+      ({ performance: { ...performance([T0, T0 + DAY], [100, 100]), annualisedReturn, maxDrawdown: maxDd } }) as unknown as LegReport;
+    expect(goalAgainstBenchmark(leg(0.1, 0.01), leg(0.05, 0))).to.include({ excessVerdict: "met", drawdownVerdict: "undefined" });
+    expect(goalAgainstBenchmark(leg(0.06, 0.01), leg(0.05, 0.03))).to.include({ excessVerdict: "not met", drawdownVerdict: "met" });
+    expect(goalAgainstBenchmark(leg(0.1, 0.02), leg(0.05, 0.03))).to.include({ drawdownVerdict: "not met" });
   });
 });
 

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import hre from "hardhat";
 
 export interface AnvilNode {
   url: string;
@@ -36,10 +37,14 @@ async function rpcReady(url: string): Promise<boolean> {
   }
 }
 
-export async function startAnvil(root: string): Promise<AnvilNode> {
+/** `extraArgs`: more anvil flags (e.g. `["--accounts", "12"]`). */
+export async function startAnvil(root: string, extraArgs: readonly string[] = []): Promise<AnvilNode> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(join(root, "node_modules", ".bin", "anvil"), ["--host", "127.0.0.1", "--port", String(port), "--silent"], {
+  // Under `hardhat test --coverage` the contracts are instrumented and outgrow EIP-170's 24,576 bytes: only then is
+  // the node's size limit lifted (every other run deploys exactly what a real chain would accept).
+  const sizeLimit = hre.globalOptions.coverage === true ? ["--disable-code-size-limit"] : [];
+  const child: ChildProcess = spawn(join(root, "node_modules", ".bin", "anvil"), ["--host", "127.0.0.1", "--port", String(port), "--silent", ...sizeLimit, ...extraArgs], {
     stdio: "ignore",
   });
   let exited = false;

@@ -14,6 +14,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { main } from "../../scripts/cli/main.js";
 import { roleHolders, type DeploymentRecord } from "../../scripts/deploy/record.js";
 import { preflight } from "../../scripts/deploy/reconcile.js";
+import type { PlanStep, VaultPlan } from "../../scripts/deploy/plan.js";
 import { validateConfig, type VaultConfigInput } from "../../scripts/config/schema.js";
 import { startAnvil, type AnvilNode } from "./anvil.js";
 
@@ -138,7 +139,29 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     expect(second.out).to.contain("0 transaction(s) sent");
     const plan = await cli("plan", "--config", EXAMPLE);
     expect(plan.out).to.contain("nothing to do");
+    expect(plan.code).to.equal(0);
     expect(await blockNumber()).to.equal(before);
+  });
+
+  it("plan on a fresh (in-process) chain lists every contract, cap, role and timelock as data (--json), and exits 3", async function () {
+    const run = await cliRaw("plan", "--config", EXAMPLE, "--json", "--no-build"); // the in-process chain: fresh
+    expect(run.code, run.err).to.equal(3);
+    const plan = JSON.parse(run.out) as VaultPlan & { summary: { changes: number } };
+    const step = (key: string): PlanStep => {
+      const found = plan.steps.find((s) => s.key === key);
+      if (found === undefined) throw new Error(`no plan entry ${key}`);
+      return found;
+    };
+    expect(plan.steps.some((s) => s.state === "waiting")).to.equal(false);
+    expect(step("FuseboxVault").state).to.equal("create");
+    expect(step("market:2:configure").description).to.contain("cap 4000 bps (40%) / 5,000,000 USDC (5000000000000)");
+    expect(step("market:2:configure").state).to.equal("create");
+    expect(step(`role:ATOMIST:${ATOMIST}`).description).to.contain("execution delay (timelock) 86400s (1 d)");
+    expect(step(`role:GUARDIAN:${GUARDIAN}`).state).to.equal("create");
+    expect(step("idle-buffer").state).to.equal("present"); // the vault's constructor default is the config's 10%
+    expect(step("withdraw-order").state).to.equal("create");
+    expect(plan.bootstrapCompletes).to.equal(true);
+    expect(plan.summary.changes).to.equal(plan.steps.filter((s) => s.state !== "present").length);
   });
 
   it("a lowered cap is the only change, applied at once by the guardian", async function () {
@@ -147,12 +170,13 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     const lowered = { ...config, markets: [{ ...config.markets[0]!, capBps: 3_000 }] };
     const file = await writeConfig(lowered);
     const plan = await cli("plan", "--config", file);
-    expect(plan.out).to.match(/1 change\(s\); nothing sent/);
+    expect(plan.code).to.equal(3); // the plan has changes
+    expect(plan.out).to.match(/1 change\(s\) of \d+ entries/);
 
     const before = await blockNumber();
     const run = await cli("deploy", "--config", file);
     expect(run.code, run.err).to.equal(0);
-    const applied = run.out.split("\n").filter((l) => /^\s+(apply|schedule|execute|deploy)\s/.test(l));
+    const applied = run.out.split("\n").filter((l) => /^\s+(create|change|remove|schedule|execute|cancel)\s/.test(l));
     expect(applied).to.have.length(1);
     expect(applied[0]).to.contain("[GUARDIAN]").and.to.contain("capBps 5000 -> 3000");
     expect(await blockNumber()).to.equal(before + 1);
@@ -216,6 +240,50 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     }
     expect(creations).to.equal(Object.keys(rec.contracts).length);
     expect((await cli("deploy", "--config", file)).out).to.contain("nothing to do");
+  });
+
+  it("a new market on a live vault: its creation, fuses and place in the redemption order are scheduled together and land in one run once due", async function () {
+    const config = baseConfig("new-market");
+    await deployed(config);
+    const grown = await writeConfig({ ...config, markets: [...config.markets, { id: 2, name: "reserve", kind: "erc4626", substrates: [{ deployTest: true }], capBps: 2_000 }] });
+    const planned = await cli("plan", "--config", grown, "--json");
+    expect(planned.code, planned.err).to.equal(3);
+    const steps = (JSON.parse(planned.out) as VaultPlan).steps;
+    const byKey = (key: string): PlanStep | undefined => steps.find((s) => s.key === key);
+    expect(byKey("market:2:configure")).to.include({ state: "schedule", role: "ATOMIST", delaySeconds: HOUR });
+    expect(byKey("market:2:add-fuses")).to.include({ state: "schedule", role: "FUSE_MANAGER" });
+    expect(byKey("market:2:add-fuses")?.waitsFor).to.deep.equal(["market:2:configure"]);
+    expect(byKey("withdraw-order")?.waitsFor).to.deep.equal(["market:2:add-fuses"]);
+    expect(byKey("market:1:configure")?.state).to.equal("present");
+
+    const first = await cli("deploy", "--config", grown);
+    expect(first.out).to.match(/schedule\s+\[ATOMIST\] market 2 \(reserve\): create/)
+      .and.match(/schedule\s+\[FUSE_MANAGER\] market 2 \(reserve\): allow fuse/)
+      .and.match(/schedule\s+\[ATOMIST\] instant-withdraw order after idle: \[parking, reserve\]/);
+    const early = await cli("deploy", "--config", grown);
+    expect(early.out).to.match(/pending\s+\[FUSE_MANAGER\] market 2/);
+    await connection.provider.request({ method: "evm_increaseTime", params: [HOUR + 1] });
+    await connection.provider.request({ method: "evm_mine", params: [] });
+    const due = await cli("deploy", "--config", grown);
+    expect(due.code, due.err).to.equal(0);
+    expect(due.out).to.match(/execute\s+\[ATOMIST\] market 2/).and.match(/execute\s+\[FUSE_MANAGER\] market 2/).and.match(/execute\s+\[ATOMIST\] instant-withdraw order/);
+    expect(await (await vaultOf("new-market")).getMarketFuses(2)).to.have.length(1);
+    expect(await (await vaultOf("new-market")).getInstantWithdrawFuses()).to.have.length(2);
+    const done = await cli("plan", "--config", grown);
+    expect(done.code, done.out).to.equal(0);
+  });
+
+  it("a deploy interrupted during the configuration resumes where it stopped", async function () {
+    const file = await writeConfig(baseConfig("interrupted-config"));
+    const broken = await cli("deploy", "--config", file, "--fail-after", "24");
+    expect(broken.code).to.equal(1);
+    const resumed = await cli("deploy", "--config", file);
+    expect(resumed.code, resumed.err).to.equal(0);
+    expect(resumed.out).to.not.match(/create\s+\S+ \(FuseboxVault\)/);
+    const rec = await record("interrupted-config");
+    expect(rec.bootstrapped).to.equal(true);
+    expect(rec.transactions.length).to.equal(new Set(rec.transactions.map((t) => t.txHash)).size);
+    expect((await cli("plan", "--config", file)).code).to.equal(0);
   });
 
   it("markets revalued together: the dependency is set on a fresh vault, then changes only through the timelock", async function () {
@@ -300,8 +368,8 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     await deployed({ ...config, markets: [{ ...config.markets[0]!, capBps: 2_000 }] }); // guardian lowers at once
     const status = await cli("status", "--vault", await vault.getAddress(), "--strict");
     expect(status.code).to.equal(3);
-    expect(status.out).to.match(/market 1 parking: balance 450\.0 USDC \(45\.00%\) vs cap 2000 bps = 200\.0 USDC {2}BREACH/);
-    expect(status.out).to.contain("BREACH market 1 (parking): balance 450.0 USDC > cap 200.0 USDC");
+    expect(status.out).to.match(/market 1 parking: balance 450 USDC \(450000000\) \(45\.00%\) vs cap 2000 bps = 200 USDC \(200000000\) {2}BREACH/);
+    expect(status.out).to.contain("BREACH market 1 (parking): balance 450 USDC (450000000) > cap 200 USDC (200000000)");
   });
 
   describe("command line", function () {
@@ -312,11 +380,48 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
         expect(run.out).to.contain(`Usage: fusebox ${command}`);
       }
       const missing = await cli("deploy");
-      expect(missing.code).to.equal(1);
+      expect(missing.code).to.equal(2);
       expect(missing.err).to.contain("required option '-c, --config <file>' not specified");
       const network = await cliRaw("plan", "--config", EXAMPLE, "--network", "nowhere", "--no-build");
       expect(network.code).to.equal(2);
       expect(network.err).to.contain('unknown network "nowhere"');
+    });
+
+    it("--version; --json on validate, status and deploy; clear network errors; documented exit codes", async function () {
+      const version = await cliRaw("--version");
+      expect(version.code).to.equal(0);
+      expect(version.out).to.equal((JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string }).version);
+
+      const bad = await writeConfig({ ...baseConfig("json-bad"), idleBufferBps: -1, markets: [{ ...baseConfig("x").markets[0]!, revalueWith: ["ghost"] }] }, "json-bad.json");
+      const invalid = await cliRaw("validate", "--config", bad, "--json");
+      expect(invalid.code).to.equal(1);
+      const report = JSON.parse(invalid.out) as { valid: boolean; errors: string[] };
+      expect(report.valid).to.equal(false);
+      expect(report.errors.join("\n")).to.match(/idleBufferBps: -1 must be >= 0/).and.match(/revalueWith\[0\]: "ghost" names no market/);
+      const valid = JSON.parse((await cliRaw("validate", "--config", EXAMPLE, "--json")).out) as { valid: boolean; config: { markets: unknown[] } };
+      expect(valid.valid).to.equal(true);
+      expect(valid.config.markets).to.have.length(2);
+
+      const status = await cli("status", "--vault", "funding-rate-usdc", "--json");
+      expect(status.code, status.err).to.equal(0);
+      const data = JSON.parse(status.out) as { asset: { decimals: number }; idleBufferBps: number; markets: { id: string; capBps: number; capAssets: string }[] };
+      expect(data.asset.decimals).to.equal(6);
+      expect(data.idleBufferBps).to.equal(1_000);
+      expect(data.markets.map((m) => [m.id, m.capBps, m.capAssets])).to.deep.equal([["1", 8_000, "0"], ["2", 4_000, "5000000000000"]]);
+
+      const again = await cli("deploy", "--config", EXAMPLE, "--json");
+      expect(again.code, again.err).to.equal(0);
+      const deployed = JSON.parse(again.out) as { transactions: number; plan: { summary: { changes: number; present: number } } };
+      expect(deployed.transactions).to.equal(0);
+      expect(deployed.plan.summary.changes).to.equal(0);
+      expect(deployed.plan.summary.present).to.be.greaterThan(30);
+
+      const unreachable = await cliRaw("plan", "--config", EXAMPLE, "--network", "anvil", "--rpc-url", "http://127.0.0.1:1", "--no-build");
+      expect(unreachable.code).to.equal(1);
+      expect(unreachable.err).to.contain('cannot reach network "anvil" at http://127.0.0.1:1').and.contain("Is a node running there?");
+      const unknown = await cliRaw("plan", "--config", EXAMPLE, "--network", "nowhere", "--no-build");
+      expect(unknown.code).to.equal(2);
+      expect(unknown.err).to.contain("nodes in hardhat.config.ts: localhost, anvil;");
     });
 
     it("runs as its own process (npm run fusebox) with a non-zero exit on a bad argument", async function () {
@@ -325,7 +430,7 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
       const help = await run(tsx, ["scripts/fusebox.ts", "status", "--help"], { cwd: ROOT });
       expect(help.stdout).to.contain("--vault <name|address>");
       const failure = await run(tsx, ["scripts/fusebox.ts", "plan", "--config", "x.json", "--bogus"], { cwd: ROOT }).then(() => undefined, (e: { code: number; stderr: string }) => e);
-      expect(failure?.code).to.equal(1);
+      expect(failure?.code).to.equal(2);
       expect(failure?.stderr).to.contain("unknown option '--bogus'");
     });
   });

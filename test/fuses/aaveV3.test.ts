@@ -8,6 +8,7 @@ import { network } from "hardhat";
 import type { ContractTransactionResponse, Interface } from "ethers";
 import { DAY, ONE_USDC, WAD, addressSubstrate, deployVaultStack, marketParams } from "../fixtures/vault.js";
 import { deployAaveV3 } from "../fixtures/aaveV3.js";
+import { deployHarness, keys } from "./harness.js";
 
 const MARKET = 1n;
 const ONE_WETH = 10n ** 18n;
@@ -199,7 +200,11 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
       .to.be.revertedWithCustomError(c.fuse, "AaveV3HealthFactorTooLow")
       .withArgs(MARKET, MIN_HF, 1_155_000_000_000_000_000n);
     await expect(ethers.deployContract("AaveV3Fuse", [MARKET, c.aave.pool.target as string, WAD - 1n]))
-      .to.be.revertedWithCustomError(c.fuse, "AaveV3InvalidMinHealthFactor");
+      .to.be.revertedWithCustomError(c.fuse, "AaveV3InvalidMinHealthFactor")
+      .withArgs(WAD - 1n);
+    for (const name of ["supply", "withdraw", "borrow", "repay"] as const) {
+      await expect(execute(act(name, usdcAddr, 0n))).to.be.revertedWithCustomError(c.fuse, "ZeroAmount");
+    }
   });
 
   it("idle buffer: refuses supplying into the last 10%", async function () {
@@ -300,5 +305,118 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
     await expect(vault.connect(c.alice).deposit(ONE_USDC, c.alice.address)).to.be.revertedWithCustomError(oracle, "StalePrice");
     await (await c.wethFeed.setAnswer(WETH_USD_8)).wait();
     await (await vault.connect(c.alice).deposit(ONE_USDC, c.alice.address)).wait();
+  });
+
+  describe("whole-account valuation, keys and instantWithdrawable (fuses called directly, FuseHarness)", function () {
+    const OTHER = 2n;
+    /** A harness holding 10,000 USDC and 2 WETH; market 1 allows USDC only, market 2 WETH only (the vault would
+     * refuse two markets on one pool: the fuses must still value the whole account). */
+    const setup = async () => {
+      const h = await deployHarness(ethers, usdcAddr, c.s.oracle.target as string);
+      await (await c.s.usdc.connect(c.alice).transfer(h.address, 10_000n * ONE_USDC)).wait();
+      await (await c.weth.mint(h.address, 2n * ONE_WETH)).wait();
+      await h.grant(MARKET, [usdcAddr]);
+      await h.grant(OTHER, [wethAddr]);
+      const pool = c.aave.pool.target as string;
+      const fuse2 = await ethers.deployContract("AaveV3Fuse", [OTHER, pool, MIN_HF]);
+      const balance2 = await ethers.deployContract("AaveV3BalanceFuse", [OTHER, pool]);
+      return { h, fuse2, balance2 };
+    };
+    const tokens = (asset: string) => {
+      const t = c.aave.tokens.get(asset);
+      if (t === undefined) throw new Error("reserve");
+      return t;
+    };
+    /** The harness's Aave account from Aave's own token balances, at the oracle ($1 USDC, $2,000 WETH). */
+    const account = async (holder: string) => {
+      const bal = async (token: { getFunction(n: string): (a: string) => Promise<unknown> }) => (await token.getFunction("balanceOf")(holder)) as bigint;
+      const supplied = (await bal(tokens(usdcAddr).aToken)) + ((await bal(tokens(wethAddr).aToken)) * WETH_USD_8) / 10n ** 20n;
+      const usdcDebt = await bal(tokens(usdcAddr).variableDebtToken);
+      const wethDebt = await bal(tokens(wethAddr).variableDebtToken);
+      const debt = usdcDebt + (wethDebt === 0n ? 0n : (wethDebt * WETH_USD_8) / 10n ** 20n + 1n);
+      return { equity: supplied > debt ? supplied - debt : 0n, supplied, debt };
+    };
+
+    it("a borrow against collateral in another market's reserve shows in both markets' equity and debt", async function () {
+      const { h, fuse2, balance2 } = await setup();
+      await h.run(fuse2, "supply", [wethAddr, 2n * ONE_WETH]); // $4,000 of collateral, a WETH-only market
+      await h.run(c.fuse, "borrow", [usdcAddr, 1_000n * ONE_USDC]); // borrowed by the USDC-only market
+      const expected = await account(h.address);
+      expect(expected.debt).to.be.greaterThanOrEqual(1_000n * ONE_USDC);
+      // Before: market 1 read (0, 0) (debt floored away), market 2 read 4,000: NAV +1,000 too high.
+      for (const fuse of [c.balanceFuse, balance2]) {
+        const { equity, grossNotional, debt } = await h.valuation(fuse);
+        expect(equity).to.be.closeTo(expected.equity, 2n);
+        expect(equity).to.be.closeTo(3_000n * ONE_USDC, 2n);
+        expect(grossNotional).to.be.closeTo(expected.supplied, 2n);
+        expect(debt).to.be.closeTo(expected.debt, 2n);
+      }
+    });
+
+    it("debt beyond the collateral: equity floors at zero for the account as a whole, debt stays reported", async function () {
+      const { h, fuse2 } = await setup();
+      await h.run(fuse2, "supply", [wethAddr, ONE_WETH]);
+      await h.run(c.fuse, "borrow", [usdcAddr, 1_300n * ONE_USDC]); // HF 2,000 × 82.5% / 1,300 = 1.27
+      await (await c.wethFeed.setAnswer(1_000n * 10n ** 8n)).wait(); // collateral 1,000 < debt 1,300
+      const { equity, grossNotional, debt } = await h.valuation(c.balanceFuse);
+      expect(equity).to.equal(0n);
+      expect(grossNotional).to.equal(1_000n * ONE_USDC);
+      expect(debt).to.be.closeTo(1_300n * ONE_USDC, 2n);
+    });
+
+    it("finds collateral outside the substrates through Aave's user-configuration bitmap", async function () {
+      const { h, fuse2 } = await setup();
+      await h.run(fuse2, "supply", [wethAddr, ONE_WETH]); // collateral in a reserve market 1 does not list
+      const { equity, grossNotional, debt } = await h.valuation(c.balanceFuse);
+      expect([equity, grossNotional, debt]).to.deep.equal([2_000n * ONE_USDC, 2_000n * ONE_USDC, 0n]);
+    });
+
+    it("promises and takes nothing where nothing may go: not a substrate, reserve paused, health at the minimum", async function () {
+      const { h, fuse2 } = await setup();
+      await h.run(c.fuse, "supply", [usdcAddr, 1_000n * ONE_USDC]);
+      // Market 2 lists WETH only: it may not withdraw the vault's asset (USDC) for a redemption.
+      expect(await h.measureInstantWithdraw(fuse2, 1_000n * ONE_USDC)).to.deep.equal({ promised: 0n, brought: 0n });
+      await h.run(c.fuse, "instantWithdraw", [0n]); // a zero request is a no-op
+      // A paused reserve refuses withdrawals: nothing is promised.
+      await (await c.aave.configurator.connect(c.s.admin).getFunction("setReservePause")(usdcAddr, true)).wait();
+      expect(await h.measureInstantWithdraw(c.fuse, 1_000n * ONE_USDC)).to.deep.equal({ promised: 0n, brought: 0n });
+      await (await c.aave.configurator.connect(c.s.admin).getFunction("setReservePause")(usdcAddr, false)).wait();
+      // Borrow WETH against the USDC (HF 1,000 × 85% / 700 = 1.21), then WETH +5%: HF 1.16 < 1.2, nothing may leave.
+      await h.run(fuse2, "borrow", [wethAddr, (35n * ONE_WETH) / 100n]);
+      await (await c.wethFeed.setAnswer(2_100n * 10n ** 8n)).wait();
+      expect(await h.measureInstantWithdraw(c.fuse, 1_000n * ONE_USDC)).to.deep.equal({ promised: 0n, brought: 0n });
+      const v = await h.valuation(c.balanceFuse);
+      expect(v.debt).to.be.closeTo(735n * ONE_USDC + 1n, 10n); // 0.35 WETH at $2,100 (+1: rounded up; + seconds of interest)
+    });
+
+    it("the action fuse and the balance fuse name the same key: account(pool)", async function () {
+      const { h, fuse2, balance2 } = await setup();
+      const pool = c.aave.pool.target as string;
+      for (const fuse of [c.fuse, c.balanceFuse, fuse2, balance2]) {
+        const [k] = await h.probe(fuse, "valuationKeys") as unknown as string[][];
+        expect(k).to.deep.equal([keys.account(pool)]);
+      }
+    });
+
+    it("instantWithdrawable is what instantWithdraw then brings, within the leverage limit, and writes nothing", async function () {
+      const { h } = await setup();
+      await (await h.harness.setMaxLeverage(MARKET, 3n * WAD)).wait();
+      // A cold cache: the probe (a static call) would revert on any write; marketValuation writes the cache.
+      await expect(h.probe(c.balanceFuse, "marketValuation")).to.be.revertedWithCustomError(h.harness, "FailedCall");
+      expect((await h.probe(c.fuse, "instantWithdrawable"))[0]).to.equal(0n); // nothing supplied
+      await h.run(c.fuse, "supply", [usdcAddr, 8_000n * ONE_USDC]);
+      expect((await h.probe(c.fuse, "instantWithdrawable"))[0]).to.equal(8_000n * ONE_USDC); // no debt: all of it
+      await h.run(c.fuse, "borrow", [usdcAddr, 4_000n * ONE_USDC]);
+      // (3 × E − S) / 2 with S ≈ 8,000 and E ≈ 4,000: ≈ 2,000 (the health factor alone would allow 2,352.94).
+      const a = await account(h.address);
+      const { promised, brought } = await h.measureInstantWithdraw(c.fuse, 10_000n * ONE_USDC);
+      expect(promised).to.be.closeTo((3n * WAD * a.equity - a.supplied * WAD) / (2n * WAD), 10n);
+      expect(brought).to.equal(promised); // same block: exactly what was promised
+      const after = await account(h.address);
+      expect(after.supplied * WAD).to.be.lessThanOrEqual(3n * WAD * after.equity); // within 3x
+      // The same cap through the vault-independent math: at 1x nothing may leave while debt is open.
+      await (await h.harness.setMaxLeverage(MARKET, WAD)).wait();
+      expect((await h.probe(c.fuse, "instantWithdrawable"))[0]).to.equal(0n);
+    });
   });
 });

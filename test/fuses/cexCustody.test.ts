@@ -4,10 +4,12 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { ContractTransactionResponse } from "ethers";
 import { DAY, ONE_USDC, addressSubstrate, deployVaultStack, marketParams } from "../fixtures/vault.js";
 import { CUSTODY_FUNCTION_ROLES, ROLES, wireTargetRoles } from "../../scripts/lib/access.js";
+import { deployHarness, keys } from "./harness.js";
 
 const CEX = 3n;
 const MAX_REPORT_AGE = DAY;
-const MAX_CHANGE_BPS = 500n; // 5% per report
+const MAX_CHANGE_BPS = 500n; // 5% of unexplained change ...
+const CHANGE_WINDOW = DAY; // ... per day, however many reports it is split into
 const gasUsed = new Map<string, bigint>();
 
 async function recordGas(label: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
@@ -35,7 +37,7 @@ describe("CEX whitelist fuse + custody reports", function () {
     const [reporter1, reporter2] = [signer(depositors, 5), signer(depositors, 6)];
     const [binance, okx, stranger] = [signer(depositors, 7), signer(depositors, 8), signer(depositors, 9)];
 
-    const custody = await ethers.deployContract("CexCustodyOracle", [vault.target, manager.target, MAX_REPORT_AGE, MAX_CHANGE_BPS]);
+    const custody = await ethers.deployContract("CexCustodyOracle", [vault.target, manager.target, MAX_REPORT_AGE, MAX_CHANGE_BPS, CHANGE_WINDOW]);
     await wireTargetRoles(manager, custody, CUSTODY_FUNCTION_ROLES);
     await (await manager.connect(admin).grantRole(ROLES.REPORTER, reporter1.address, 0)).wait();
     await (await manager.connect(admin).grantRole(ROLES.REPORTER, reporter2.address, 0)).wait();
@@ -245,7 +247,7 @@ describe("CEX whitelist fuse + custody reports", function () {
     const args = [binance, 27_000n * ONE_USDC, 30_000n * ONE_USDC, 0n, asOf] as const;
     await (await f.custody.connect(f.reporter1).propose(...args)).wait();
     const confirmTx = f.custody.connect(f.reporter2).confirm(...args);
-    await expect(confirmTx).to.emit(f.custody, "ReportFlagged").withArgs(binance, 30_000n * ONE_USDC, 27_000n * ONE_USDC, MAX_CHANGE_BPS);
+    await expect(confirmTx).to.emit(f.custody, "ReportFlagged").withArgs(binance, 30_000n * ONE_USDC, 27_000n * ONE_USDC, 1_000n, MAX_CHANGE_BPS);
     await recordGas("CexCustodyOracle.confirm (flagged: pauses the vault)", confirmTx);
     expect(await vault.paused()).to.equal(true);
     expect(await marketBalance()).to.equal(27_000n * ONE_USDC); // the lower of the two views
@@ -276,5 +278,206 @@ describe("CEX whitelist fuse + custody reports", function () {
     expect(await marketBalance()).to.equal(30_000n * ONE_USDC);
     await (await f.custody.connect(atomist).acknowledge(binance, false)).wait(); // rejected
     expect(await marketBalance()).to.equal(30_000n * ONE_USDC);
+  });
+
+  describe("change bound per time, not per report", function () {
+    /** Propose and confirm `balance` for binance (everything sent already covered), `gap` seconds after the last block. */
+    async function reportAfter(gap: bigint, balance: bigint, sentCovered: bigint) {
+      await connection.networkHelpers.time.increase(gap);
+      const asOf = await now();
+      const args = [f.binance.address, balance, sentCovered, 0n, asOf] as const;
+      await (await f.custody.connect(f.reporter1).propose(...args)).wait();
+      return f.custody.connect(f.reporter2).confirm(...args);
+    }
+    const bps = (x: bigint, b: bigint) => (x * (10_000n + b)) / 10_000n;
+
+    it("ten +4.9% reports in 30 s: the second is flagged (per-report bounds let +61% through)", async function () {
+      const { vault, alpha } = f.s;
+      const sent = 30_000n * ONE_USDC;
+      await (await vault.connect(alpha).execute([send(f.binance.address, sent)])).wait();
+      await (await reportAfter(1n, sent, sent)).wait();
+      let balance = sent;
+      const outcomes: string[] = [];
+      for (let i = 0; i < 10 && !(await vault.paused()); i++) {
+        const next = bps(balance, 490n);
+        const receipt = await (await reportAfter(3n, next, sent)).wait();
+        const flagged = receipt?.logs.some((l) => f.custody.interface.parseLog(l)?.name === "ReportFlagged") ?? false;
+        outcomes.push(flagged ? "flagged" : "applied");
+        if (!flagged) balance = next;
+      }
+      expect(outcomes).to.deep.equal(["applied", "flagged"]);
+      expect(await vault.paused()).to.equal(true);
+      expect((await f.custody.getAccount(f.binance.address)).confirmed.balance).to.equal(bps(sent, 490n));
+      expect(await marketBalance()).to.equal(bps(sent, 490n)); // the lower view: +4.9%, never +61%
+    });
+
+    it("the budget drains at maxChangeBps per window: +4.9% a day passes day after day, +4.9% twice in 12 h does not", async function () {
+      const { vault, alpha } = f.s;
+      const sent = 30_000n * ONE_USDC;
+      await (await vault.connect(alpha).execute([send(f.binance.address, sent)])).wait();
+      await (await reportAfter(1n, sent, sent)).wait();
+      let balance = sent;
+      for (let day = 0; day < 3; day++) {
+        balance = bps(balance, 490n);
+        await expect(reportAfter(CHANGE_WINDOW, balance, sent)).to.emit(f.custody, "ReportConfirmed");
+      }
+      // Half a window later half the budget is back: 490 − 250 + 250 = 490 bps passes, then another 250 does not.
+      balance = bps(balance, 250n);
+      await expect(reportAfter(CHANGE_WINDOW / 2n, balance, sent)).to.emit(f.custody, "ReportConfirmed");
+      const next = bps(balance, 250n);
+      await expect(reportAfter(60n, next, sent))
+        .to.emit(f.custody, "ReportFlagged")
+        .withArgs(f.binance.address, balance, next, (d: bigint) => d > MAX_CHANGE_BPS && d <= 740n, MAX_CHANGE_BPS);
+      expect(await vault.paused()).to.equal(true);
+    });
+
+    it("an accepted jump restarts the budget; a rejected one leaves it where it was", async function () {
+      const { vault, alpha, atomist } = f.s;
+      const sent = 30_000n * ONE_USDC;
+      await (await vault.connect(alpha).execute([send(f.binance.address, sent)])).wait();
+      await (await reportAfter(1n, sent, sent)).wait();
+      await (await reportAfter(60n, bps(sent, 490n), sent)).wait(); // budget nearly used
+      await expect(reportAfter(60n, bps(sent, 980n), sent)).to.emit(f.custody, "ReportFlagged");
+      await (await f.custody.connect(atomist).acknowledge(f.binance.address, false)).wait();
+      await (await vault.connect(atomist).unpause()).wait();
+      await expect(reportAfter(60n, bps(sent, 980n), sent)).to.emit(f.custody, "ReportFlagged"); // still used
+      await (await f.custody.connect(atomist).acknowledge(f.binance.address, true)).wait();
+      await (await vault.connect(atomist).unpause()).wait();
+      const accepted = bps(sent, 980n);
+      await expect(reportAfter(60n, bps(accepted, 490n), sent)).to.emit(f.custody, "ReportConfirmed"); // fresh budget
+    });
+  });
+
+  it("a balance where none was expected is an unbounded change; unused accounts are worth 0 and not listed", async function () {
+    const { ethers, vault, alpha } = f.s;
+    const binance = f.binance.address;
+    expect(await f.custody.accountValue(f.okx.address)).to.equal(0n);
+    await (await vault.connect(alpha).execute([send(binance, 1_000n * ONE_USDC)])).wait();
+    expect(await f.custody.getAccounts()).to.deep.equal([binance]);
+    await report(binance, 1_000n * ONE_USDC, 1_000n * ONE_USDC, 0n);
+    await (await vault.connect(alpha).execute([requestReturn(binance, 1_000n * ONE_USDC)])).wait();
+    // All of it asked back and covered: 0 expected, 50 reported.
+    const asOf = await observe();
+    const args = [binance, 50n * ONE_USDC, 1_000n * ONE_USDC, 1_000n * ONE_USDC, asOf] as const;
+    await (await f.custody.connect(f.reporter1).propose(...args)).wait();
+    await expect(f.custody.connect(f.reporter2).confirm(...args))
+      .to.emit(f.custody, "ReportFlagged")
+      .withArgs(binance, 0n, 50n * ONE_USDC, ethers.MaxUint256, MAX_CHANGE_BPS);
+  });
+
+  describe("every custom error of the custody oracle and the CEX fuses", function () {
+    it("constructor and setLimits: ZeroAddress, InvalidMaxReportAge, InvalidMaxChangeBps, InvalidChangeWindow", async function () {
+      const { ethers, vault, manager, atomist } = f.s;
+      const deploy = (v: string, age: bigint, change: bigint, window: bigint) =>
+        ethers.deployContract("CexCustodyOracle", [v, manager.target, age, change, window]);
+      await expect(deploy(ethers.ZeroAddress, DAY, 500n, DAY)).to.be.revertedWithCustomError(f.custody, "ZeroAddress");
+      await expect(deploy(vault.target as string, 0n, 500n, DAY)).to.be.revertedWithCustomError(f.custody, "InvalidMaxReportAge");
+      await expect(deploy(vault.target as string, DAY, 10_001n, DAY))
+        .to.be.revertedWithCustomError(f.custody, "InvalidMaxChangeBps")
+        .withArgs(10_001n);
+      await expect(deploy(vault.target as string, DAY, 500n, 0n)).to.be.revertedWithCustomError(f.custody, "InvalidChangeWindow");
+      await expect(f.custody.connect(atomist).setLimits(0n, 500n, DAY)).to.be.revertedWithCustomError(f.custody, "InvalidMaxReportAge");
+      await expect(f.custody.connect(atomist).setLimits(DAY, 10_001n, DAY))
+        .to.be.revertedWithCustomError(f.custody, "InvalidMaxChangeBps")
+        .withArgs(10_001n);
+      await expect(f.custody.connect(atomist).setLimits(DAY, 500n, 0n)).to.be.revertedWithCustomError(f.custody, "InvalidChangeWindow");
+      await expect(f.custody.connect(atomist).setLimits(2n * DAY, 300n, 3600n)).to.emit(f.custody, "LimitsSet").withArgs(2n * DAY, 300n, 3600n);
+      expect([await f.custody.maxReportAge(), await f.custody.maxChangeBps(), await f.custody.changeWindow()]).to.deep.equal([2n * DAY, 300n, 3600n]);
+    });
+
+    it("NotVault: only the vault records transfers and returns", async function () {
+      await expect(f.custody.connect(f.stranger).recordSent(f.binance.address, 1n))
+        .to.be.revertedWithCustomError(f.custody, "NotVault")
+        .withArgs(f.stranger.address);
+      await expect(f.custody.connect(f.stranger).recordReturnRequested(f.binance.address, 1n))
+        .to.be.revertedWithCustomError(f.custody, "NotVault")
+        .withArgs(f.stranger.address);
+    });
+
+    it("InvalidAsOf: a replayed, an older or a future-dated report", async function () {
+      const { vault, alpha } = f.s;
+      const binance = f.binance.address;
+      await (await vault.connect(alpha).execute([send(binance, 10_000n * ONE_USDC)])).wait();
+      const asOf = await report(binance, 10_000n * ONE_USDC, 10_000n * ONE_USDC, 0n);
+      for (const [stamp, delay] of [[asOf, 10n], [asOf - 1n, 10n], [0n, 10n]] as const) {
+        const at = (await now()) + delay;
+        await connection.networkHelpers.time.setNextBlockTimestamp(at);
+        await expect(f.custody.connect(f.reporter1).propose(binance, 10_000n * ONE_USDC, 10_000n * ONE_USDC, 0n, stamp))
+          .to.be.revertedWithCustomError(f.custody, "InvalidAsOf")
+          .withArgs(stamp, asOf, at);
+      }
+      const at = (await now()) + 10n;
+      await connection.networkHelpers.time.setNextBlockTimestamp(at);
+      await expect(f.custody.connect(f.reporter1).propose(binance, 10_000n * ONE_USDC, 10_000n * ONE_USDC, 0n, at + 1n))
+        .to.be.revertedWithCustomError(f.custody, "InvalidAsOf")
+        .withArgs(at + 1n, asOf, at);
+    });
+
+    it("InvalidCoverage: coverage behind the last report or beyond the counters, on either side", async function () {
+      const { vault, alpha } = f.s;
+      const binance = f.binance.address;
+      await (await vault.connect(alpha).execute([send(binance, 10_000n * ONE_USDC)])).wait();
+      await report(binance, 10_000n * ONE_USDC, 10_000n * ONE_USDC, 0n);
+      await (await vault.connect(alpha).execute([requestReturn(binance, 1_000n * ONE_USDC)])).wait();
+      const asOf = await observe();
+      await expect(f.custody.connect(f.reporter1).propose(binance, 1n, 9_999n * ONE_USDC, 0n, asOf))
+        .to.be.revertedWithCustomError(f.custody, "InvalidCoverage")
+        .withArgs(9_999n * ONE_USDC, 10_000n * ONE_USDC, 10_000n * ONE_USDC);
+      await expect(f.custody.connect(f.reporter1).propose(binance, 1n, 10_000n * ONE_USDC, 1_001n * ONE_USDC, asOf))
+        .to.be.revertedWithCustomError(f.custody, "InvalidCoverage")
+        .withArgs(1_001n * ONE_USDC, 0n, 1_000n * ONE_USDC);
+    });
+
+    it("NoPendingReport, NotFlagged, and ReportUnderReview on confirm", async function () {
+      const { vault, alpha, atomist } = f.s;
+      const binance = f.binance.address;
+      await expect(f.custody.connect(f.reporter2).confirm(binance, 0n, 0n, 0n, 1n))
+        .to.be.revertedWithCustomError(f.custody, "NoPendingReport")
+        .withArgs(binance);
+      await expect(f.custody.connect(atomist).acknowledge(binance, true))
+        .to.be.revertedWithCustomError(f.custody, "NotFlagged")
+        .withArgs(binance);
+      await (await vault.connect(alpha).execute([send(binance, 10_000n * ONE_USDC)])).wait();
+      const asOf = await observe();
+      const args = [binance, 20_000n * ONE_USDC, 10_000n * ONE_USDC, 0n, asOf] as const;
+      await (await f.custody.connect(f.reporter1).propose(...args)).wait();
+      await expect(f.custody.connect(f.reporter2).confirm(...args)).to.emit(f.custody, "ReportFlagged");
+      await expect(f.custody.connect(f.reporter2).confirm(...args))
+        .to.be.revertedWithCustomError(f.custody, "ReportUnderReview")
+        .withArgs(binance);
+    });
+
+    it("TooManyAccounts: a 17th exchange account is refused", async function () {
+      const { ethers, vault, alpha, atomist } = f.s;
+      const accounts = Array.from({ length: 17 }, (_, i) => ethers.getAddress(`0x${(0x1000 + i).toString(16).padStart(40, "0")}`));
+      await (await vault.connect(atomist).grantSubstrates(CEX, accounts.map((a) => addressSubstrate(ethers, a)))).wait();
+      await (await vault.connect(alpha).execute(accounts.slice(0, 16).map((a) => send(a, ONE_USDC)))).wait();
+      const last = accounts[16];
+      if (last === undefined) throw new Error("accounts");
+      await expect(vault.connect(alpha).execute([send(last, ONE_USDC)]))
+        .to.be.revertedWithCustomError(f.custody, "TooManyAccounts")
+        .withArgs(16n);
+    });
+
+    it("ZeroAmount on both fuse actions; CustodyVaultMismatch for a custody contract of another vault", async function () {
+      const { ethers, vault, alpha, manager, usdc, oracle } = f.s;
+      await expect(vault.connect(alpha).execute([send(f.binance.address, 0n)])).to.be.revertedWithCustomError(f.fuse, "ZeroAmount");
+      await expect(vault.connect(alpha).execute([requestReturn(f.binance.address, 0n)])).to.be.revertedWithCustomError(f.fuse, "ZeroAmount");
+      const other = await ethers.deployContract("TestErc4626Target", [usdc.target, 0]);
+      const foreign = await ethers.deployContract("CexCustodyOracle", [other.target, manager.target, DAY, 500n, DAY]);
+      const balanceFuse = await ethers.deployContract("CexBalanceFuse", [CEX, foreign.target]);
+      const h = await deployHarness(ethers, usdc.target as string, oracle.target as string);
+      await expect(h.probe(balanceFuse, "marketValuation"))
+        .to.be.revertedWithCustomError(balanceFuse, "CustodyVaultMismatch")
+        .withArgs(other.target, h.address);
+    });
+  });
+
+  it("both fuses name the custody contract as the market's one key", async function () {
+    const { ethers, usdc, oracle } = f.s;
+    const h = await deployHarness(ethers, usdc.target as string, oracle.target as string);
+    for (const fuse of [f.fuse, f.balanceFuse]) {
+      expect((await h.probe(fuse, "valuationKeys"))[0]).to.deep.equal([keys.account(f.custody.target as string)]);
+    }
   });
 });

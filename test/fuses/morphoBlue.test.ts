@@ -9,6 +9,7 @@ import { network } from "hardhat";
 import type { ContractTransactionResponse, Interface } from "ethers";
 import { DAY, ONE_USDC, WAD, deployVaultStack, marketParams } from "../fixtures/vault.js";
 import { MORPHO_LLTV, deployMorphoBlue, morphoPrice } from "../fixtures/morphoBlue.js";
+import { deployHarness, keys } from "./harness.js";
 
 const MARKET = 2n;
 const ONE_WETH = 10n ** 18n;
@@ -204,7 +205,8 @@ describe("Morpho Blue fuses (real Morpho Blue)", function () {
       .withArgs(MARKET, c.m.id, MIN_HF, (hf: bigint) => hf <= 1_118_000_000_000_000_000n && hf > 1_117_990_000_000_000_000n);
     await (await execute(act("withdrawCollateral", (6n * ONE_WETH) / 10n))).wait();
     await expect(ethers.deployContract("MorphoBlueFuse", [MARKET, c.m.morpho.target as string, WAD - 1n]))
-      .to.be.revertedWithCustomError(c.fuse, "MorphoBlueInvalidMinHealthFactor");
+      .to.be.revertedWithCustomError(c.fuse, "MorphoBlueInvalidMinHealthFactor")
+      .withArgs(WAD - 1n);
   });
 
   it("idle buffer: refuses lending into the last 10%", async function () {
@@ -278,5 +280,54 @@ describe("Morpho Blue fuses (real Morpho Blue)", function () {
     await expect(vault.connect(c.alice).deposit(ONE_USDC, c.alice.address)).to.be.revertedWithCustomError(oracle, "StalePrice");
     await (await c.wethFeed.setAnswer(WETH_USD_8)).wait();
     await (await vault.connect(c.alice).deposit(ONE_USDC, c.alice.address)).wait();
+  });
+
+  describe("debt, keys and instantWithdrawable (fuses called directly, FuseHarness)", function () {
+    /** A harness holding 10,000 USDC and 2 WETH, allowed the fixture's Morpho market. */
+    const setup = async () => {
+      const h = await deployHarness(ethers, c.s.usdc.target as string, c.s.oracle.target as string);
+      await (await c.s.usdc.connect(c.alice).transfer(h.address, 10_000n * ONE_USDC)).wait();
+      await (await c.weth.mint(h.address, 2n * ONE_WETH)).wait();
+      await h.grant(MARKET, [c.m.id]);
+      return h;
+    };
+
+    it("both fuses key the market by its Morpho position; the balance fuse returns the open debt", async function () {
+      const h = await setup();
+      const expected = [keys.position(c.m.morpho.target as string, c.m.id)];
+      expect((await h.probe(c.fuse, "valuationKeys"))[0]).to.deep.equal(expected);
+      expect((await h.probe(c.balanceFuse, "valuationKeys"))[0]).to.deep.equal(expected);
+      await h.run(c.fuse, "supplyCollateral", [c.m.params, 2n * ONE_WETH]);
+      await h.run(c.fuse, "borrow", [c.m.params, 2_000n * ONE_USDC]);
+      expect((await h.probe(c.fuse, "instantWithdrawable"))[0]).to.equal(0n); // collateral is never withdrawn for redemptions
+      const { equity, grossNotional, debt } = await h.valuation(c.balanceFuse);
+      expect(grossNotional).to.equal(4_000n * ONE_USDC);
+      expect(debt).to.be.closeTo(2_000n * ONE_USDC, 2n);
+      expect(equity).to.equal(grossNotional - debt);
+    });
+
+    it("instantWithdrawable is the lending side within liquidity and the leverage limit; instantWithdraw brings it", async function () {
+      const h = await setup();
+      await (await h.harness.setMaxLeverage(MARKET, 5n * WAD)).wait();
+      await h.run(c.fuse, "supply", [c.m.params, 5_000n * ONE_USDC]);
+      expect((await h.probe(c.fuse, "instantWithdrawable"))[0]).to.equal(5_000n * ONE_USDC); // no debt: all of it
+      await h.run(c.fuse, "supplyCollateral", [c.m.params, 2n * ONE_WETH]);
+      await h.run(c.fuse, "borrow", [c.m.params, 2_000n * ONE_USDC]);
+      // S = 5,000 + 4,000, E = 7,000: at 5x the cap (5E − S) / 4 = 6,500 is above the 5,000 lent.
+      expect((await h.probe(c.fuse, "instantWithdrawable"))[0]).to.be.closeTo(5_000n * ONE_USDC, 2n);
+      // At 1.5x: (1.5 × 7,000 − 9,000) / 0.5 = 3,000.
+      await (await h.harness.setMaxLeverage(MARKET, (3n * WAD) / 2n)).wait();
+      const { promised, brought } = await h.measureInstantWithdraw(c.fuse, 10_000n * ONE_USDC);
+      expect(promised).to.be.closeTo(3_000n * ONE_USDC, 10n); // less a few seconds of interest
+      expect(brought).to.equal(promised); // same block: exactly what was promised
+      const { equity, grossNotional: supplied } = await h.valuation(c.balanceFuse);
+      expect(supplied * 2n).to.be.lessThanOrEqual(3n * equity); // still within 1.5x
+    });
+
+    it("ZeroAmount on every action", async function () {
+      for (const name of ["supply", "withdraw", "supplyCollateral", "withdrawCollateral", "borrow", "repay"] as const) {
+        await expect(execute(act(name, 0n))).to.be.revertedWithCustomError(c.fuse, "ZeroAmount");
+      }
+    });
   });
 });

@@ -5,6 +5,7 @@ import { network } from "hardhat";
 import { GasLog } from "../fixtures/simulatedPerp.js";
 import { addPerpV2Market, deployPerpV2, sqrtPriceX96 } from "../fixtures/perpV2.js";
 import { ONE_USDC, WAD, addressSubstrate, deployVaultStack, leverageWadUp } from "../fixtures/vault.js";
+import { deployHarness, keys } from "./harness.js";
 
 const MARKET = 2n;
 const Q = (usd: bigint): bigint => usd * WAD;
@@ -204,6 +205,35 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
       .withArgs(baseToken, await perpV2.chainlinkV3.getAddress());
     await perpV2.setIndexPrice(150n);
     await (await stack.vault.connect(stack.alpha).refreshMarketBalances([MARKET])).wait();
+  });
+
+  it("both fuses key the market by the ClearingHouse account; instantWithdrawable of an idle account is its margin", async function () {
+    const { stack, perpV2, perp, alice } = await setup();
+    const h = await deployHarness(ethers, stack.usdc.target as string, stack.oracle.target as string);
+    for (const fuse of [perp.fuse, perp.balanceFuse]) {
+      expect((await h.probe(fuse, "valuationKeys"))[0]).to.deep.equal([keys.account(await perpV2.clearingHouse.getAddress())]);
+    }
+    await (await stack.usdc.connect(alice).transfer(h.address, 1_000n * ONE_USDC)).wait();
+    await h.run(perp.fuse, "depositMargin", [1_000n * ONE_USDC]);
+    const { promised, brought } = await h.measureInstantWithdraw(perp.fuse, 5_000n * ONE_USDC);
+    expect([promised, brought]).to.deep.equal([1_000n * ONE_USDC, 1_000n * ONE_USDC]);
+  });
+
+  it("ZeroAmount and PerpNoPosition on Perp v2", async function () {
+    const { baseToken, perp, act, execute } = await setup();
+    for (const [fn, args] of [
+      ["depositMargin", [0n]],
+      ["withdrawMargin", [0n]],
+      ["increasePosition", [baseToken, false, 0n, 0n]],
+      ["reducePosition", [baseToken, 0n, 0n]],
+    ] as const) {
+      await expect(execute([act(fn, [...args])])).to.be.revertedWithCustomError(perp.fuse, "ZeroAmount");
+    }
+    for (const [fn, args] of [["reducePosition", [baseToken, WAD, 0n]], ["closePosition", [baseToken, 0n]]] as const) {
+      await expect(execute([act(fn, [...args])]))
+        .to.be.revertedWithCustomError(perp.fuse, "PerpNoPosition")
+        .withArgs(baseToken);
+    }
   });
 });
 

@@ -10,6 +10,7 @@ import {
   deploySimulatedPerpVenue,
 } from "../fixtures/simulatedPerp.js";
 import { ONE_USDC, WAD, addressSubstrate, deployVaultStack, leverageWadUp } from "../fixtures/vault.js";
+import { deployHarness, keys } from "./harness.js";
 
 const MARKET = 1n;
 const Q = (usd: bigint): bigint => usd * WAD; // quote notional, 18 decimals
@@ -214,5 +215,79 @@ describe("Simulated perp venue fuses (SimulatedPerpFuse / SimulatedPerpBalanceFu
     expect(await venue.collateralWad(trader.address)).to.equal((1_000n - 1n - 2n + 100n) * WAD - 21n * WAD / 10n);
     expect(await venue.getAccountValue(trader.address)).to.equal(1_094_900_000n);
     expect(await usdc.balanceOf(trader.address)).to.equal(0n);
+  });
+
+  describe("keys, instantWithdrawable and the base fuse's errors", function () {
+    it("both fuses key the market by the venue account", async function () {
+      const { stack, venue, perp } = await setup();
+      const h = await deployHarness(ethers, stack.usdc.target as string, stack.oracle.target as string);
+      for (const fuse of [perp.fuse, perp.balanceFuse]) {
+        expect((await h.probe(fuse, "valuationKeys"))[0]).to.deep.equal([keys.account(await venue.getAddress())]);
+      }
+    });
+
+    it("instantWithdrawable is the margin above the leverage limit, and instantWithdraw brings exactly that", async function () {
+      const { stack, ethMarket, perp, alice } = await setup();
+      const h = await deployHarness(ethers, stack.usdc.target as string, stack.oracle.target as string);
+      await h.grant(MARKET, [ethMarket]);
+      await (await h.harness.setMaxLeverage(MARKET, 3n * WAD)).wait();
+      await (await stack.usdc.connect(alice).transfer(h.address, 10_000n * ONE_USDC)).wait();
+      expect((await h.probe(perp.fuse, "instantWithdrawable"))[0]).to.equal(0n); // no account yet
+      await h.run(perp.fuse, "depositMargin", [9_000n * ONE_USDC]);
+      expect((await h.probe(perp.fuse, "instantWithdrawable"))[0]).to.equal(9_000n * ONE_USDC); // no position: all
+      await h.run(perp.fuse, "increasePosition", [ethMarket, false, Q(15_000n), 0n]);
+      // equity 9,000 − 7.5 fee = 8,992.5; at 3x the market keeps 15,000 / 3 = 5,000: 3,992.5 may leave.
+      const { promised, brought } = await h.measureInstantWithdraw(perp.fuse, 10_000n * ONE_USDC);
+      expect(promised).to.equal(3_992_500_000n);
+      expect(brought).to.equal(promised);
+      const v = await h.valuation(perp.balanceFuse);
+      expect(v).to.deep.equal({ equity: 5_000n * ONE_USDC, grossNotional: 15_000n * ONE_USDC, debt: 0n });
+      // A market allowed no notional (limit 0) keeps all of its margin.
+      await (await h.harness.setMaxLeverage(MARKET, 0n)).wait();
+      expect((await h.probe(perp.fuse, "instantWithdrawable"))[0]).to.equal(0n);
+    });
+
+    it("promises and withdraws nothing when the venue settles in another token than the vault's asset", async function () {
+      const { stack, ethMarket, perp, alice } = await setup();
+      const other = await ethers.deployContract("TestERC20", ["Other asset (test)", "OTH", 6]);
+      const h = await deployHarness(ethers, await other.getAddress(), stack.oracle.target as string);
+      await h.grant(MARKET, [ethMarket]);
+      await (await stack.usdc.connect(alice).transfer(h.address, 1_000n * ONE_USDC)).wait();
+      await h.run(perp.fuse, "depositMargin", [1_000n * ONE_USDC]); // USDC margin; the "vault" counts OTH
+      const { promised, brought } = await h.measureInstantWithdraw(perp.fuse, 1_000n * ONE_USDC);
+      expect([promised, brought]).to.deep.equal([0n, 0n]);
+      expect(await stack.usdc.balanceOf(h.address)).to.equal(0n); // margin stayed at the venue
+      // Valued in the vault's asset through the oracle: 1,000 USDC at $1 = 2,000 OTH at $0.50.
+      const feed = await ethers.deployContract("TestPriceFeed", [8, 50_000_000n]);
+      await (await stack.oracle.connect(stack.atomist).setFeed(await other.getAddress(), await feed.getAddress(), 3600)).wait();
+      await h.run(perp.fuse, "increasePosition", [ethMarket, false, Q(1_000n), 0n]); // fee 0.5 USDC
+      expect(await h.valuation(perp.balanceFuse)).to.deep.equal({ equity: 1_999n * ONE_USDC, grossNotional: 2_000n * ONE_USDC + 1n, debt: 0n });
+    });
+
+    it("ZeroAmount, PerpNoPosition, PerpReduceExceedsPosition", async function () {
+      const { ethMarket, perp, act, execute } = await setup();
+      for (const [fn, args] of [
+        ["depositMargin", [0n]],
+        ["withdrawMargin", [0n]],
+        ["increasePosition", [ethMarket, true, 0n, 0n]],
+        ["reducePosition", [ethMarket, 0n, 0n]],
+      ] as const) {
+        await expect(execute([act(fn, [...args])])).to.be.revertedWithCustomError(perp.fuse, "ZeroAmount");
+      }
+      await expect(execute([act("reducePosition", [ethMarket, WAD, 0n])]))
+        .to.be.revertedWithCustomError(perp.fuse, "PerpNoPosition")
+        .withArgs(ethMarket);
+      await expect(execute([act("closePosition", [ethMarket, 0n])]))
+        .to.be.revertedWithCustomError(perp.fuse, "PerpNoPosition")
+        .withArgs(ethMarket);
+      await (await execute([act("depositMargin", [3_000n * ONE_USDC]), act("increasePosition", [ethMarket, false, Q(4_000n), 0n])])).wait();
+      await expect(execute([act("reducePosition", [ethMarket, 3n * WAD, 0n])]))
+        .to.be.revertedWithCustomError(perp.fuse, "PerpReduceExceedsPosition")
+        .withArgs(ethMarket, 2n * WAD, 3n * WAD);
+      // A long's bound is the least base to receive: 4,000 buys 2 ETH at 2,000, so asking for 2.1 is refused.
+      await expect(execute([act("increasePosition", [ethMarket, true, Q(4_000n), (21n * WAD) / 10n])]))
+        .to.be.revertedWithCustomError(perp.fuse, "PerpSlippageExceeded")
+        .withArgs(ethMarket, (21n * WAD) / 10n, 2n * WAD);
+    });
   });
 });

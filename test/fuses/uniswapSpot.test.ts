@@ -5,6 +5,7 @@ import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs
 import type { ContractTransactionResponse } from "ethers";
 import { ONE_USDC, addressSubstrate, deployVaultStack, marketParams, type VaultStack } from "../fixtures/vault.js";
 import { FEE_MEDIUM, createPoolWithLiquidity, deployUniswapV3, swapExactIn, type UniswapV3 } from "../fixtures/uniswapV3.js";
+import { deployHarness, keys } from "./harness.js";
 
 const SPOT = 2n;
 const MAX_SLIPPAGE_BPS = 100n; // 1%
@@ -206,5 +207,71 @@ describe("Uniswap V3 spot swap fuse + spot balance fuse", function () {
     await expect(vault.connect(f.alice).redeem(shares, f.alice.address, f.alice.address))
       .to.be.revertedWithCustomError(vault, "InsufficientLiquidity");
     expect(await f.weth.getFunction("balanceOf")(vault.target)).to.be.greaterThan(39n * ETH); // nothing sold
+  });
+
+  describe("keys, instantWithdrawable and constructor errors (fuses called directly, FuseHarness)", function () {
+    /** A harness holding 10 WETH, with the spot market's substrates (USDC, WETH, WBTC). */
+    const setup = async () => {
+      const { ethers, usdc, oracle, admin } = stack;
+      const h = await deployHarness(ethers, f.usdcAddr, oracle.target as string);
+      await h.grant(SPOT, [f.usdcAddr, f.wethAddr, f.wbtcAddr]);
+      await (await f.weth.connect(admin).getFunction("deposit")({ value: 10n * ETH })).wait();
+      await (await f.weth.connect(admin).getFunction("transfer")(h.address, 10n * ETH)).wait();
+      return { h, usdc };
+    };
+
+    it("the swap fuse and the spot balance fuse name the same keys: every substrate's token balance but the asset's", async function () {
+      const { h } = await setup();
+      const expected = [keys.tokenBalance(f.wethAddr), keys.tokenBalance(f.wbtcAddr)];
+      expect((await h.probe(f.fuse, "valuationKeys"))[0]).to.deep.equal(expected);
+      expect((await h.probe(f.balanceFuse, "valuationKeys"))[0]).to.deep.equal(expected);
+      const { equity, grossNotional, debt } = await h.valuation(f.balanceFuse);
+      expect([equity, grossNotional, debt]).to.deep.equal([20_000n * ONE_USDC, 0n, 0n]);
+    });
+
+    it("instantWithdrawable promises the oracle minimum of selling everything, and instantWithdraw brings at least that", async function () {
+      const { h, usdc } = await setup();
+      // 10 WETH at $2,000 less 1% slippage, rounded up as the fuse's minimum is.
+      const floor = (20_000n * ONE_USDC * (10_000n - MAX_SLIPPAGE_BPS) + 9_999n) / 10_000n;
+      expect((await h.probe(f.fuse, "instantWithdrawable"))[0]).to.equal(floor);
+      const before = await usdc.balanceOf(h.address);
+      await h.run(f.fuse, "instantWithdraw", [1_000_000n * ONE_USDC]);
+      expect((await usdc.balanceOf(h.address)) - before).to.be.greaterThanOrEqual(floor);
+      expect(await f.weth.getFunction("balanceOf")(h.address)).to.equal(0n);
+      expect((await h.probe(f.fuse, "instantWithdrawable"))[0]).to.equal(0n); // nothing left to sell
+    });
+
+    it("promises nothing for a token without a pool to the asset at the instant-withdrawal fee (WBTC here)", async function () {
+      const { h } = await setup();
+      await (await f.wbtc.mint(h.address, BTC)).wait();
+      const floor = (20_000n * ONE_USDC * (10_000n - MAX_SLIPPAGE_BPS) + 9_999n) / 10_000n; // the 10 WETH only
+      expect((await h.probe(f.fuse, "instantWithdrawable"))[0]).to.equal(floor);
+    });
+
+    it("promises nothing from a pool pushed below the minimum (the sale would be refused)", async function () {
+      const { h, usdc } = await setup();
+      const trader = stack.depositors[3];
+      if (trader === undefined) throw new Error("no trader");
+      await (await f.weth.connect(trader).getFunction("deposit")({ value: 3_000n * ETH })).wait();
+      await swapExactIn(uni, trader, f.wethAddr, f.usdcAddr, 3_000n * ETH); // WETH ~-40% in the pool
+      expect((await h.probe(f.fuse, "instantWithdrawable"))[0]).to.equal(0n);
+      const before = await usdc.balanceOf(h.address);
+      await h.run(f.fuse, "instantWithdraw", [1_000n * ONE_USDC]);
+      expect(await usdc.balanceOf(h.address)).to.equal(before);
+    });
+
+    it("ZeroRouter, InvalidMaxSlippage, ZeroAmount", async function () {
+      const { ethers, vault, alpha } = stack;
+      const router = await uni.router.getAddress();
+      await expect(ethers.deployContract("UniswapV3SwapFuse", [SPOT, ethers.ZeroAddress, MAX_SLIPPAGE_BPS, FEE_MEDIUM]))
+        .to.be.revertedWithCustomError(f.fuse, "ZeroRouter");
+      await expect(ethers.deployContract("UniswapV3SwapFuse", [SPOT, router, 10_000n, FEE_MEDIUM]))
+        .to.be.revertedWithCustomError(f.fuse, "InvalidMaxSlippage")
+        .withArgs(10_000n);
+      await expect(vault.connect(alpha).execute([swapSingle(f.usdcAddr, f.wethAddr, 0n)])).to.be.revertedWithCustomError(f.fuse, "ZeroAmount");
+      const path = ethers.solidityPacked(["address", "uint24", "address"], [f.usdcAddr, FEE_MEDIUM, f.wethAddr]);
+      const multi = { fuse: f.fuse.target as string, data: f.fuse.interface.encodeFunctionData("swapExactInput", [path, 0n]) };
+      await expect(vault.connect(alpha).execute([multi])).to.be.revertedWithCustomError(f.fuse, "ZeroAmount");
+    });
   });
 });

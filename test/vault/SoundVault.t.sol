@@ -281,7 +281,8 @@ contract SoundVaultTest is VaultTestBase {
 
     // ---------------------------------------------------------------- pause and breach
 
-    /// While paused: no new capital at unchanged leverage, no notional growth; a margin top-up passes.
+    /// While paused: notional never grows (not even with margin that lowers the ratio: 4,000 -> 7,900 was accepted),
+    /// no new capital at unchanged leverage (3,000 -> 6,000 at the same ratio was accepted); a pure top-up passes.
     function test_pauseTakesNoNewRisk() public {
         _deposit(ALICE, 100_000 * ONE);
         _exec(_supply(3_000 * ONE));
@@ -289,19 +290,21 @@ contract SoundVaultTest is VaultTestBase {
         _exec(_setNotional(4_000 * ONE));
         VM.prank(GUARDIAN);
         vault.pause();
+        // Margin and notional together, ratio lower (2x -> 1.975x): still new notional.
+        VM.expectRevert(
+            abi.encodeWithSelector(ErrorsLib.RiskIncreaseWhilePaused.selector, MLEV, 4_000 * ONE, 7_900 * ONE)
+        );
+        _exec(_two(_addMargin(2_000 * ONE), _setNotional(7_900 * ONE)));
+        // Twice the capital at the same ratio (2x -> 2x).
+        VM.expectRevert(
+            abi.encodeWithSelector(ErrorsLib.RiskIncreaseWhilePaused.selector, MLEV, 4_000 * ONE, 8_000 * ONE)
+        );
+        _exec(_two(_addMargin(2_000 * ONE), _setNotional(8_000 * ONE)));
+        // New capital in an unlevered market.
         VM.expectRevert(
             abi.encodeWithSelector(ErrorsLib.RiskIncreaseWhilePaused.selector, M4626, 3_000 * ONE, 6_000 * ONE)
         );
         _exec(_supply(3_000 * ONE));
-        VM.expectRevert(
-            abi.encodeWithSelector(ErrorsLib.RiskIncreaseWhilePaused.selector, MLEV, 4_000 * ONE, 7_900 * ONE)
-        );
-        _exec(_setNotional(7_900 * ONE));
-        // Margin and notional together, ratio lower: still new notional, refused.
-        VM.expectRevert(
-            abi.encodeWithSelector(ErrorsLib.RiskIncreaseWhilePaused.selector, MLEV, 4_000 * ONE, 5_000 * ONE)
-        );
-        _exec(_two(_addMargin(2_000 * ONE), _setNotional(5_000 * ONE)));
         _exec(_addMargin(1_000 * ONE)); // a top-up: leverage 2x -> 1.33x
         assertEq(vault.getMarket(MLEV).balance, 3_000 * ONE, "topped up");
         _exec(_unsupply(1_000 * ONE)); // de-risking goes on

@@ -1,6 +1,8 @@
 import { formatLog } from "../strategy/log.js";
 import type { StrategyConfig } from "../strategy/types.js";
 import type { BacktestResult, LegReport } from "./engine.js";
+import { divide } from "./metrics.js";
+import type { EventOutcome, RiskEvent } from "./scenario.js";
 
 /**
  * Self-contained HTML report: inline CSS and SVG only (no script, no external resource), so it opens
@@ -17,11 +19,14 @@ export interface ChartSeries {
 export function renderReport(result: BacktestResult, config: StrategyConfig, notes: readonly string[] = []): string {
   const times = result.daily.map((d) => d.time);
   const s = result.strategy;
+  const b = result.benchmark;
   const p = result.passive;
+  const rf = pct(result.riskFreeApr);
   const rows: [string, (l: LegReport) => string][] = [
     ["Annualised return", (l) => pct(l.performance.annualisedReturn)],
+    [`Excess return (over the risk-free ${rf})`, (l) => pct(l.performance.excessReturn)],
     ["Total return", (l) => pct(l.performance.totalReturn)],
-    ["Sharpe (annualised, daily returns)", (l) => l.performance.sharpe.toFixed(2)],
+    [`Sharpe (daily returns over rf ${rf}, √365)`, (l) => ratio(l.performance.sharpe)],
     ["Max drawdown", (l) => pct(l.performance.maxDrawdown)],
     ["Daily volatility", (l) => pct(l.performance.dailyVol, 3)],
     ["Final NAV", (l) => money(l.performance.endNav)],
@@ -30,33 +35,34 @@ export function renderReport(result: BacktestResult, config: StrategyConfig, not
     ["  of which fees / slippage", (l) => `${money(l.costs.feeQuote)} / ${money(l.costs.slippageQuote)}`],
     ["  of which gas / transfers", (l) => `${money(l.costs.gasQuote)} / ${money(l.costs.transferQuote)}`],
     ["Credit interest paid (net)", (l) => money(l.interestQuote)],
+    ["Yield earned on what waits (idle, margin, long leg)", (l) => money(l.yieldQuote)],
+    ["Basis paid trading at venue premiums (negative = earned)", (l) => money(l.basisQuote)],
     ["Traded notional", (l) => money(l.costs.tradedQuote)],
     ["Turnover (traded / average NAV, per year)", (l) => `${l.turnoverPerYear.toFixed(2)}×`],
     ["Liquidations", (l) => String(l.liquidations.length)],
   ];
   const table = rows
-    .map(([label, f]) => `<tr><th>${esc(label)}</th><td>${esc(f(s))}</td><td>${esc(f(p))}</td></tr>`)
+    .map(([label, f]) => `<tr><th>${esc(label)}</th><td>${esc(f(s))}</td><td>${esc(f(b))}</td><td>${esc(f(p))}</td></tr>`)
     .join("\n");
-  const sharpeRatio = p.performance.sharpe > 0 ? s.performance.sharpe / p.performance.sharpe : Number.POSITIVE_INFINITY;
-  const ddRatio = p.performance.maxDrawdown > 0 ? s.performance.maxDrawdown / p.performance.maxDrawdown : Number.POSITIVE_INFINITY;
-  const targets = `<p>Issue targets: Sharpe ≥ 1.3× passive — <b>${
-    sharpeRatio >= 1.3 ? "met" : "not met"
-  }</b> (${Number.isFinite(sharpeRatio) ? sharpeRatio.toFixed(2) : "∞"}×); max drawdown ≤ ½ passive — <b>${
-    ddRatio <= 0.5 ? "met" : "not met"
-  }</b> (${Number.isFinite(ddRatio) ? ddRatio.toFixed(3) : "∞"}×).</p>`;
+  const goal = goalAgainstBenchmark(s, b);
+  const targets = `<p>Goal against the Ethena-style benchmark: ≥ 2 points a year of excess return — <b>${esc(goal.excessVerdict)}</b>
+(${(goal.excessPoints * 100).toFixed(2)} points); max drawdown ≤ ½ the benchmark's — <b>${esc(goal.drawdownVerdict)}</b> (ratio ${esc(ratio(goal.drawdownRatio, 3))}).</p>`;
 
   const charts = [
     lineChart("NAV (quote)", times, [
       { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.nav) },
-      { name: "passive (short Binance, fixed notional)", color: "#d62728", values: result.daily.map((d) => d.passiveNav) },
+      { name: `Ethena-style 1x (${result.benchmarkVenue})`, color: "#2ca02c", values: result.daily.map((d) => d.benchmarkNav) },
+      { name: "3x short, never rebalanced", color: "#d62728", values: result.daily.map((d) => d.passiveNav) },
     ], money),
     lineChart("Cumulative funding received (quote)", times, [
       { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.fundingCum) },
-      { name: "passive", color: "#d62728", values: result.daily.map((d) => d.passiveFundingCum) },
+      { name: "Ethena-style 1x", color: "#2ca02c", values: result.daily.map((d) => d.benchmarkFundingCum) },
+      { name: "3x short", color: "#d62728", values: result.daily.map((d) => d.passiveFundingCum) },
     ], money),
     lineChart("Exposure: hedge notional / NAV", times, [
       { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.exposure) },
-      { name: "passive", color: "#d62728", values: result.daily.map((d) => d.passiveExposure) },
+      { name: "Ethena-style 1x", color: "#2ca02c", values: result.daily.map((d) => d.benchmarkExposure) },
+      { name: "3x short", color: "#d62728", values: result.daily.map((d) => d.passiveExposure) },
     ], (x) => pct(x, 0)),
     lineChart("Margin health: smallest distance to liquidation over the day (capped at 100 %)", times, [
       { name: "strategy", color: "#1f77b4", values: result.daily.map((d) => d.minLiqDistance) },
@@ -87,7 +93,11 @@ export function renderReport(result: BacktestResult, config: StrategyConfig, not
     .join("");
   const interesting = result.decisions.filter((d) => d.action === "flag" || (d.action === "hold" && !d.reason.startsWith("scheduled") && !d.reason.startsWith("batch planned")));
   const logLines = interesting.slice(0, 400).map((d) => esc(formatLog(d))).join("\n");
-  const liquidations = [...s.liquidations.map((l) => ({ ...l, who: "strategy" })), ...p.liquidations.map((l) => ({ ...l, who: "passive" }))]
+  const liquidations = [
+    ...s.liquidations.map((l) => ({ ...l, who: "strategy" })),
+    ...b.liquidations.map((l) => ({ ...l, who: "Ethena-style 1x" })),
+    ...p.liquidations.map((l) => ({ ...l, who: "3x short" })),
+  ]
     .map((l) => `<tr><td>${esc(l.who)}</td><td>${iso(l.time)}</td><td>${esc(l.venue)}</td><td>${money(l.lossQuote)}</td></tr>`)
     .join("");
   const configRows = Object.entries(config)
@@ -110,15 +120,18 @@ pre{background:#f6f6f6;padding:10px;overflow:auto;max-height:420px;font-size:12p
 negative regime: <b>${esc(config.negativeRegimeAction)}</b>, target leverage ${config.targetLeverage}× (limit ${config.maxLeverage}×),
 idle buffer ${config.idleBufferBps / 100} %. ${result.actionCount} actions executed; ${result.guardrailBreaches.length} guardrail breaches.</p>
 ${targets}
-<table><tr><th></th><th>strategy</th><th>passive</th></tr>
+<table><tr><th></th><th>strategy</th><th>Ethena-style 1x (${esc(result.benchmarkVenue)}), the benchmark</th><th>3x short, never rebalanced</th></tr>
 ${table}
 </table>
 ${notes.map((n) => `<p class="note">${esc(n)}</p>`).join("\n")}
+<p class="note">${esc(portfolioMarginNote(result, config.maxBasis))}</p>
 <h2>Charts (daily points)</h2>
 ${charts}
 <h2>Regimes and venues</h2>
 <table><tr><th>regime</th><th>share of hours</th></tr>${regimes}</table>
 <table><tr><th>venue</th><th>share of hedge (size × hours)</th></tr>${venues}</table>
+${result.scenario === undefined ? "" : `<h2>Risk events: ${esc(result.scenario.name)} (${esc(result.scenario.kind)})</h2>
+<table><tr><th>event</th><th>monitor's response</th></tr>${result.scenario.outcomes.map((o) => `<tr><th>${esc(describeEvent(o.event))}</th><td>${esc(describeOutcome(o))}</td></tr>`).join("")}</table>`}
 <h2>Liquidations</h2>
 <table><tr><th>who</th><th>time</th><th>venue</th><th>margin lost</th></tr>${liquidations || '<tr><td colspan="4">none</td></tr>'}</table>
 <h2>Decisions</h2>
@@ -129,8 +142,12 @@ ${charts}
 <table>${configRows}</table>
 <h2>Data and model</h2>
 <p class="note">Funding: supervik multi-venue files (MIT), normalised to UTC and per-hour rates. Prices: Binance USDT-M perp hourly
-closes/highs/lows (no licence stated; exchange data); spot = perp / (1 + last Binance daily perp/spot basis). Every venue is marked at
-the Binance perp price. Liquidation: equity at the bar's worst price below maintenance margin loses the isolated margin.
+closes/highs/lows (no licence stated; exchange data); index (spot) = perp / (1 + last Binance daily perp/spot basis). ${
+    result.priceModel === "per-venue"
+      ? "Each venue is marked at index × (1 + premium), the premium implied by that venue's own funding print for the interval (funding = premium + interest clamped at ±0.05 %, at the venue's caps): a model, the data hold no per-venue prices. Basis is paid at entry, exit and every venue switch."
+      : "Every venue is marked at the Binance perp price (one price: no basis between venues)."
+  } Slippage: per-venue bps plus ½ × 1 % × notional / the venue's assumed 1 % depth. Maintenance margin by Binance-style tier.
+Liquidation: equity at the bar's worst price below maintenance margin loses the isolated margin.
 Decisions at time t use only data known at t.</p>
 </body></html>
 `;
@@ -188,6 +205,62 @@ ${grid.join("")}${paths.join("")}${legend}
 
 function esc(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/**
+ * The issue's goal against the Ethena-style benchmark: ≥ 2 points a year of excess return with at most
+ * half its max drawdown. A drawdown ratio against a benchmark that never drew down is undefined, and
+ * so is its verdict: never "met".
+ */
+export function goalAgainstBenchmark(strategy: LegReport, benchmark: LegReport): {
+  excessPoints: number;
+  excessVerdict: "met" | "not met";
+  drawdownRatio: number;
+  drawdownVerdict: "met" | "not met" | "undefined";
+} {
+  const excessPoints = strategy.performance.annualisedReturn - benchmark.performance.annualisedReturn;
+  const drawdownRatio = divide(strategy.performance.maxDrawdown, benchmark.performance.maxDrawdown);
+  return {
+    excessPoints,
+    excessVerdict: excessPoints >= 0.02 ? "met" : "not met",
+    drawdownRatio,
+    drawdownVerdict: Number.isFinite(drawdownRatio) ? (drawdownRatio <= 0.5 ? "met" : "not met") : "undefined",
+  };
+}
+
+/** A ratio with `digits` decimals; "undefined" when it is not a finite number (never ∞, never "met"). */
+export function ratio(x: number, digits = 2): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : "undefined";
+}
+
+/** The risk monitor's portfolio-margin view over the run, in one sentence. */
+export function portfolioMarginNote(result: BacktestResult, basisAddOn: number): string {
+  const days = result.daily.filter((d) => d.postedMarginQuote > 0);
+  if (days.length === 0) return "Portfolio margin: no perp collateral was posted.";
+  const posted = days.reduce((s, d) => s + d.postedMarginQuote, 0) / days.length;
+  const freed = days.reduce((s, d) => s + d.nettingFreesQuote, 0) / days.length;
+  return `Portfolio margin (risk monitor, netted across venues and the long leg, basis add-on ${pct(basisAddOn, 0)} of gross notional): on average ${money(freed)} of the ${money(posted)} posted on venues (${pct(freed / posted, 0)}) would be freed by one netted account; isolated venues cannot net, so the vault posts it.`;
+}
+
+export function describeEvent(e: RiskEvent): string {
+  switch (e.kind) {
+    case "venueOutage":
+      return `${e.venue} down ${e.from} → ${e.to}`;
+    case "quoteDepeg":
+      return `quote at ${e.pegUsd} USD ${e.from} → ${e.to}`;
+    case "adl":
+      return `${e.venue} ADL of ${(e.fraction * 100).toFixed(0)} % at ${e.at}`;
+    case "liquidityDrop":
+      return `${e.venue} depth × ${e.depthFactor} ${e.from} → ${e.to}`;
+  }
+}
+
+export function describeOutcome(o: EventOutcome): string {
+  const where = "venue" in o.event ? `on ${o.event.venue}` : "in total";
+  const size = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : "—");
+  return `${o.flags} monitor flags, ${o.actions} actions; perp size ${where} ${size(o.sizeBefore)} → ${size(o.sizeAfter)}${
+    o.event.kind === "adl" ? `; ${size(o.deleveragedBase)} closed by the venue` : ""
+  }${o.event.kind === "adl" ? " (window: the 24 h after)" : ""}`;
 }
 
 /** `12.34 %`; `—` when not finite. (The report formatters, shared by the replay's report and the demo.) */

@@ -12,20 +12,22 @@
  * | spot.sell | `swapExactInputSingle(base, quote, fee, min(amountBase, held))` |
  * | credit.supply / withdraw / borrow / repay (asset or "QUOTE") | Aave fuse `supply / withdraw / borrow / repay(token, amount)`; a withdraw or repay within 0.1 % of the whole position uses `type(uint256).max` (all) |
  *
- * Each perp action goes to the fuse of its venue's market (`book.perps`, one vault market per venue); a venue
- * the book does not hold is an error. Amounts are floats in the strategy; the mapper converts them to token units (rounding down) and clamps them
+ * Each perp action goes to the fuse of its venue's market (`book.perps`, one vault market per venue; every perp
+ * fuse is a PerpFuseBase, so the calls are the same for the simulated venue and Perp v2, only the fill bound,
+ * `leg.maxSlippage`, differs); a venue the book does not hold is an error. Credit calls are encoded by the credit
+ * leg's module (Aave V3 or Morpho Blue, venues/registry.ts). Amounts are floats in the strategy; the mapper converts them to token units (rounding down) and clamps them
  * to what the chain holds, since the engine's book is an estimate (fees, interest, funding accrue on chain).
  */
-import { Interface, MaxUint256, parseUnits } from "ethers";
+import { MaxUint256, parseUnits } from "ethers";
 import type { Action, VenueId } from "../strategy/types.js";
-import { FUSE_ABI } from "./abi.js";
 import { perpLeg, type ChainBook } from "./book.js";
+import { FUSE_INTERFACES } from "./contracts.js";
 import type { RawBalances, RawPerp } from "./read.js";
+import { encodeCredit } from "./venues/registry.js";
+import { swapCall } from "./venues/spot.js";
+import type { CreditOp, FuseCall } from "./venues/types.js";
 
-export interface FuseCall {
-  readonly fuse: string;
-  readonly data: string;
-}
+export type { FuseCall } from "./venues/types.js";
 
 export interface MappedAction {
   readonly action: Action;
@@ -34,9 +36,6 @@ export interface MappedAction {
   readonly text: string;
 }
 
-export const FUSE_INTERFACE = new Interface(FUSE_ABI);
-/** Bound on perp fills vs the mark the decision saw (the simulated venue fills at its mark). */
-const PERP_SLIPPAGE = 0.01;
 /** A withdraw / repay this close to the whole position takes all of it. */
 const ALL_TOLERANCE = 0.001;
 
@@ -56,10 +55,11 @@ const mulFrac = (x: bigint, f: number): bigint => (x * BigInt(Math.round(f * 1e6
 export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBalances, spotPrice: number): MappedAction[] {
   const out: MappedAction[] = [];
   const { quote, base } = book;
-  const encode = (fn: string, args: unknown[]): string => FUSE_INTERFACE.encodeFunctionData(fn, args);
-  const call = (action: Action, fuse: string, fn: string, args: unknown[], text: string): void => {
-    out.push({ action, call: { fuse, data: encode(fn, args) }, text });
+  const perp = FUSE_INTERFACES.perp;
+  const push = (action: Action, call: FuseCall, text: string): void => {
+    out.push({ action, call, text });
   };
+  const tokens = { base: base.address, quote: quote.address };
   // Running view of what the batch changes, for the clamps (perp size per venue).
   const sizes = new Map<VenueId, bigint>(b.perps.map((p) => [p.venueId, p.perpSizeWad]));
   const rawPerp = (venue: VenueId): RawPerp => {
@@ -72,9 +72,9 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
   let aQuote = b.aQuote;
   let debtBase = b.debtBase;
   let debtQuote = b.debtQuote;
-  const creditFuse = (): string => {
+  const creditLeg = () => {
     if (book.credit === undefined) throw new Error("the book has no credit market");
-    return book.credit.fuse;
+    return book.credit;
   };
 
   for (const action of actions) {
@@ -90,8 +90,8 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
         const increase = action.deltaBase > 0;
         if (increase) {
           const quoteWad = (delta * mark) / WAD;
-          const bound = isLong ? mulFrac(delta, 1 - PERP_SLIPPAGE) : mulFrac(delta, 1 + PERP_SLIPPAGE);
-          call(action, leg.fuse, "increasePosition", [leg.market, isLong, quoteWad, bound], `${leg.venueId} increasePosition(${isLong ? "long" : "short"} ${fmt(delta, 18)} @ ${fmt(mark, 18)})`);
+          const bound = isLong ? mulFrac(delta, 1 - leg.maxSlippage) : mulFrac(delta, 1 + leg.maxSlippage);
+          push(action, { fuse: leg.fuse, data: perp.encodeFunctionData("increasePosition", [leg.market, isLong, quoteWad, bound]) }, `${leg.venueId} increasePosition(${isLong ? "long" : "short"} ${fmt(delta, 18)} @ ${fmt(mark, 18)})`);
           size += isLong ? delta : -delta;
         } else {
           const held = abs(size);
@@ -100,9 +100,9 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
           if (amount === 0n) break;
           const quoteWad = (amount * mark) / WAD;
           // Reducing a short pays quote (bound = max paid); reducing a long receives quote (bound = min received).
-          const bound = isLong ? mulFrac(quoteWad, 1 - PERP_SLIPPAGE) : mulFrac(quoteWad, 1 + PERP_SLIPPAGE);
-          if (closing) call(action, leg.fuse, "closePosition", [leg.market, bound], `${leg.venueId} closePosition(${fmt(held, 18)})`);
-          else call(action, leg.fuse, "reducePosition", [leg.market, amount, bound], `${leg.venueId} reducePosition(${fmt(amount, 18)})`);
+          const bound = isLong ? mulFrac(quoteWad, 1 - leg.maxSlippage) : mulFrac(quoteWad, 1 + leg.maxSlippage);
+          if (closing) push(action, { fuse: leg.fuse, data: perp.encodeFunctionData("closePosition", [leg.market, bound]) }, `${leg.venueId} closePosition(${fmt(held, 18)})`);
+          else push(action, { fuse: leg.fuse, data: perp.encodeFunctionData("reducePosition", [leg.market, amount, bound]) }, `${leg.venueId} reducePosition(${fmt(amount, 18)})`);
           size = closing ? 0n : size + (size < 0n ? amount : -amount);
         }
         sizes.set(action.venue, size);
@@ -111,7 +111,7 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
       case "perp.addMargin": {
         const leg = perpLeg(book, action.venue);
         const amount = units(action.amountQuote, quote.decimals);
-        if (amount > 0n) call(action, leg.fuse, "depositMargin", [amount], `${leg.venueId} depositMargin(${fmt(amount, quote.decimals)})`);
+        if (amount > 0n) push(action, { fuse: leg.fuse, data: perp.encodeFunctionData("depositMargin", [amount]) }, `${leg.venueId} depositMargin(${fmt(amount, quote.decimals)})`);
         break;
       }
       case "perp.removeMargin": {
@@ -132,13 +132,13 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
         const flatAndStill = size === 0n && p.perpSizeWad === 0n;
         const freeUnits = free <= 0n ? 0n : flatAndStill ? free / scale : mulFrac(free / scale, 0.999);
         const amount = min(units(action.amountQuote, quote.decimals), freeUnits);
-        if (amount > 0n) call(action, leg.fuse, "withdrawMargin", [amount], `${leg.venueId} withdrawMargin(${fmt(amount, quote.decimals)})`);
+        if (amount > 0n) push(action, { fuse: leg.fuse, data: perp.encodeFunctionData("withdrawMargin", [amount]) }, `${leg.venueId} withdrawMargin(${fmt(amount, quote.decimals)})`);
         break;
       }
       case "spot.buy": {
         const amount = units(action.amountQuote, quote.decimals);
         if (amount === 0n) break;
-        call(action, book.spot.fuse, "swapExactInputSingle", [quote.address, base.address, book.spot.poolFee, amount], `swap ${fmt(amount, quote.decimals)} quote → base`);
+        push(action, swapCall(book.spot, quote.address, base.address, amount), `swap ${fmt(amount, quote.decimals)} quote → base`);
         // What the swap delivers is known only once it fills: count 99.5 % of the oracle value for the clamps below.
         baseHeld += units((action.amountQuote / spotPrice) * 0.995, base.decimals);
         break;
@@ -146,7 +146,7 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
       case "spot.sell": {
         const amount = min(units(action.amountBase, base.decimals), baseHeld);
         if (amount === 0n) break;
-        call(action, book.spot.fuse, "swapExactInputSingle", [base.address, quote.address, book.spot.poolFee, amount], `swap ${fmt(amount, base.decimals)} base → quote`);
+        push(action, swapCall(book.spot, base.address, quote.address, amount), `swap ${fmt(amount, base.decimals)} base → quote`);
         baseHeld -= amount;
         break;
       }
@@ -157,7 +157,7 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
         const isQuote = action.asset === "QUOTE";
         const token = isQuote ? quote : base;
         let amount = units(action.amount, token.decimals);
-        const fn = action.kind.slice("credit.".length);
+        const fn = creditOp(action.kind);
         if (action.kind === "credit.supply" && !isQuote) {
           // Supply at most what the vault holds (a buy earlier in the batch counted at 99.5 %): the rest of a
           // fill stays as spot, which the strategy counts in the long leg too.
@@ -182,12 +182,25 @@ export function mapActions(book: ChainBook, actions: readonly Action[], b: RawBa
         } else if (isQuote) debtQuote += amount;
         else debtBase += amount;
         if (amount === 0n) break;
-        call(action, creditFuse(), fn, [token.address, amount], `${fn}(${isQuote ? "quote" : "base"} ${amount === MaxUint256 ? "all" : fmt(amount, token.decimals)})`);
+        push(action, encodeCredit(creditLeg(), fn, token.address, tokens, amount), `${fn}(${isQuote ? "quote" : "base"} ${amount === MaxUint256 ? "all" : fmt(amount, token.decimals)})`);
         break;
       }
     }
   }
   return out;
+}
+
+function creditOp(kind: "credit.supply" | "credit.withdraw" | "credit.borrow" | "credit.repay"): CreditOp {
+  switch (kind) {
+    case "credit.supply":
+      return "supply";
+    case "credit.withdraw":
+      return "withdraw";
+    case "credit.borrow":
+      return "borrow";
+    case "credit.repay":
+      return "repay";
+  }
 }
 
 function fmt(x: bigint, decimals: number): string {

@@ -1,24 +1,26 @@
 /**
  * `AlphaChain` over ethers (scripts/alpha/live/loop.ts): read the vault's book and the market from the chain,
- * decide with the pure strategy engine, map the actions to fuse calls, and send them as one `vault.execute`
- * from the alpha account with the nonce the loop pins. Used by the live bot (`fusebox alpha run`) and, one
- * epoch at a time, by the replay (`npm run demo`).
+ * decide with the pure strategy engine, hold what the bot's policy holds (stale data, per-tick caps:
+ * live/policy.ts), map the actions to fuse calls, and send them as one `vault.execute` from the alpha account with
+ * the nonce the loop pins. Used by the live bot (`fusebox alpha run`) and, one epoch at a time, by the replay.
  *
  * Honesty the loop relies on: `nonce()` is the account's mined count; `send` broadcasts exactly one
  * transaction with the given nonce and returns its hash; `wait` reports a revert as `ok: false` with the
  * decoded custom error. A batch the vault would refuse (guardrails) is caught before sending by simulating it
  * (`eth_call` from the alpha), reported as a hold with the decoded error, and never broadcast.
  */
-import { Contract, Interface, type Provider, type Signer } from "ethers";
+import type { Provider, Signer } from "ethers";
 import { decide } from "../strategy/decide.js";
 import { formatLog } from "../strategy/log.js";
-import type { Decision, StrategyConfig } from "../strategy/types.js";
-import type { AlphaChain } from "../live/loop.js";
-import { VAULT_ABI } from "./abi.js";
+import type { Decision, FundingPrint, StrategyConfig } from "../strategy/types.js";
+import type { AlphaChain, DecisionDetails } from "../live/loop.js";
+import { applyPolicy, type TickCaps } from "../live/policy.js";
 import { mapActions, type MappedAction } from "./actions.js";
 import type { ChainBook } from "./book.js";
+import { VAULT_INTERFACE, vaultAt } from "./contracts.js";
+import { staleSources, type MarketDataSource } from "./marketData.js";
 import type { RevertDecoder } from "../../lib/revert.js";
-import { ChainReader, FundingHistory, type RawBalances } from "./read.js";
+import type { ChainReader, RawBalances } from "./read.js";
 
 export interface PreparedBatch {
   /** Strategy time (chain time − clock offset). */
@@ -30,6 +32,12 @@ export interface PreparedBatch {
   readonly data: string;
   /** The vault's decoded refusal when the simulated batch reverted (nothing is sent then). */
   readonly refusal?: string;
+  /** Actions the bot's policy held, with the reason. */
+  readonly held: readonly string[];
+  /** Stale or failed sources at decision time. */
+  readonly stale: readonly string[];
+  /** Funding prints observed for the first time by this read. */
+  readonly observed: readonly FundingPrint[];
 }
 
 export interface EthersAlphaChainOptions {
@@ -38,14 +46,13 @@ export interface EthersAlphaChainOptions {
   /** The alpha account (ALPHA role on the vault). */
   readonly signer: Signer;
   readonly reader: ChainReader;
-  readonly history: FundingHistory;
+  readonly market: MarketDataSource;
   readonly config: StrategyConfig;
   readonly decodeRevert: RevertDecoder;
+  readonly caps?: TickCaps;
   /** Gas limit when estimation fails (the tx is then sent anyway and its revert reported by `wait`). */
   readonly fallbackGasLimit?: bigint;
 }
-
-const VAULT = new Interface(VAULT_ABI);
 
 export class EthersAlphaChain implements AlphaChain<PreparedBatch> {
   private alphaAddress?: string;
@@ -75,34 +82,53 @@ export class EthersAlphaChain implements AlphaChain<PreparedBatch> {
     return this.o.provider.getTransactionCount(await this.alpha(), "latest");
   }
 
-  /** Read, decide, map, simulate. `time` is chain time. */
+  /** Read, decide, apply the policy, map, simulate. `time` is chain time (the tick's start). */
   async prepare(time: number): Promise<PreparedBatch> {
-    const { reader, history, config, book } = this.o;
+    const { reader, market, config, book } = this.o;
     const strategyTime = time - reader.clockOffset;
+    const chainNow = await this.now();
     const raw = await reader.balances();
     const state = await reader.portfolio(strategyTime, raw);
-    const marketHistory = await history.at(strategyTime);
-    const snapshot = await reader.snapshot(strategyTime, marketHistory);
-    const decision = decide(config, state, snapshot, marketHistory);
-    const mapped = mapActions(book, decision.actions, raw, snapshot.spotPrice);
-    if (mapped.length === 0) return { time: strategyTime, decision, raw, mapped, data: "0x" };
-    const data = VAULT.encodeFunctionData("execute", [mapped.map((m) => [m.call.fuse, m.call.data])]);
+    const view = await market.at(strategyTime);
+    const decision = decide(config, state, view.snapshot, view.history);
+    const staleList = staleSources([...view.sources, ...raw.custody.flatMap((c) => c.sources)], chainNow);
+    const policy = applyPolicy({ actions: decision.actions, snapshot: view.snapshot, stale: staleList, caps: this.o.caps ?? {} });
+    const base = {
+      time: strategyTime,
+      decision,
+      raw,
+      held: policy.held.map((h) => `${h.action.kind}${"venue" in h.action ? ` ${h.action.venue}` : ""}: ${h.reason}`),
+      stale: staleList.map((s) => `${s.source}: ${s.why}`),
+      observed: view.observed,
+    };
+    const mapped = mapActions(book, policy.actions, raw, view.snapshot.spotPrice);
+    if (mapped.length === 0) return { ...base, mapped, data: "0x" };
+    const data = VAULT_INTERFACE.encodeFunctionData("execute", [mapped.map((m) => ({ fuse: m.call.fuse, data: m.call.data }))]);
     try {
       await this.o.provider.call({ from: await this.alpha(), to: book.vault, data });
     } catch (error) {
-      return { time: strategyTime, decision, raw, mapped, data, refusal: this.o.decodeRevert(error) };
+      return { ...base, mapped, data, refusal: this.o.decodeRevert(error) };
     }
-    return { time: strategyTime, decision, raw, mapped, data };
+    return { ...base, mapped, data };
   }
 
-  async decide(time: number): Promise<{ decision: PreparedBatch; actions: number; log: readonly string[] }> {
+  async decide(time: number): Promise<{ decision: PreparedBatch; actions: number; log: readonly string[]; details: DecisionDetails }> {
     const batch = await this.prepare(time);
     const log = [
       ...batch.decision.log.map(formatLog),
+      ...batch.held.map((h) => `held: ${h}`),
       ...batch.mapped.map((m) => `  → ${m.text}`),
       ...(batch.refusal === undefined ? [] : [`refused by the vault (not sent): ${batch.refusal}`]),
     ];
-    return { decision: batch, actions: batch.refusal === undefined ? batch.mapped.length : 0, log };
+    const details: DecisionDetails = {
+      reasons: batch.decision.log.map((l) => `${l.action}: ${l.reason}`),
+      batch: batch.mapped.map((m) => m.text),
+      ...(batch.held.length === 0 ? {} : { held: batch.held }),
+      ...(batch.stale.length === 0 ? {} : { stale: batch.stale }),
+      ...(batch.refusal === undefined ? {} : { refusal: batch.refusal }),
+      ...(batch.observed.length === 0 ? {} : { funding: batch.observed.map((p) => ({ venue: p.venue, settleTime: p.settleTime, ratePerInterval: p.ratePerInterval, intervalHours: p.intervalHours })) }),
+    };
+    return { decision: batch, actions: batch.refusal === undefined ? batch.mapped.length : 0, log, details };
   }
 
   async send(batch: PreparedBatch, nonce: number): Promise<string> {
@@ -135,9 +161,10 @@ export class EthersAlphaChain implements AlphaChain<PreparedBatch> {
     return { ok: false, gasUsed: receipt.gasUsed, reason };
   }
 
-  /** The vault's total assets (quote units) after refreshing every market's balance (`vault` connected as the alpha). */
-  static async refreshedNav(vault: Contract): Promise<bigint> {
-    await (await vault.getFunction("refreshAllMarketBalances")()).wait();
-    return (await vault.getFunction("totalAssets")()) as bigint;
+  /** The vault's total assets (quote units) after refreshing every market's balance (as the alpha `signer`). */
+  static async refreshedNav(vault: string, signer: Signer): Promise<bigint> {
+    const v = vaultAt(vault, signer);
+    await (await v.refreshAllMarketBalances()).wait();
+    return v.totalAssets();
   }
 }

@@ -1,12 +1,20 @@
 /**
- * The alpha's book on chain: which vault, which tokens, and which fuse / venue / pool carries each leg. Built
- * from a deployment record (`deployments/<network>/<vault>.json`) plus the fuses' immutables, so the live bot
- * needs nothing but the record and the network.
+ * The alpha's book on chain: which vault, which tokens, and which leg (a venue-kind module's data, see
+ * venues/registry.ts) carries each part of the strategy. Built from a deployment record
+ * (`deployments/<network>/<vault>.json`) plus the fuses' immutables, so the live bot needs nothing but the record
+ * and the network.
  */
-import { Contract, getAddress, type ContractRunner } from "ethers";
+import { getAddress, type Provider } from "ethers";
 import type { DeploymentRecord } from "../../deploy/record.js";
 import { VENUE_IDS, type Asset, type VenueId } from "../strategy/types.js";
-import { ERC20_ABI, FUSE_ABI, VAULT_ABI } from "./abi.js";
+import { erc20At, vaultAt } from "./contracts.js";
+import { resolveCustody, type CustodyLeg } from "./venues/cex.js";
+import { fromSubstrate, fuseOf, required } from "./venues/common.js";
+import { isCreditKind, isPerpKind, PERP_KINDS, resolveCredit, resolvePerp } from "./venues/registry.js";
+import { resolveSpot, type SpotLeg } from "./venues/spot.js";
+import type { CreditLeg, PerpLeg } from "./venues/types.js";
+
+export type { CreditLeg, PerpLeg } from "./venues/types.js";
 
 export interface TokenRef {
   readonly address: string;
@@ -15,27 +23,23 @@ export interface TokenRef {
 
 export interface ChainBook {
   readonly vault: string;
+  /** The vault's AccessManager. */
+  readonly authority: string;
   /** The vault's asset: the strategy's quote (a USD stablecoin). */
   readonly quote: TokenRef;
   /** The traded asset's token (WETH for ETH). */
   readonly base: TokenRef & { readonly asset: Asset };
   readonly oracle: string;
-  /** The perp legs: one simulated-venue market per strategy venue (`venueId`), each its own vault market and fuse. */
+  /** The perp legs: one vault market per strategy venue (`venueId`), each its own fuse. */
   readonly perps: readonly PerpLeg[];
-  /** The credit leg (Aave V3): long-leg collateral, quote borrowing. */
-  readonly credit?: { readonly fuse: string; readonly pool: string };
+  /** The credit leg (Aave V3 or Morpho Blue): long-leg collateral, quote borrowing. */
+  readonly credit?: CreditLeg;
   /** The spot leg (Uniswap V3 swaps): buys and sells of the base token against the quote. */
-  readonly spot: { readonly fuse: string; readonly poolFee: number };
-}
-
-/** One perp venue of the book: the strategy venue it stands for, its fuse, venue contract and market. */
-export interface PerpLeg {
-  readonly venueId: VenueId;
-  /** The vault market's name in the deployment record. */
-  readonly name: string;
-  readonly fuse: string;
-  readonly venue: string;
-  readonly market: string;
+  readonly spot: SpotLeg;
+  /** CEX custody markets: valued (and their reports' freshness checked), never traded by the alpha. */
+  readonly custody: readonly CustodyLeg[];
+  /** Record markets the alpha neither trades nor reads (their kind has no module), by name. */
+  readonly ignored: readonly string[];
 }
 
 /** The book's leg for `venue`; a venue the book does not hold is an error naming the ones it does. */
@@ -47,52 +51,55 @@ export function perpLeg(book: ChainBook, venue: VenueId): PerpLeg {
 
 export interface BookOptions {
   readonly asset: Asset;
-  /** The strategy venue of a lone perp-sim market whose name names none (its metadata: fees, interval). */
-  readonly venueId: VenueId;
+  /** The strategy venue of a lone perp market whose name names none (default: the kind's stand-in, else binance). */
+  readonly venueId?: VenueId;
   /** Explicit market name → strategy venue (otherwise a venue id found in the market's name, e.g. "bybit-perp"). */
   readonly venues?: Readonly<Record<string, VenueId>>;
   /** The Uniswap V3 fee tier of the base/quote pool. */
   readonly poolFee: number;
 }
 
-const fromSubstrate = (s: string): string => getAddress(`0x${s.slice(-40)}`);
-
-/** Resolve the book of a deployed vault from its record (markets of kind perp-sim, aave-v3 and spot). */
-export async function bookFromRecord(record: DeploymentRecord, runner: ContractRunner, options: BookOptions): Promise<ChainBook> {
+/** Resolve the book of a deployed vault from its record (every market kind of venues/registry.ts). */
+export async function bookFromRecord(record: DeploymentRecord, provider: Provider, options: BookOptions): Promise<ChainBook> {
   const vaultAddress = getAddress(required(record.contracts["FuseboxVault"], "FuseboxVault").address);
-  const vault = new Contract(vaultAddress, VAULT_ABI, runner);
-  const quoteAddress = getAddress((await vault.getFunction("asset")()) as string);
-  const oracle = getAddress((await vault.getFunction("priceOracle")()) as string);
-  const kind = (k: string) => record.markets.find((m) => m.kind === k);
-  const perpMarkets = record.markets.filter((m) => m.kind === "perp-sim");
-  const spot = kind("spot");
-  const credit = kind("aave-v3");
-  if (perpMarkets.length === 0 || spot === undefined) {
-    throw new Error(`vault ${record.vault} (${vaultAddress}) needs a perp-sim market and a spot market (has: ${record.markets.map((m) => m.kind).join(", ")})`);
+  const vault = vaultAt(vaultAddress, provider);
+  const [quoteAddress, oracle, authority] = await Promise.all([vault.asset(), vault.priceOracle(), vault.authority()]).then(([a, o, m]) => [getAddress(a), getAddress(o), getAddress(m)] as const);
+  const perpMarkets = record.markets.filter((m) => isPerpKind(m.kind));
+  const spotMarkets = record.markets.filter((m) => m.kind === "spot");
+  const creditMarkets = record.markets.filter((m) => isCreditKind(m.kind));
+  if (perpMarkets.length === 0) {
+    throw new Error(`vault ${record.vault} (${vaultAddress}) has no perp market (kinds ${Object.keys(PERP_KINDS).join(", ")}; has: ${record.markets.map((m) => m.kind).join(", ") || "none"})`);
   }
+  if (spotMarkets.length !== 1) throw new Error(`vault ${record.vault} (${vaultAddress}) needs one spot market to buy the long leg (has ${spotMarkets.length})`);
+  if (creditMarkets.length > 1) throw new Error(`vault ${record.vault}: the alpha uses at most one credit market (has ${creditMarkets.map((m) => m.name).join(", ")})`);
   const perps: PerpLeg[] = [];
   for (const m of perpMarkets) {
-    const venueId = options.venues?.[m.name] ?? venueInName(m.name) ?? (perpMarkets.length === 1 ? options.venueId : undefined);
+    if (!isPerpKind(m.kind)) continue;
+    const lone = perpMarkets.length === 1 ? options.venueId ?? PERP_KINDS[m.kind].defaultVenue ?? "binance" : undefined;
+    const venueId = options.venues?.[m.name] ?? venueInName(m.name) ?? lone;
     if (venueId === undefined) throw new Error(`perp market "${m.name}" names no strategy venue (one of ${VENUE_IDS.join(", ")}); with several perp markets each must`);
     if (perps.some((p) => p.venueId === venueId)) throw new Error(`two perp markets stand for venue ${venueId} ("${m.name}")`);
-    const fuse = required(m.fuses["SimulatedPerpFuse"], `SimulatedPerpFuse of ${m.name}`);
-    const venue = getAddress((await new Contract(fuse, FUSE_ABI, runner).getFunction("VENUE")()) as string);
-    perps.push({ venueId, name: m.name, fuse, venue, market: fromSubstrate(required(m.substrates[0], `${m.name} market substrate`)) });
+    perps.push(await resolvePerp(m.kind, m, provider, { venueId, name: m.name, marketId: m.id, fuse: fuseOf(m, PERP_KINDS[m.kind].fuseContract) }));
   }
-  const baseAddress = spot.substrates.map(fromSubstrate).find((a) => a !== quoteAddress);
-  if (baseAddress === undefined) throw new Error("the spot market lists no token besides the vault's asset");
-  const decimals = async (a: string): Promise<number> => Number(await new Contract(a, ERC20_ABI, runner).getFunction("decimals")());
-  const creditFuse = credit?.fuses["AaveV3Fuse"];
+  const spotMarket = required(spotMarkets[0], "spot market");
+  const baseAddress = spotMarket.substrates.map(fromSubstrate).find((a) => a !== quoteAddress);
+  if (baseAddress === undefined) throw new Error(`vault ${record.vault}: the spot market lists no token besides the vault's asset`);
+  const decimals = async (a: string): Promise<number> => Number(await erc20At(a, provider).decimals());
+  const creditMarket = creditMarkets[0];
+  const credit = creditMarket !== undefined && isCreditKind(creditMarket.kind) ? await resolveCredit(creditMarket.kind, creditMarket, provider) : undefined;
+  const custody = await Promise.all(record.markets.filter((m) => m.kind === "cex").map((m) => resolveCustody(m, provider)));
+  const known = new Set([...perpMarkets, ...spotMarkets, ...creditMarkets].map((m) => m.name).concat(custody.map((c) => c.name)));
   return {
     vault: vaultAddress,
+    authority,
     quote: { address: quoteAddress, decimals: await decimals(quoteAddress) },
     base: { address: baseAddress, decimals: await decimals(baseAddress), asset: options.asset },
     oracle,
     perps,
-    ...(creditFuse === undefined
-      ? {}
-      : { credit: { fuse: creditFuse, pool: getAddress((await new Contract(creditFuse, FUSE_ABI, runner).getFunction("POOL")()) as string) } }),
-    spot: { fuse: required(spot.fuses["UniswapV3SwapFuse"], "UniswapV3SwapFuse"), poolFee: options.poolFee },
+    ...(credit === undefined ? {} : { credit }),
+    spot: resolveSpot(spotMarket, options.poolFee),
+    custody,
+    ignored: record.markets.filter((m) => !known.has(m.name)).map((m) => `${m.name} (${m.kind})`),
   };
 }
 
@@ -100,9 +107,4 @@ export async function bookFromRecord(record: DeploymentRecord, runner: ContractR
 function venueInName(name: string): VenueId | undefined {
   const words = name.toLowerCase().split(/[^a-z0-9]+/);
   return VENUE_IDS.find((v) => words.includes(v));
-}
-
-function required<T>(x: T | undefined, what: string): T {
-  if (x === undefined) throw new Error(`deployment record has no ${what}`);
-  return x;
 }

@@ -8,14 +8,17 @@
  * - decisions are derived from chain state read fresh every tick, never from memory;
  * - RPC errors and reverted transactions are journaled and the loop goes on (with backoff on errors).
  */
+import type { DecisionDetails } from "./journal.js";
 import { Journal } from "./journal.js";
+
+export type { DecisionDetails } from "./journal.js";
 
 /** What the loop needs from the chain; `scripts/alpha/chain/` implements it over ethers. */
 export interface AlphaChain<TDecision> {
   /** Current chain time (unix seconds). */
   now(): Promise<number>;
   /** Read state + market data and decide as of `time` (the tick's start); `actions === 0` means hold. */
-  decide(time: number): Promise<{ decision: TDecision; actions: number; log: readonly string[] }>;
+  decide(time: number): Promise<{ decision: TDecision; actions: number; log: readonly string[]; details?: DecisionDetails }>;
   /** The alpha account's count of mined transactions (the next nonce). */
   nonce(): Promise<number>;
   /** Send the decision's batch with `nonce`; resolves with the hash as soon as it is broadcast. */
@@ -73,11 +76,11 @@ export async function runAlphaLoop<T>(chain: AlphaChain<T>, journal: Journal, op
       }
       // Decide as of the tick's start: the strategy's schedule (rebalances at 00/08/16 UTC) is on that grid,
       // whatever second of the tick this process happens to wake at.
-      const { decision, actions, log } = await chain.decide(tick * options.intervalSec);
-      journal.append({ kind: "decided", tick, time, actions, log });
+      const { decision, actions, log, details } = await chain.decide(tick * options.intervalSec);
+      journal.append({ kind: "decided", tick, time, actions, log, ...(details === undefined ? {} : { details }) });
       for (const line of log) say(`tick ${tick}: ${line}`);
       if (actions === 0) {
-        journal.append({ kind: "skipped", tick, time, reason: "hold: no action needed" });
+        journal.append({ kind: "skipped", tick, time, reason: holdReason(details) });
       } else {
         journal.append({ kind: "sending", tick, time, nonce });
         const txHash = await chain.send(decision, nonce);
@@ -95,6 +98,16 @@ export async function runAlphaLoop<T>(chain: AlphaChain<T>, journal: Journal, op
       backoffMs = Math.min(backoffMs * 2, options.maxBackoffMs);
     }
   }
+}
+
+/** Why a tick sends nothing: the vault's refusal, the policy's holds, stale data, the strategy's own hold, or nothing to do. */
+function holdReason(details: DecisionDetails | undefined): string {
+  if (details?.refusal !== undefined) return `hold: the vault would refuse the batch (${details.refusal})`;
+  if (details?.held !== undefined && details.held.length > 0) return `hold: ${details.held.length} action(s) held by the policy (${details.held[0]})`;
+  if (details?.stale !== undefined && details.stale.length > 0) return `hold: stale market data (${details.stale.join("; ")})`;
+  const strategyHold = details?.reasons?.find((r) => r.startsWith("hold: "));
+  if (strategyHold !== undefined) return strategyHold;
+  return "hold: no action needed";
 }
 
 async function settle<T>(

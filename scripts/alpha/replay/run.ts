@@ -17,7 +17,7 @@
  * clock, the chain's contracts (Aave interest, staleness checks) see consistent 8 h steps.
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { Contract, type InterfaceAbi, type Provider } from "ethers";
+import type { InterfaceAbi, Provider } from "ethers";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,13 +27,14 @@ import { validateConfig } from "../../config/schema.js";
 import type { ChainContext } from "../../deploy/context.js";
 import { reconcile } from "../../deploy/reconcile.js";
 import type { DeploymentRecord } from "../../deploy/record.js";
-import { VAULT_ABI, VENUE_ABI } from "../chain/abi.js";
+import { simVenueAt, vaultAt } from "../chain/contracts.js";
+import { ChainMarketData } from "../chain/marketData.js";
 import { units } from "../chain/actions.js";
 import { EthersAlphaChain } from "../chain/alphaChain.js";
-import { bookFromRecord, type ChainBook } from "../chain/book.js";
+import { bookFromRecord, type ChainBook, type PerpLeg } from "../chain/book.js";
 import { revertDecoder } from "../../lib/revert.js";
 import { bookIntervals, ERROR_SOURCES } from "../chain/live.js";
-import { ChainReader, FundingHistory, toNumber } from "../chain/read.js";
+import { ChainReader, toNumber } from "../chain/read.js";
 import { indexAtOrAfter } from "../data/prices.js";
 import type { MarketData } from "../data/market.js";
 import { defaultStrategyConfig, VENUES } from "../strategy/config.js";
@@ -103,7 +104,7 @@ export interface ReplayResult {
   readonly refusals: number;
   readonly deployTxs: number;
   readonly world: ReplayWorld;
-  readonly vault: Contract;
+  readonly vault: ReturnType<typeof vaultAt>;
   readonly record: DeploymentRecord;
 }
 
@@ -129,7 +130,7 @@ export interface ReplaySetup {
   readonly record: DeploymentRecord;
   readonly book: ChainBook;
   /** The vault, connected as the alpha (who keeps its NAV fresh: `refreshAllMarketBalances` is ALPHA's). */
-  readonly vault: Contract;
+  readonly vault: ReturnType<typeof vaultAt>;
   readonly alpha: HardhatEthersSigner;
   readonly startNav: number;
   /** Chain time − history time (whole days). */
@@ -185,17 +186,17 @@ export async function setupReplay(o: SetupOptions): Promise<ReplaySetup> {
   });
   say(`vault deployed by the reconciler: ${deployed.transactions} transactions, ${deployed.record.markets.length} markets (${deployed.record.markets.map((m) => m.name).join(", ")})`);
   const book = await bookFromRecord(deployed.record, ethers.provider, { asset: "ETH", venueId: "binance", poolFee: POOL_FEE });
-  const vault = new Contract(book.vault, VAULT_ABI, alpha);
+  const vault = vaultAt(book.vault, alpha);
 
   // 3. Deposits (40 / 35 / 25 %).
   const shares = [0.4, 0.35, 0.25];
   for (const [k, d] of depositors.slice(0, 3).entries()) {
     const amount = units(o.capitalQuote * (shares[k] ?? 0), book.quote.decimals);
-    await (await world.usdc.getFunction("mint")(d.address, amount)).wait();
-    await (await (world.usdc.connect(d) as Contract).getFunction("approve")(book.vault, amount)).wait();
-    await (await (vault.connect(d) as Contract).getFunction("deposit")(amount, d.address)).wait();
+    await (await world.usdc.mint(d.address, amount)).wait();
+    await (await world.usdc.connect(d).approve(book.vault, amount)).wait();
+    await (await vault.connect(d).deposit(amount, d.address)).wait();
   }
-  const startNav = toNumber((await vault.getFunction("totalAssets")()) as bigint, book.quote.decimals);
+  const startNav = toNumber(await vault.totalAssets(), book.quote.decimals);
   const latest = (await ethers.provider.getBlock("latest"))?.timestamp ?? 0;
   const seed: Partial<Record<VenueId, readonly FundingPrint[]>> = {};
   for (const leg of book.perps) {
@@ -216,9 +217,11 @@ export async function setupReplay(o: SetupOptions): Promise<ReplaySetup> {
 /** A fresh chain layer over the replay's vault (reader, funding history from the next block, AlphaChain). */
 export async function replayChain(s: ReplaySetup, provider: Provider = s.ethers.provider): Promise<{ chain: EthersAlphaChain; reader: ChainReader }> {
   const reader = new ChainReader(s.book, provider, s.clockOffset);
-  const history = new FundingHistory(reader, s.seed, (await provider.getBlockNumber()) + 1, bookIntervals(s.book, s.config));
+  const market = new ChainMarketData({
+    book: s.book, provider, clockOffset: s.clockOffset, seed: s.seed, fromBlock: (await provider.getBlockNumber()) + 1, intervalHours: bookIntervals(s.book, s.config),
+  });
   const abis = await Promise.all(ERROR_SOURCES.map(s.abiOf));
-  const chain = new EthersAlphaChain({ book: s.book, provider, signer: s.alpha, reader, history, config: s.config, decodeRevert: revertDecoder(abis) });
+  const chain = new EthersAlphaChain({ book: s.book, provider, signer: s.alpha, reader, market, config: s.config, decodeRevert: revertDecoder(abis) });
   return { chain, reader };
 }
 
@@ -245,8 +248,7 @@ export async function stepEpoch(s: ReplaySetup, t: number): Promise<{ rates: Per
   const sizeOf = async (venueId: VenueId): Promise<number> => {
     const leg = s.book.perps.find((p) => p.venueId === venueId);
     if (leg === undefined) return 0;
-    const venue = new Contract(leg.venue, VENUE_ABI, s.ethers.provider);
-    return toNumber(((await venue.getFunction("positions")(s.book.vault, leg.market)) as { sizeWad: bigint }).sizeWad, 18);
+    return toNumber((await simVenueAt(simVenue(leg), s.ethers.provider).positions(s.book.vault, leg.market)).sizeWad, 18);
   };
   const received = (venueId: VenueId, size: number, markAt: number, rate: number): void => {
     rates[venueId] = rate;
@@ -266,7 +268,7 @@ export async function stepEpoch(s: ReplaySetup, t: number): Promise<{ rates: Per
   for (const [venueId, rate] of Object.entries(onEpoch) as [VenueId, number][]) received(venueId, sizes.get(venueId) ?? 0, mark, rate);
   // The alpha refreshes every market's cached balance at the new prices (its role's job), so the epoch's NAV line
   // is exact. (Guardrails do not depend on it: past the NAV's expiry, `execute` itself refreshes every market.)
-  await (await s.vault.getFunction("refreshAllMarketBalances")()).wait();
+  await (await s.vault.refreshAllMarketBalances()).wait();
   const fundingQuote = Object.values(fundingByVenue).reduce((a, b) => a + (b ?? 0), 0);
   return { rates, fundingByVenue, fundingQuote };
 }
@@ -309,7 +311,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
         say(`${iso(t)} batch reverted: ${receipt.reason ?? "unknown"}`);
       }
     }
-    const nav = toNumber(await EthersAlphaChain.refreshedNav(vault), book.quote.decimals);
+    const nav = toNumber(await EthersAlphaChain.refreshedNav(book.vault, s.alpha), book.quote.decimals);
     const after = await reader.portfolio(t);
     const credit = after.credit.ETH;
     const record: EpochRecord = {
@@ -325,7 +327,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     o.onEpoch?.(record);
   }
   const perpFeesByVenue: Partial<Record<VenueId, number>> = {};
-  for (const leg of book.perps) perpFeesByVenue[leg.venueId] = await perpFees(s.ethers.provider, leg.venue, book.vault);
+  for (const leg of book.perps) perpFeesByVenue[leg.venueId] = await perpFees(s.ethers.provider, simVenue(leg), book.vault);
   return {
     from: o.from, to: o.to, capitalQuote: o.capitalQuote, epochs, book, config: s.config, startNav: s.startNav,
     endNav: epochs.at(-1)?.nav ?? s.startNav, fundingQuote, fundingByVenue,
@@ -335,8 +337,13 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
 }
 
 async function perpFees(provider: Provider, venueAddress: string, vault: string): Promise<number> {
-  const venue = new Contract(venueAddress, ["event PositionChanged(address indexed account, address indexed market, int256 sizeDeltaWad, uint256 notionalWad, uint256 feeWad, int256 realizedPnlWad, int256 newSizeWad)"], provider);
-  const events = await venue.queryFilter(venue.filters["PositionChanged"]?.(vault) ?? "PositionChanged", 0, "latest");
-  return events.reduce((sum, e) => sum + ("args" in e ? toNumber(e.args[4] as bigint, 18) : 0), 0);
+  const venue = simVenueAt(venueAddress, provider);
+  const events = await venue.queryFilter(venue.filters.PositionChanged(vault), 0, "latest");
+  return events.reduce((sum, e) => sum + toNumber(e.args.feeWad, 18), 0);
 }
 
+/** The replay's venues are simulated ones: the venue contract of `leg`. */
+export function simVenue(leg: PerpLeg): string {
+  if (leg.kind !== "perp-sim") throw new Error(`the replay runs simulated venues only (${leg.name} is ${leg.kind})`);
+  return leg.venue;
+}

@@ -7,11 +7,13 @@
  * the pool.
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { Contract, getAddress, MaxUint256 } from "ethers";
+import { getAddress, MaxUint256 } from "ethers";
+import { TestERC20__factory } from "../../../types/ethers-contracts/factories/contracts/test/TestERC20__factory.js";
+import { TestPriceFeed__factory } from "../../../types/ethers-contracts/factories/contracts/test/TestPriceFeed__factory.js";
 import { deployAaveV3, type AaveV3Market } from "../../local/aaveV3.js";
 import { deploySimulatedPerpVenueWith } from "../../local/simulatedPerp.js";
 import { arbitrageTo, createPoolWithLiquidity, deployUniswapV3, FEE_LOW, type UniswapV3 } from "../../local/uniswapV3.js";
-import { AAVE_POOL_ABI, ERC20_ABI, FEED_ABI, VENUE_ABI } from "../chain/abi.js";
+import { aavePoolAt, simVenueAt } from "../chain/contracts.js";
 import { units } from "../chain/actions.js";
 import type { VenueId } from "../strategy/types.js";
 
@@ -39,18 +41,21 @@ const KEEPER_FLOAT_USD = 50_000_000_000;
 
 export interface ReplayWorld {
   readonly keeper: HardhatEthersSigner;
-  readonly usdc: Contract;
-  readonly weth: Contract;
-  readonly usdcFeed: Contract;
-  readonly ethFeed: Contract;
+  readonly usdc: TestToken;
+  readonly weth: TestToken;
+  readonly usdcFeed: TestFeed;
+  readonly ethFeed: TestFeed;
   readonly aave: AaveV3Market;
   readonly uni: UniswapV3;
   /** One simulated venue per strategy venue, in `REPLAY_VENUES` order. */
   readonly perps: readonly WorldVenue[];
 }
 
+type TestToken = ReturnType<typeof TestERC20__factory.connect>;
+type TestFeed = ReturnType<typeof TestPriceFeed__factory.connect>;
+
 export interface WorldVenue extends ReplayVenueSpec {
-  readonly venue: Contract;
+  readonly venue: ReturnType<typeof simVenueAt>;
 }
 
 export function worldVenue(world: ReplayWorld, venueId: VenueId): WorldVenue {
@@ -62,17 +67,17 @@ export function worldVenue(world: ReplayWorld, venueId: VenueId): WorldVenue {
 export async function deployReplayWorld(ethers: HardhatEthers, ethPrice: number): Promise<ReplayWorld> {
   const [keeper] = await ethers.getSigners();
   if (keeper === undefined) throw new Error("no signer");
-  const token = async (name: string, symbol: string, decimals: number): Promise<Contract> =>
-    new Contract(await (await ethers.deployContract("TestERC20", [name, symbol, decimals])).getAddress(), ERC20_ABI, keeper);
-  const feed = async (answer: number): Promise<Contract> =>
-    new Contract(await (await ethers.deployContract("TestPriceFeed", [8, units(answer, 8)])).getAddress(), FEED_ABI, keeper);
+  const token = async (name: string, symbol: string, decimals: number): Promise<TestToken> =>
+    TestERC20__factory.connect(await (await ethers.deployContract("TestERC20", [name, symbol, decimals])).getAddress(), keeper);
+  const feed = async (answer: number): Promise<TestFeed> =>
+    TestPriceFeed__factory.connect(await (await ethers.deployContract("TestPriceFeed", [8, units(answer, 8)])).getAddress(), keeper);
   const usdc = await token("USD Coin (test)", "USDC", 6);
   const weth = await token("Wrapped Ether (test)", "WETH", 18);
   const usdcFeed = await feed(1);
   const ethFeed = await feed(ethPrice);
   const [usdcAddress, wethAddress] = [await usdc.getAddress(), await weth.getAddress()];
-  const mint = async (t: Contract, amount: bigint): Promise<void> => {
-    await (await t.getFunction("mint")(keeper.address, amount)).wait();
+  const mint = async (t: TestToken, amount: bigint): Promise<void> => {
+    await (await t.mint(keeper.address, amount)).wait();
   };
   await mint(usdc, units(KEEPER_FLOAT_USD, 6));
   await mint(weth, units(KEEPER_FLOAT_USD / ethPrice, 18));
@@ -82,16 +87,16 @@ export async function deployReplayWorld(ethers: HardhatEthers, ethPrice: number)
     { asset: usdcAddress, decimals: 6, symbol: "USDC", feed: await usdcFeed.getAddress(), ltvBps: 7_700, liquidationThresholdBps: 8_000, liquidationBonusBps: 10_450 },
     { asset: wethAddress, decimals: 18, symbol: "WETH", feed: await ethFeed.getAddress(), ltvBps: 8_000, liquidationThresholdBps: 8_250, liquidationBonusBps: 10_500 },
   ]);
-  const pool = new Contract(await aave.pool.getAddress(), AAVE_POOL_ABI, keeper);
+  const pool = aavePoolAt(await aave.pool.getAddress(), keeper);
   for (const [t, amount] of [[usdc, units(50_000_000, 6)], [weth, units(20_000_000 / ethPrice, 18)]] as const) {
-    await (await t.getFunction("approve")(await pool.getAddress(), MaxUint256)).wait();
-    await (await pool.getFunction("supply")(await t.getAddress(), amount, keeper.address, 0)).wait();
+    await (await t.approve(await pool.getAddress(), MaxUint256)).wait();
+    await (await pool.supply(await t.getAddress(), amount, keeper.address, 0)).wait();
   }
 
   // Uniswap V3: WETH/USDC 0.05 %, full range, at the first price; the keeper approves the router for arbitrage.
   const uni = await deployUniswapV3(keeper);
   await createPoolWithLiquidity(uni, keeper, usdcAddress, units(POOL_DEPTH_USD, 6), wethAddress, units(POOL_DEPTH_USD / ethPrice, 18), POOL_FEE);
-  for (const t of [usdc, weth]) await (await t.getFunction("approve")(await uni.router.getAddress(), MaxUint256)).wait();
+  for (const t of [usdc, weth]) await (await t.approve(await uni.router.getAddress(), MaxUint256)).wait();
 
   // The simulated venues: IM 10 %, MM 2.5 %, penalty 1 %, 8 h funding, each its own taker fee; each the
   // counterparty of its trades, seeded with 100M USDC.
@@ -99,11 +104,11 @@ export async function deployReplayWorld(ethers: HardhatEthers, ethPrice: number)
   for (const spec of REPLAY_VENUES) {
     const venueContract = await deploySimulatedPerpVenueWith(
       ethers,
-      { getAddress: () => usdc.getAddress(), mint: (to, amount) => usdc.getFunction("mint")(to, amount) },
+      { getAddress: () => usdc.getAddress(), mint: (to, amount) => usdc.mint(to, amount) },
       [{ market: spec.market, markPriceWad: units(ethPrice, 18), fundingIntervalSeconds: 8 * 3600, takerFeeBps: spec.takerFeeBps, initialMarginBps: 1_000, maintenanceMarginBps: 250, liquidationPenaltyBps: 100, maxPriceAgeSeconds: 3_600 }],
       units(100_000_000, 6),
     );
-    perps.push({ ...spec, venue: new Contract(await venueContract.getAddress(), VENUE_ABI, keeper) });
+    perps.push({ ...spec, venue: simVenueAt(await venueContract.getAddress(), keeper) });
   }
   return { keeper, usdc, weth, usdcFeed, ethFeed, aave, uni, perps };
 }
@@ -116,12 +121,12 @@ export async function deployReplayWorld(ethers: HardhatEthers, ethPrice: number)
 export async function stepWorld(world: ReplayWorld, spot: number, mark: number, fundingRates: Readonly<Partial<Record<VenueId, number>>>): Promise<void> {
   const { keeper, usdc, weth, usdcFeed, ethFeed, uni } = world;
   // USDC at its peg (the replay does not model depegs); a real feed heartbeats at least daily.
-  await (await usdcFeed.getFunction("setAnswer")(units(1, 8))).wait();
-  await (await ethFeed.getFunction("setAnswer")(units(spot, 8))).wait();
+  await (await usdcFeed.setAnswer(units(1, 8))).wait();
+  await (await ethFeed.setAnswer(units(spot, 8))).wait();
   for (const p of world.perps) {
-    await (await p.venue.getFunction("setMarkPrice")(p.market, units(mark, 18))).wait();
+    await (await p.venue.setMarkPrice(p.market, units(mark, 18))).wait();
     const rate = fundingRates[p.venueId];
-    if (rate !== undefined) await (await p.venue.getFunction("applyFunding")(p.market, BigInt(Math.round(rate * 1e18)))).wait();
+    if (rate !== undefined) await (await p.venue.applyFunding(p.market, BigInt(Math.round(rate * 1e18)))).wait();
   }
   // Arbitrage: one swap with a price limit brings the pool to the oracle price (the keeper's float pays).
   await arbitrageTo(uni, keeper, await usdc.getAddress(), units(spot * 1e6, 6), await weth.getAddress(), units(1e6, 18), POOL_FEE);
@@ -130,6 +135,6 @@ export async function stepWorld(world: ReplayWorld, spot: number, mark: number, 
 /** A print settled between epochs (KuCoin's 04/12/20 UTC): the venue's mark at that hour, then its funding. */
 export async function applyFundingBetweenEpochs(world: ReplayWorld, venueId: VenueId, mark: number, rate: number): Promise<void> {
   const p = worldVenue(world, venueId);
-  await (await p.venue.getFunction("setMarkPrice")(p.market, units(mark, 18))).wait();
-  await (await p.venue.getFunction("applyFunding")(p.market, BigInt(Math.round(rate * 1e18)))).wait();
+  await (await p.venue.setMarkPrice(p.market, units(mark, 18))).wait();
+  await (await p.venue.applyFunding(p.market, BigInt(Math.round(rate * 1e18)))).wait();
 }

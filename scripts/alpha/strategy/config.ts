@@ -1,18 +1,33 @@
-import type { Asset, StrategyConfig, VenueId, VenueMeta } from "./types.js";
+import type { Asset, MaintenanceTier, StrategyConfig, VenueId, VenueMeta } from "./types.js";
 import { VENUE_IDS } from "./types.js";
 
 /**
+ * Maintenance tiers of Binance's BTCUSDT perp (2021–2023, rounded), applied to every CEX venue as an
+ * approximation: rate × notional − deduction (venueModel.ts), so a 2M position needs 2.5 % less 16,300.
+ */
+export const CEX_MAINTENANCE_TIERS: readonly MaintenanceTier[] = [
+  { upToNotionalQuote: 50_000, rate: 0.004 },
+  { upToNotionalQuote: 250_000, rate: 0.005 },
+  { upToNotionalQuote: 1_000_000, rate: 0.01 },
+  { upToNotionalQuote: 10_000_000, rate: 0.025 },
+  { upToNotionalQuote: 20_000_000, rate: 0.05 },
+  { upToNotionalQuote: 50_000_000, rate: 0.1 },
+  { upToNotionalQuote: Number.POSITIVE_INFINITY, rate: 0.125 },
+];
+
+/**
  * Venue metadata. Intervals and schedules are those of the BTC/ETH USDT perps in 2021–2023 (checked
- * against the data: see data/market/README.md). Fees are VIP-0 taker fees of the period, rounded;
- * maintenance margin is the smallest tier (large positions pay more: stated as a limitation).
+ * against the data: see data/market/README.md). Fees are VIP-0 taker fees of the period, rounded.
+ * Depth (`depthQuote`, the notional that moves the book 1 %) is an assumption of this model, by
+ * venue size, not measured: Binance 40M, Bybit 20M, the smaller CEXs 5M, dYdX 3M (USDT).
  */
 export const VENUES: Readonly<Record<VenueId, VenueMeta>> = {
-  binance: venue("binance", 8, 0, "premium-clamped-interest", 4),
-  bybit: venue("bybit", 8, 0, "premium-clamped-interest", 6),
-  gate: venue("gate", 8, 0, "premium-clamped-interest", 5),
-  htx: venue("htx", 8, 0, "premium-clamped-interest", 5),
-  kucoin: venue("kucoin", 8, 4, "premium-clamped-interest", 6),
-  mexc: venue("mexc", 8, 0, "premium-clamped-interest", 6),
+  binance: venue("binance", 8, 0, "premium-clamped-interest", 4, 40e6),
+  bybit: venue("bybit", 8, 0, "premium-clamped-interest", 6, 20e6),
+  gate: venue("gate", 8, 0, "premium-clamped-interest", 5, 5e6),
+  htx: venue("htx", 8, 0, "premium-clamped-interest", 5, 5e6),
+  kucoin: venue("kucoin", 8, 4, "premium-clamped-interest", 6, 5e6),
+  mexc: venue("mexc", 8, 0, "premium-clamped-interest", 6, 5e6),
   dydx: {
     id: "dydx",
     intervalHours: 1,
@@ -24,6 +39,7 @@ export const VENUES: Readonly<Record<VenueId, VenueMeta>> = {
     slippageBps: 3,
     maintenanceMarginRate: 0.03,
     transferCostQuote: 10,
+    depthQuote: 3e6,
   },
 };
 
@@ -33,6 +49,7 @@ function venue(
   phaseHours: number,
   method: VenueMeta["method"],
   takerFeeBps: number,
+  depthQuote: number,
 ): VenueMeta {
   return {
     id,
@@ -45,6 +62,9 @@ function venue(
     slippageBps: 2,
     maintenanceMarginRate: 0.005,
     transferCostQuote: 10,
+    depthQuote,
+    maintenanceTiers: CEX_MAINTENANCE_TIERS,
+    interestClampPerInterval: 0.0005,
   };
 }
 
@@ -124,6 +144,8 @@ export function validateConfig(config: StrategyConfig): void {
   );
   check(config.maxVenueShare > 0 && config.maxVenueShare <= 1, "maxVenueShare", "must be in (0, 1]");
   check(config.rebalanceIntervalHours >= 1 && Number.isInteger(config.rebalanceIntervalHours), "rebalanceIntervalHours", "must be a whole number ≥ 1");
+  check((config.sentimentWeight ?? 0) >= 0 && (config.sentimentWeight ?? 0) < 1, "sentimentWeight", "must be in [0, 1)");
+  check((config.trendLookbackHours ?? 168) >= 1, "trendLookbackHours", "must be ≥ 1");
   check(config.maxCreditLtv >= 0 && config.maxCreditLtv < 0.8, "maxCreditLtv", "must be in [0, 0.8)");
   check(config.reduceFraction >= 0 && config.reduceFraction <= 1, "reduceFraction", "must be in [0, 1]");
   check(config.positiveEnterApr > config.negativeEnterApr, "positiveEnterApr", "must exceed negativeEnterApr (hysteresis)");

@@ -5,6 +5,7 @@ import { DecisionLogger } from "./log.js";
 import { buildPlan, type Plan } from "./plan.js";
 import { fullShortSize, targetHedgeSize } from "./rebalance.js";
 import { detectRegime } from "./regime.js";
+import { sentiment } from "./sentiment.js";
 import { assessRisk, assessVenues, priceView } from "./risk.js";
 import type { Decision, MarketHistory, MarketSnapshot, PortfolioState, StrategyConfig, VenueId } from "./types.js";
 import { creditOf, markOf, totalPerpSize } from "./valuation.js";
@@ -85,6 +86,9 @@ export function decide(
     roundTripCost,
     depeg: risk.flags.some((f) => f.kind === "quoteDepeg"),
     log,
+    ...(config.mode === "hybrid" && (config.sentimentWeight ?? 0) > 0
+      ? { sentimentScore: sentiment(config, regime, history, snapshot.time, snapshot.spotPrice).score }
+      : {}),
   });
   if (ltvBreached && size < 0) {
     const full = fullShortSize(config, nav, snapshot.spotPrice, meanMark);
@@ -105,6 +109,8 @@ export function decide(
     markOf: (venue: VenueId) => markOf(prices, venue),
     navQuote: nav,
     log,
+    spot: snapshot.spotPrice,
+    now: snapshot.time,
   });
   if (allocation.totalBase < Math.abs(size) * (1 - 1e-9)) {
     log.add("flag", "hedge limited by eligible venues or venue caps", { requestedBase: Math.abs(size), allocatedBase: allocation.totalBase });
@@ -171,6 +177,10 @@ export function decide(
       regimeSignalApr: regime.signalApr,
       perpSize: currentSize,
       creditLtv: creditOf(state, asset).borrowQuote > 0 ? risk.creditLtv : 0,
+      // Portfolio margin (netted across venues and the long leg) beside the isolated venues: what netting would free.
+      pmPostedQuote: risk.portfolioMargin?.postedQuote ?? 0,
+      pmNettedInitialQuote: risk.portfolioMargin?.nettedInitialQuote ?? 0,
+      pmFreedQuote: risk.portfolioMargin?.freedQuote ?? 0,
       estCostQuote: plan.cost.feeQuote + plan.cost.slippageQuote + plan.cost.gasQuote + plan.cost.transferQuote,
     });
   }

@@ -18,31 +18,57 @@ export function forecastVenue(
   prints: readonly FundingPrint[],
   now: number,
 ): VenueForecast | undefined {
-  let fast = 0;
-  let slow = 0;
-  let last: FundingPrint | undefined;
+  // The same history array asked again once every print in it is known: the answer cannot have changed.
+  let byArray = WHOLE.get(config);
+  if (byArray === undefined) {
+    byArray = new WeakMap();
+    WHOLE.set(config, byArray);
+  }
+  const whole = byArray.get(prints);
+  if (whole !== undefined && now >= whole.maxKnownAt && whole.forecast.venue === venue) return whole.forecast;
+  // Prints are ascending; the first one not yet known at `now` ends the usable run.
   let count = 0;
-  for (const print of prints) {
-    if (print.knownAt > now) break;
-    if (last === undefined) {
-      fast = print.ratePerHour;
-      slow = print.ratePerHour;
-    } else {
-      const dtHours = Math.max(0, (print.settleTime - last.settleTime) / 3600);
-      const aFast = 0.5 ** (dtHours / config.fastHalfLifeHours);
-      const aSlow = 0.5 ** (dtHours / config.slowHalfLifeHours);
-      fast = aFast * fast + (1 - aFast) * print.ratePerHour;
-      slow = aSlow * slow + (1 - aSlow) * print.ratePerHour;
-    }
-    last = print;
+  let maxKnownAt = Number.NEGATIVE_INFINITY;
+  while (count < prints.length && (prints[count] as FundingPrint).knownAt <= now) {
+    maxKnownAt = Math.max(maxKnownAt, (prints[count] as FundingPrint).knownAt);
     count += 1;
   }
-  if (last === undefined) return undefined;
+
+  if (count === 0) return undefined;
+  // The result depends only on (config, the prints used): a caller that asks every hour with the same
+  // window (a backtest between settlements) gets the forecast computed once.
+  const first = prints[0] as FundingPrint;
+  const last = prints[count - 1] as FundingPrint;
+  const memo = memoFor(config, first);
+  const key = `${count}:${last.settleTime}:${last.knownAt}`;
+  const hit = memo.get(key);
+  if (hit !== undefined && hit.last === last && hit.forecast.venue === venue) {
+    if (count === prints.length) byArray.set(prints, { maxKnownAt, forecast: hit.forecast });
+    return hit.forecast;
+  }
+
+  let fast = first.ratePerHour;
+  let slow = first.ratePerHour;
+  // 0.5^(dt/half-life) is the same for every regular step: computed once per distinct step.
+  let stepHours = Number.NaN;
+  let aFast = 1;
+  let aSlow = 1;
+  for (let i = 1; i < count; i += 1) {
+    const print = prints[i] as FundingPrint;
+    const dtHours = Math.max(0, (print.settleTime - (prints[i - 1] as FundingPrint).settleTime) / 3600);
+    if (dtHours !== stepHours) {
+      stepHours = dtHours;
+      aFast = 0.5 ** (dtHours / config.fastHalfLifeHours);
+      aSlow = 0.5 ** (dtHours / config.slowHalfLifeHours);
+    }
+    fast = aFast * fast + (1 - aFast) * print.ratePerHour;
+    slow = aSlow * slow + (1 - aSlow) * print.ratePerHour;
+  }
   const meta = venueMeta(config, venue);
   const baselinePerHour = meta.baselineRatePerInterval / meta.intervalHours;
   const longRun = (1 - config.baselineWeight) * slow + config.baselineWeight * baselinePerHour;
   const expected = expectedAverage(fast, longRun, config.reversionHalfLifeHours, config.forecastHorizonHours);
-  return {
+  const forecast: VenueForecast = {
     venue,
     prints: count,
     lastPerHour: last.ratePerHour,
@@ -51,6 +77,29 @@ export function forecastVenue(
     expectedPerHour: expected,
     expectedApr: expected * HOURS_PER_YEAR,
   };
+  memo.set(key, { last, forecast });
+  if (count === prints.length) byArray.set(prints, { maxKnownAt, forecast });
+  return forecast;
+}
+
+/** Per config, per history array whose every print was known: its forecast. */
+const WHOLE = new WeakMap<StrategyConfig, WeakMap<readonly FundingPrint[], { maxKnownAt: number; forecast: VenueForecast }>>();
+
+/** Per config, per first print of a window: forecasts already computed (weakly held: no leak across runs). */
+const MEMO = new WeakMap<StrategyConfig, WeakMap<FundingPrint, Map<string, { last: FundingPrint; forecast: VenueForecast }>>>();
+
+function memoFor(config: StrategyConfig, first: FundingPrint): Map<string, { last: FundingPrint; forecast: VenueForecast }> {
+  let byFirst = MEMO.get(config);
+  if (byFirst === undefined) {
+    byFirst = new WeakMap();
+    MEMO.set(config, byFirst);
+  }
+  let memo = byFirst.get(first);
+  if (memo === undefined) {
+    memo = new Map();
+    byFirst.set(first, memo);
+  }
+  return memo;
 }
 
 /** Average of an AR(1) path from `start` toward `mean` over `horizonHours`. */

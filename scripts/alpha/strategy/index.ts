@@ -12,3 +12,4 @@ export { fullShortSize, fullLoopSize, targetHedgeSize } from "./rebalance.js";
 export { assessRisk, assessVenues, priceView } from "./risk.js";
 export { checkGuardrails } from "./guardrails.js";
 export * from "./valuation.js";
+export { impliedPremium, maintenanceMarginQuote, maintenanceRate, slippageFraction } from "./venueModel.js";

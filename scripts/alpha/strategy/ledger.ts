@@ -1,4 +1,5 @@
 import { venueMeta } from "./config.js";
+import { slippageFraction } from "./venueModel.js";
 import type { Action, Asset, CreditPosition, PerpPosition, PortfolioState, StrategyConfig } from "./types.js";
 import { EMPTY_CREDIT, markOf, type PriceView } from "./valuation.js";
 
@@ -68,7 +69,7 @@ export function applyAction(
       const before = findPerp(state, action.venue, action.asset);
       const tradedBase = Math.abs(signedTarget - before.sizeBase);
       const fee = (tradedBase * mark * meta.takerFeeBps) / BPS;
-      const slippage = (tradedBase * mark * meta.slippageBps) / BPS;
+      const slippage = tradedBase * mark * slippageFraction(meta, tradedBase * mark);
       const resized = resizePerp(before, signedTarget, mark);
       const after: PerpPosition = { ...resized, marginQuote: resized.marginQuote - fee - slippage };
       return {

@@ -12,7 +12,10 @@ export class DecisionLogger {
 
 function roundNumbers(numbers: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(numbers)) out[key] = Number.isFinite(value) ? Number(value.toPrecision(8)) : value;
+  for (const key in numbers) {
+    const value = numbers[key] as number;
+    out[key] = Number.isInteger(value) || !Number.isFinite(value) ? value : Number(value.toPrecision(8));
+  }
   return out;
 }
 

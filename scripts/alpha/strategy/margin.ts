@@ -1,6 +1,7 @@
 import { venueMeta } from "./config.js";
 import type { PerpPosition, StrategyConfig } from "./types.js";
 import { liquidationDistance, perpEquity } from "./valuation.js";
+import { maintenanceRate } from "./venueModel.js";
 
 /**
  * Margin policy of one venue. Every venue is sized at `targetLeverage`, so its target equity is
@@ -36,7 +37,8 @@ export function marginNeed(
 ): MarginNeed {
   const equity = perpEquity(position, mark);
   const target = targetEquity(config, position.sizeBase, mark);
-  const distance = liquidationDistance(position, mark, venueMeta(config, position.venue).maintenanceMarginRate);
+  const meta = venueMeta(config, position.venue);
+  const distance = liquidationDistance(position, mark, maintenanceRate(meta, position.sizeBase * mark));
   const drawdown = target > 0 ? 1 - equity / target : 0;
   const base = { equityQuote: equity, targetEquityQuote: target, drawdown, liquidationDistance: distance };
   if (position.sizeBase === 0) {

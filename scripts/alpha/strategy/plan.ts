@@ -1,6 +1,7 @@
 import { venueMeta } from "./config.js";
 import { applyActions, findPerp, resizePerp, type ActionCost } from "./ledger.js";
 import { marginNeed } from "./margin.js";
+import { slippageFraction } from "./venueModel.js";
 import type { Action, Asset, PortfolioState, StrategyConfig, VenueId } from "./types.js";
 import { creditOf, markOf, type PriceView } from "./valuation.js";
 
@@ -98,8 +99,10 @@ export function buildPlan(input: PlanInput): Plan {
     const target = finalSize.get(venue) ?? 0;
     const mark = markOf(prices, venue);
     const meta = venueMeta(config, venue);
-    const fee = (Math.abs(target - before.sizeBase) * mark * (meta.takerFeeBps + meta.slippageBps)) / 10_000;
-    const virtual = { ...resizePerp(before, target, mark), marginQuote: resizePerp(before, target, mark).marginQuote - fee };
+    const traded = Math.abs(target - before.sizeBase) * mark;
+    const fee = traded * (meta.takerFeeBps / 10_000 + slippageFraction(meta, traded));
+    const resized = resizePerp(before, target, mark);
+    const virtual = { ...resized, marginQuote: resized.marginQuote - fee };
     const need = marginNeed(config, virtual, mark, rebalanceNow, target !== before.sizeBase);
     const numbers = {
       equity: need.equityQuote,
@@ -164,7 +167,13 @@ export function buildPlan(input: PlanInput): Plan {
     longBuys.push({ action: { kind: "credit.supply", asset, amount: longSupply }, reason: "supply long leg to credit market", numbers: { base: longSupply } });
   }
   const loopSteps: Step[] = [];
-  if (loopTarget < credit.borrowBase - 1e-12) {
+  // The loop trades only amounts worth a minimum trade (interest accruing on the asset debt every hour
+  // is not bought back hour by hour), unless it is being closed.
+  const loopGapQuote = Math.abs(loopTarget - credit.borrowBase) * prices.spot;
+  const loopWorthTrading = loopGapQuote >= config.minTradeQuote || (loopTarget === 0 && credit.borrowBase > 1e-12);
+  if (!loopWorthTrading) {
+    // Leave the loop as it is.
+  } else if (loopTarget < credit.borrowBase - 1e-12) {
     const unwind = credit.borrowBase - loopTarget;
     const collateral = credit.borrowBase > 0 ? (credit.supplyQuote * unwind) / credit.borrowBase : 0;
     sources.push(

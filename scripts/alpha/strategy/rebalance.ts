@@ -1,4 +1,5 @@
 import type { DecisionLogger } from "./log.js";
+import { hybridBands } from "./sentiment.js";
 import type { Regime, StrategyConfig } from "./types.js";
 
 /**
@@ -33,6 +34,8 @@ export interface HedgeInputs {
   readonly roundTripCost: number;
   readonly depeg: boolean;
   readonly log: DecisionLogger;
+  /** Hybrid sentiment score in [−1, 1] (sentiment.ts; absent = 0). */
+  readonly sentimentScore?: number;
 }
 
 export function fullShortSize(config: StrategyConfig, navQuote: number, spot: number, mark: number): number {
@@ -64,6 +67,7 @@ export function targetHedgeSize(inputs: HedgeInputs): number {
     heldCarryApr: inputs.heldCarryPerHour * 8760,
     entryCarryApr: inputs.entryShortCarryPerHour * 8760,
     roundTripCost: inputs.roundTripCost,
+    sentiment: inputs.sentimentScore ?? 0,
   };
 
   if (inputs.depeg) {
@@ -129,8 +133,9 @@ export function targetHedgeSize(inputs: HedgeInputs): number {
   }
 
   const ratio = currentShort / Math.max(full, 1e-12);
-  const upper = config.mode === "constant" ? config.driftBand : config.hybridUpperBand;
-  const lower = config.mode === "constant" ? config.driftBand : config.hybridLowerBand;
+  const bands = hybridBands(config, inputs.sentimentScore ?? 0);
+  const upper = config.mode === "constant" ? config.driftBand : bands.upper;
+  const lower = config.mode === "constant" ? config.driftBand : bands.lower;
   if (ratio > 1 + upper) {
     log.add("hold", `${config.mode}: hedge ${((ratio - 1) * 100).toFixed(1)}% above target: resize down`, numbers);
     return -full;

@@ -2,11 +2,13 @@ import { venueMeta } from "./config.js";
 import type {
   MarketHistory,
   MarketSnapshot,
+  PortfolioMarginView,
   PortfolioState,
   RiskFlag,
   RiskReport,
   StrategyConfig,
   VenueId,
+  VenueMeta,
   VenueRisk,
 } from "./types.js";
 import {
@@ -23,6 +25,7 @@ import {
   spotValue,
   type PriceView,
 } from "./valuation.js";
+import { maintenanceMarginQuote, maintenanceRate } from "./venueModel.js";
 
 export interface VenueHealth {
   readonly venue: VenueId;
@@ -128,7 +131,7 @@ export function assessRisk(
     if (position.sizeBase === 0 && position.marginQuote === 0) continue;
     const mark = markOf(prices, position.venue);
     const meta = venueMeta(config, position.venue);
-    const distance = liquidationDistance(position, mark, meta.maintenanceMarginRate);
+    const distance = liquidationDistance(position, mark, maintenanceRate(meta, position.sizeBase * mark));
     const equity = perpEquity(position, mark);
     if (distance < config.minLiquidationDistance) flags.push({ kind: "liquidationNear", venue: position.venue, distance });
     venues.push({
@@ -143,6 +146,7 @@ export function assessRisk(
   }
   const credit = creditOf(state, snapshot.asset);
   const delta = netDeltaBase(state, snapshot.asset);
+  const portfolioMargin = portfolioMarginView(config, state, prices);
   return {
     navQuote: nav,
     idleBps: bps(state.idleQuote),
@@ -153,5 +157,48 @@ export function assessRisk(
     netDeltaBps: { [snapshot.asset]: bps(delta * prices.spot) },
     creditLtv: creditLtv(credit, prices.spot),
     flags,
+    portfolioMargin,
+  };
+}
+
+/** Isolated per-venue margin against one netted account (types.ts `PortfolioMarginView`). */
+export function portfolioMarginView(config: StrategyConfig, state: PortfolioState, prices: PriceView): PortfolioMarginView {
+  const asset = config.asset;
+  let perpBase = 0;
+  let gross = 0;
+  let posted = 0;
+  let isolatedMaintenance = 0;
+  let isolatedInitial = 0;
+  let worstMeta: VenueMeta | undefined;
+  for (const p of state.perps) {
+    if (p.asset !== asset) continue;
+    const mark = markOf(prices, p.venue);
+    const meta = venueMeta(config, p.venue);
+    const notional = perpNotional(p, mark);
+    perpBase += p.sizeBase;
+    gross += notional;
+    posted += perpEquity(p, mark);
+    isolatedMaintenance += maintenanceMarginQuote(meta, notional);
+    isolatedInitial += notional / config.maxLeverage;
+    if (worstMeta === undefined || maintenanceRate(meta, notional) > maintenanceRate(worstMeta, notional)) worstMeta = meta;
+  }
+  const credit = creditOf(state, asset);
+  const longLegBase = (state.spotBase[asset] ?? 0) + credit.supplyBase - credit.borrowBase;
+  const netBase = perpBase + longLegBase;
+  const netNotional = Math.abs(netBase) * prices.spot;
+  const basisAddOn = config.maxBasis * gross;
+  const nettedMaintenance = (worstMeta === undefined ? 0 : maintenanceMarginQuote(worstMeta, netNotional)) + basisAddOn;
+  const nettedInitial = netNotional / config.maxLeverage + basisAddOn;
+  return {
+    perpBase,
+    longLegBase,
+    netBase,
+    grossNotionalQuote: gross,
+    postedQuote: posted,
+    isolatedMaintenanceQuote: isolatedMaintenance,
+    isolatedInitialQuote: isolatedInitial,
+    nettedMaintenanceQuote: nettedMaintenance,
+    nettedInitialQuote: nettedInitial,
+    freedQuote: Math.max(0, posted - nettedInitial),
   };
 }

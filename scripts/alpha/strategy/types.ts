@@ -39,6 +39,26 @@ export interface VenueMeta {
   readonly maintenanceMarginRate: number;
   /** Cost (quote) of moving collateral to or from the venue: gas plus any withdrawal fee. */
   readonly transferCostQuote: number;
+  /**
+   * Book depth: the quote notional that moves this venue's price 1 % (one side). A market order of
+   * notional N pays `slippageBps` plus ½ × 1 % × N / depth (the average fill walking a linear book).
+   * Absent = no size-dependent slippage (a venue that fills at the mark, as the replay's simulated ones).
+   */
+  readonly depthQuote?: number;
+  /**
+   * Maintenance margin by notional tier (Binance-style: rate × notional − the tier's deduction, so the
+   * requirement is continuous). Absent = `maintenanceMarginRate` for every size.
+   */
+  readonly maintenanceTiers?: readonly MaintenanceTier[];
+  /** Clamp of the interest component in the funding formula, per interval (Binance: 0.05 %). */
+  readonly interestClampPerInterval?: number;
+}
+
+export interface MaintenanceTier {
+  /** Upper bound of the tier's notional (quote); the last tier may be Infinity. */
+  readonly upToNotionalQuote: number;
+  /** Maintenance margin rate in the tier (fraction of notional). */
+  readonly rate: number;
 }
 
 /** One settled funding print, normalised. */
@@ -81,6 +101,8 @@ export interface MarketSnapshot {
 /** Funding history the engine may use: prints known at or before the snapshot time, per venue, ascending. */
 export interface MarketHistory {
   readonly funding: Partial<Record<VenueId, readonly FundingPrint[]>>;
+  /** Spot samples known at or before the snapshot (ascending), for the hybrid sentiment's price trend. Optional. */
+  readonly spot?: readonly { readonly time: number; readonly price: number }[];
 }
 
 export interface PerpPosition {
@@ -160,6 +182,13 @@ export interface StrategyConfig {
   readonly hybridUpperBand: number;
   /** ... and rebalance as soon as it falls this fraction below target while prices fall. */
   readonly hybridLowerBand: number;
+  /**
+   * Hybrid mode's sentiment input (sentiment.ts): how far the trailing funding level and price trend
+   * widen or narrow the hybrid bands (0 = off; 0.5 = up to ±50 %). Optional: absent = 0.
+   */
+  readonly sentimentWeight?: number;
+  /** Hours of price trend the sentiment looks back over (default 168). */
+  readonly trendLookbackHours?: number;
   /** Hybrid mode: most quote debt against the long collateral, as a fraction of its value. */
   readonly maxCreditLtv: number;
   /** Do not trade amounts below this (quote): the gas would eat it. */
@@ -280,6 +309,33 @@ export interface RiskReport {
   readonly netDeltaBps: Partial<Record<Asset, number>>;
   readonly creditLtv: number;
   readonly flags: readonly RiskFlag[];
+  /** The book margined as a prime broker would, netted across venues and the long leg (beside the isolated view in `venues`). */
+  readonly portfolioMargin?: PortfolioMarginView;
+}
+
+/**
+ * Portfolio margin of one asset book (seed 000): what the isolated venues require against what one
+ * account netting every venue and the long leg would. A model: the netted requirement is the tiered
+ * maintenance (and the vault's leverage limit for the initial margin) on the net delta, plus a basis
+ * add-on of `maxBasis` × the gross perp notional (spot and perps, or two venues, can part by that much).
+ */
+export interface PortfolioMarginView {
+  /** Σ signed perp sizes across venues (base). */
+  readonly perpBase: number;
+  /** Spot + supplied − borrowed asset (base). */
+  readonly longLegBase: number;
+  /** perpBase + longLegBase. */
+  readonly netBase: number;
+  readonly grossNotionalQuote: number;
+  /** Collateral posted on the venues: Σ venue equity. */
+  readonly postedQuote: number;
+  /** Σ per-venue maintenance margin; Σ per-venue notional / maxLeverage. */
+  readonly isolatedMaintenanceQuote: number;
+  readonly isolatedInitialQuote: number;
+  readonly nettedMaintenanceQuote: number;
+  readonly nettedInitialQuote: number;
+  /** Posted collateral netting would free: posted − netted initial requirement (≥ 0). */
+  readonly freedQuote: number;
 }
 
 export type RiskFlag =

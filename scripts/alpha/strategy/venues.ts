@@ -1,5 +1,6 @@
 import { venueMeta } from "./config.js";
 import type { DecisionLogger } from "./log.js";
+import { slippageFraction } from "./venueModel.js";
 import type { VenueHealth } from "./risk.js";
 import type { FundingForecast, PortfolioState, StrategyConfig, VenueForecast, VenueId } from "./types.js";
 
@@ -23,10 +24,36 @@ export function carryPerHour(forecast: VenueForecast, side: "short" | "long"): n
   return side === "short" ? forecast.expectedPerHour : -forecast.expectedPerHour;
 }
 
-/** Fraction of notional lost opening then closing on a venue (fees + slippage both ways). */
-export function perpRoundTripCost(config: StrategyConfig, venue: VenueId): number {
+/** Fraction of notional lost opening then closing on a venue (fees + slippage both ways, at this notional). */
+export function perpRoundTripCost(config: StrategyConfig, venue: VenueId, notionalQuote = 0): number {
   const meta = venueMeta(config, venue);
-  return (2 * (meta.takerFeeBps + meta.slippageBps)) / 10_000;
+  return 2 * (meta.takerFeeBps / 10_000 + slippageFraction(meta, notionalQuote));
+}
+
+/**
+ * Funding-window awareness. Funding is paid to whoever holds the position at the settlement instant,
+ * for the whole interval: entering a venue a fraction e of the way through its interval collects the
+ * next payment in full for (1 − e) of the holding (a gain of e × one payment), and leaving it gives up
+ * the e already accrued. Per unit notional: e × the expected carry of one interval. Zero at the
+ * venue's settlement instants (the 8 h venues at 00/08/16 UTC); half a payment for KuCoin (04/12/20)
+ * at those times.
+ */
+export function fundingWindowCarry(config: StrategyConfig, forecast: VenueForecast | undefined, side: "short" | "long", now: number): number {
+  if (forecast === undefined) return 0;
+  const meta = venueMeta(config, forecast.venue);
+  const interval = meta.intervalHours * 3600;
+  const elapsed = (((now - meta.phaseHours * 3600) % interval) + interval) % interval;
+  return (elapsed / interval) * carryPerHour(forecast, side) * meta.intervalHours;
+}
+
+/**
+ * Basis a short pays moving from `from` to `to` now: buy back at from's premium, sell at to's (per
+ * unit notional; negative = a gain). Premium = mark / spot − 1 at each venue.
+ */
+export function switchBasisCost(markOf: (venue: VenueId) => number, spot: number | undefined, from: VenueId, to: VenueId, side: "short" | "long"): number {
+  if (spot === undefined || !(spot > 0)) return 0;
+  const premiumGap = (markOf(from) - markOf(to)) / spot;
+  return side === "short" ? premiumGap : -premiumGap;
 }
 
 export function eligibleVenues(
@@ -49,6 +76,10 @@ export function allocateVenues(args: {
   markOf: (venue: VenueId) => number;
   navQuote: number;
   log: DecisionLogger;
+  /** Spot price: with it, a switch also pays the premium gap between the two venues' marks. */
+  spot?: number;
+  /** Decision time: with it, a switch accounts for where each venue is in its funding window. */
+  now?: number;
 }): VenueAllocation {
   const { config, state, requestedBase, side, forecast, health, reselect, log } = args;
   const slots = Math.ceil(1 / config.maxVenueShare - 1e-9);
@@ -80,8 +111,16 @@ export function allocateVenues(args: {
       if (challenger === undefined) break;
       const gainPerHour = carryPerHour(challenger, side) - (carry.get(incumbent) ?? 0);
       const gain = gainPerHour * config.forecastHorizonHours * perVenueNotional;
+      const basis = perVenueNotional * switchBasisCost(args.markOf, args.spot, incumbent, challenger.venue, side);
+      const window =
+        args.now === undefined
+          ? 0
+          : perVenueNotional *
+            (fundingWindowCarry(config, challenger, side, args.now) - fundingWindowCarry(config, forecast.venues.find((v) => v.venue === incumbent), side, args.now));
       const moveCost =
-        (perVenueNotional * (perpRoundTripCost(config, incumbent) + perpRoundTripCost(config, challenger.venue))) / 2 +
+        -window +
+        (perVenueNotional * (perpRoundTripCost(config, incumbent, perVenueNotional) + perpRoundTripCost(config, challenger.venue, perVenueNotional))) / 2 +
+        basis +
         venueMeta(config, incumbent).transferCostQuote +
         venueMeta(config, challenger.venue).transferCostQuote +
         4 * config.gasPerActionQuote;
@@ -90,6 +129,8 @@ export function allocateVenues(args: {
         log.add("flag", `switch venue ${incumbent} -> ${challenger.venue}: forecast gain beats move cost`, {
           gainQuote: gain,
           costQuote: moveCost,
+          basisQuote: basis,
+          fundingWindowQuote: window,
           incumbentApr: (carry.get(incumbent) ?? 0) * 8760,
           challengerApr: carryPerHour(challenger, side) * 8760,
         });
@@ -109,12 +150,28 @@ export function allocateVenues(args: {
     const capBase = (config.perpVenueCapBps / 10_000) * args.navQuote * config.targetLeverage / mark;
     const heldSize = Math.abs(held.find((p) => p.venue === venue)?.sizeBase ?? 0);
     const share = keepProportions && heldTotal > 0 ? heldSize / heldTotal : perVenueShare;
-    const size = Math.min(requestedBase * share, capBase);
+    const size = capWithoutChurn(config, requestedBase * share, capBase, heldSize);
     sizes.set(venue, size);
     total += size;
     carrySum += size * (carry.get(venue) ?? 0);
   }
   return { sizes, totalBase: total, expectedCarryPerHour: total > 0 ? carrySum / total : 0 };
+}
+
+/**
+ * The venue cap without churn. The cap in base (cap × NAV × target leverage / mark) moves with NAV and
+ * price every hour; a hedge pinned to it would be trimmed and topped up in small steps at every
+ * rebalance. A held size near a binding cap is left alone: it is cut back only when it exceeds the cap
+ * by more than half the leverage headroom (the vault's limit is on margin equity, and the position may
+ * run between target and maximum leverage), and grown toward the cap only by more than `driftBand`.
+ */
+export function capWithoutChurn(config: StrategyConfig, wanted: number, capBase: number, heldSize: number): number {
+  const capped = Math.min(wanted, capBase);
+  if (heldSize <= 0 || wanted < heldSize) return capped;
+  const tolerance = Math.min(config.driftBand, config.maxLeverage / config.targetLeverage - 1) / 2;
+  if (heldSize > capBase) return heldSize <= capBase * (1 + tolerance) ? heldSize : capBase;
+  // Below the cap: growth toward a binding cap in steps smaller than the drift band waits.
+  return wanted > capBase && capBase - heldSize < config.driftBand * heldSize ? heldSize : capped;
 }
 
 function avgMark(args: { markOf: (venue: VenueId) => number }, venues: readonly VenueId[]): number {
