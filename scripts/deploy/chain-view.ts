@@ -42,7 +42,12 @@ export interface ChainView {
   idleBufferBps(): Promise<bigint>;
   depositorAllowed(account: string): Promise<boolean>;
   allowlistEnabled(): Promise<boolean>;
+  /** A risk group's limits (exists false: none), and the groups a market is in (bytes32 ids, lower case). */
+  riskGroup(id: string): Promise<RiskGroupState>;
+  marketGroups(marketId: bigint): Promise<string[]>;
 }
+
+export interface RiskGroupState { exists: boolean; capBps: bigint; capAssets: bigint; maxNotionalWad: bigint }
 
 const ZERO = "0x0000000000000000000000000000000000000000";
 const INACTIVE: MarketState = { active: false, balanceFuse: ZERO, capBps: 0n, capAssets: 0n, maxLeverageWad: 0n, maxBalanceAge: 0n };
@@ -65,6 +70,8 @@ export function emptyView(deployer: string): ChainView {
     idleBufferBps: async () => 1_000n, // FuseboxVault.DEFAULT_IDLE_BUFFER_BPS, set by its constructor
     depositorAllowed: async () => false,
     allowlistEnabled: async () => false,
+    riskGroup: async () => ({ exists: false, capBps: 0n, capAssets: 0n, maxNotionalWad: 0n }),
+    marketGroups: async () => [],
   };
 }
 
@@ -97,5 +104,10 @@ export async function chainView(ctx: ChainContext, addresses: { accessManager: s
     idleBufferBps: async () => vault.idleBufferBps(),
     depositorAllowed: async (account) => vault.isDepositorAllowed(account),
     allowlistEnabled: async () => vault.depositorAllowlistEnabled(),
+    riskGroup: async (id) => {
+      const g = await vault.getRiskGroup(id);
+      return { exists: g.exists, capBps: g.capBps, capAssets: g.capAssets, maxNotionalWad: g.maxNotionalWad };
+    },
+    marketGroups: async (id) => (await vault.getMarketGroups(id)).map((g) => g.toLowerCase()),
   };
 }

@@ -14,6 +14,7 @@ import { oracleAt, vaultAt } from "./bindings.js";
 import type { MarketState } from "./chain-view.js";
 import type { PlanStep, StepKind, StepState } from "./plan.js";
 import type { Dependencies, Planner } from "./planner.js";
+import { planRiskGroups } from "./planner-risk.js";
 
 export interface ResolvedMarket {
   config: MarketConfig;
@@ -155,6 +156,8 @@ export async function planConfiguration(p: Planner, feeds: { asset: string; feed
   const bufferDescription = `idle buffer ${formatBps(config.idleBufferBps)}`;
   if (buffer === BigInt(config.idleBufferBps)) p.present({ key: "idle-buffer", kind: "idle-buffer", role: "ATOMIST", description: bufferDescription });
   else await call("idle-buffer", "idle-buffer", "ATOMIST", `${bufferDescription} (was ${formatBps(buffer)})`, vault, "setIdleBufferBps", [config.idleBufferBps], "change", { current: formatBps(buffer), desired: formatBps(config.idleBufferBps) });
+
+  await planRiskGroups(p, markets, call);
 
   // Depositor allowlist: members first, then the switch.
   const wanted = config.depositors.allowed;
