@@ -46,7 +46,11 @@ abstract contract FuseboxValuation {
         market.grossNotional = notional.toUint128();
         market.updatedAt = uint40(block.timestamp);
         emit EventsLib.MarketBalanceUpdated(marketId, equity, notional);
+        _afterMarketWritten(marketId);
     }
+
+    /// @dev Hook after a valuation is recorded (the core books the market's exposure for the risk engine).
+    function _afterMarketWritten(uint256 marketId) internal virtual {}
 
     /// @dev Values `marketId` through its balance fuse and records it (reverts if it cannot be valued).
     function _refreshMarket(uint256 marketId, FuseboxStorageLib.Market storage market) internal {
@@ -78,7 +82,11 @@ abstract contract FuseboxValuation {
             }
         }
         _recomputeNavExpiry();
+        _afterRefreshAll();
     }
+
+    /// @dev Hook after every market was refreshed (the core checks the NAV-rate bounds).
+    function _afterRefreshAll() internal virtual {}
 
     /// @dev Refreshing only pushes expiries later, so the earliest expiry moves only when the market that sets
     /// it was among the refreshed ones; then (and only then) all markets are scanned again.

@@ -16,6 +16,8 @@ import {FuseboxLiquidity} from "./FuseboxLiquidity.sol";
 import {EconomicsStorageLib} from "./libraries/EconomicsStorageLib.sol";
 import {FuseboxStorageLib} from "./libraries/FuseboxStorageLib.sol";
 import {GuardrailLib} from "./libraries/GuardrailLib.sol";
+import {IFuseboxRiskModule} from "./interfaces/IFuseboxRiskModule.sol";
+import {RiskStorageLib} from "./libraries/RiskStorageLib.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
 
@@ -303,7 +305,7 @@ contract FuseboxVault is
         // whatever the state before it, so it needs no "before" valuation. It runs in its own frame and is rolled
         // back if anything ends outside a limit; the full check (against fresh "before" values, so de-risking is
         // never blocked) then decides. Paused or unvalued, the rules depend on "before": full check at once.
-        if (!$.paused && batch.unvaluedMarketId == 0) {
+        if (!$.paused && batch.unvaluedMarketId == 0 && !RiskStorageLib.lossBudgetSet()) {
             try this.executeWithinLimits(actions, actionMarketIds, touched, batch.idleBefore) {
                 return;
             } catch (bytes memory reason) {
@@ -311,8 +313,13 @@ contract FuseboxVault is
             }
         }
         (batch.balanceBefore, batch.notionalBefore) = _valueBefore(touched, refreshedAll);
-        _runBatch(actions, actionMarketIds, touched);
-        _checkGuardrails(touched, batch);
+        bytes memory risk = _runBatch(actions, actionMarketIds, touched, batch.idleBefore);
+        uint256 totalAssets_ = _checkGuardrails(touched, batch);
+        if (risk.length != 0) {
+            IFuseboxRiskModule(address(this)).riskCheck(
+                risk, touched, batch.balanceBefore, batch.notionalBefore, totalAssets_ - batch.unvaluedBalance, totalAssets_
+            );
+        }
     }
 
     /// @inheritdoc IFuseboxVaultCore
@@ -325,8 +332,11 @@ contract FuseboxVault is
     ) external {
         if (msg.sender != address(this)) revert ErrorsLib.OnlyVault();
         uint256[] memory touchedIds = touched;
-        _runBatch(actions, actionMarketIds, touchedIds);
+        bytes memory risk = _runBatch(actions, actionMarketIds, touchedIds, idleBefore);
         if (!_withinLimits(touchedIds, idleBefore)) revert ErrorsLib.OutsideLimits();
+        if (risk.length != 0 && !IFuseboxRiskModule(address(this)).riskWithinLimits(risk, touchedIds, totalAssets())) {
+            revert ErrorsLib.OutsideLimits();
+        }
     }
 
     /// @inheritdoc IFuseboxVaultCore
@@ -368,7 +378,10 @@ contract FuseboxVault is
         if ($.depositorAllowlistEnabled && !$.depositorAllowed[receiver]) {
             revert ErrorsLib.DepositorNotAllowed(receiver);
         }
-        if (block.timestamp > $.navExpiresAt) _refreshAllMarkets(false);
+        if (block.timestamp > $.navExpiresAt) {
+            _refreshAllMarkets(false);
+            if ($.paused) revert ErrorsLib.VaultPaused(); // the refresh broke a NAV-rate bound
+        }
         return _accrueFeesAt(_idleAssets() + $.totalMarketBalance);
     }
 
@@ -431,10 +444,16 @@ contract FuseboxVault is
     }
 
     /// @dev Runs the fuses, refuses a change of the share supply, and records fresh values of the touched markets.
-    function _runBatch(FuseAction[] calldata actions, uint256[] memory actionMarketIds, uint256[] memory touched)
-        internal
-    {
+    /// What the risk engine compares against is read first, when anything is configured (the risk module's snapshot,
+    /// opaque here; empty = nothing to check).
+    function _runBatch(
+        FuseAction[] calldata actions,
+        uint256[] memory actionMarketIds,
+        uint256[] memory touched,
+        uint256 idleBefore
+    ) internal returns (bytes memory risk) {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
+        if (RiskStorageLib.configured()) risk = IFuseboxRiskModule(address(this)).riskSnapshot(touched, idleBefore);
         uint256 supplyBefore = totalSupply();
         for (uint256 i; i < actions.length; ++i) {
             Address.functionDelegateCall(actions[i].fuse, actions[i].data);
@@ -527,6 +546,19 @@ contract FuseboxVault is
         if (setAside == 0) EconomicsStorageLib.setFlag(EconomicsStorageLib.SET_ASIDE, false);
     }
 
+    /* ================================================================ INTERNAL: RISK ENGINE HOOKS */
+
+    /// @dev The risk engine's net-delta book follows every valuation the core writes (the module's own writes —
+    /// configuring, releasing, an instant withdrawal's revaluation — are booked at the market's next refresh).
+    function _afterMarketWritten(uint256 marketId) internal override {
+        if (RiskStorageLib.exposureBooked()) IFuseboxRiskModule(address(this)).bookExposure(marketId);
+    }
+
+    /// @dev A refresh of every market is where the NAV-rate bounds are checked (a breach pauses the vault).
+    function _afterRefreshAll() internal override {
+        if (RiskStorageLib.navBoundSet()) IFuseboxRiskModule(address(this)).checkNavRate();
+    }
+
     function _bubble(bytes memory reason) internal pure {
         assembly ("memory-safe") {
             revert(add(reason, 32), mload(reason))
@@ -566,10 +598,15 @@ contract FuseboxVault is
         }
     }
 
-    function _checkGuardrails(uint256[] memory touched, BatchState memory batch) internal view {
+    /// @dev Returns total assets after the batch (the risk engine checks against it next).
+    function _checkGuardrails(uint256[] memory touched, BatchState memory batch)
+        internal
+        view
+        returns (uint256 totalAssets_)
+    {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         uint256 idle = _idleAssets();
-        uint256 totalAssets_ = idle + $.totalMarketBalance;
+        totalAssets_ = idle + $.totalMarketBalance;
         // Caps against the total without what cannot be valued (tighter); the buffer against the full total.
         uint256 capBase = totalAssets_ - batch.unvaluedBalance;
         bool reduceOnly = $.paused || batch.unvaluedMarketId != 0;

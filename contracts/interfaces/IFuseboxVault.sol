@@ -6,6 +6,7 @@ import {IAccessManaged} from "@openzeppelin/contracts/access/manager/IAccessMana
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 
 import {FuseAction} from "./IFuse.sol";
+import {IFuseboxRiskModule} from "./IFuseboxRiskModule.sol";
 import {FuseboxStorageLib} from "../libraries/FuseboxStorageLib.sol";
 import {ErrorsLib} from "../libraries/ErrorsLib.sol";
 import {EventsLib} from "../libraries/EventsLib.sol";
@@ -308,5 +309,6 @@ interface IFuseboxVault is
     IAccessManaged,
     IFuseboxVaultCore,
     IFuseboxVaultModule,
-    IFuseboxVaultEconomics
+    IFuseboxVaultEconomics,
+    IFuseboxRiskModule // risk engine (issue #10)
 {}

@@ -107,4 +107,20 @@ interface ErrorsLib {
     error ControllerListedTwice(address controller);
     /// @notice No listed request has waited longer than `maxRedeemWait` (the oldest since `oldestRequestAt`).
     error NoOverdueRequest(uint256 oldestRequestAt, uint256 maxRedeemWait);
+    // ---------------------------------------------------------------- risk engine (issue #10: RiskLib, FuseboxRiskModule)
+    /// @notice The batch grew risk group `groupId`'s summed balances to `balance`, above its cap `cap`.
+    error GroupCapExceeded(bytes32 groupId, uint256 cap, uint256 balance);
+    /// @notice The batch grew risk group `groupId`'s summed gross notional to `notional`, above `maxNotional`.
+    error GroupNotionalExceeded(bytes32 groupId, uint256 maxNotional, uint256 notional);
+    /// @notice The batch grew |net delta| of `asset` to `delta` (priced in the vault's asset, signed), past its
+    /// band `band` (in the vault's asset).
+    error NetDeltaExceeded(address asset, uint256 band, int256 delta);
+    /// @notice The batch lost `loss` of total assets, more than its budget `budget`.
+    error BatchLossExceeded(uint256 budget, uint256 loss);
+    /// @notice `groupId` is not a risk group (or the zero id).
+    error UnknownRiskGroup(bytes32 groupId);
+    /// @notice A limit of group `groupId` or of the band of `asset` would rise: the guardian may only lower.
+    error NotALoweringOfRisk(bytes32 groupId);
+    /// @notice More groups, groups per market, bands or exposure markets than the engine's bound `max`.
+    error TooManyRiskEntries(uint256 max);
 }

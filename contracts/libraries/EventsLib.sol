@@ -69,4 +69,19 @@ interface EventsLib {
     /// @notice Settlement `epoch`: `shares` of the pending requests were burnt for `assets`, set aside for claims;
     /// `sharesLeftPending` wait on (liquidity was short). `overdue`: triggered by anyone past the maximum wait.
     event RedeemSettled(uint256 indexed epoch, uint256 shares, uint256 assets, uint256 sharesLeftPending, bool overdue);
+    // ---------------------------------------------------------------- risk engine (issue #10)
+    event RiskGroupSet(bytes32 indexed groupId, uint256 capBps, uint256 capAssets, uint256 maxNotionalWad);
+    event RiskGroupRemoved(bytes32 indexed groupId);
+    event MarketGroupsSet(uint256 indexed marketId, bytes32[] groupIds);
+    event ExposureReportingSet(uint256 indexed marketId, bool reports);
+    event NetDeltaBandSet(address indexed asset, uint256 bandBps);
+    event NetDeltaUpdated(address indexed asset, int256 netDelta);
+    /// @notice The exposure report of `marketId` failed; its last report stays booked.
+    event ExposureReportFailed(uint256 indexed marketId, bytes reason);
+    event MaxBatchLossSet(uint256 maxBatchLossBps);
+    event NavRateBoundsSet(uint256 perUpdateBps, uint256 annualRateBps);
+    /// @notice The price per share moved from `lastPpsWad` to `ppsWad`, past `limitPpsWad` (`up`: above the bound,
+    /// deposits stop; otherwise below it, batches are reduce-only). The vault is paused until acknowledged.
+    event NavRateBoundBreached(uint256 lastPpsWad, uint256 ppsWad, uint256 limitPpsWad, bool up);
+    event NavMoveAcknowledged(uint256 ppsWad);
 }

@@ -3,8 +3,10 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IBalanceFuse} from "../../contracts/interfaces/IFuse.sol";
+import {IExposureFuse} from "../../contracts/interfaces/IExposureFuse.sol";
 import {IPriceOracleMiddleware} from "../../contracts/interfaces/IPriceOracleMiddleware.sol";
 import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol";
 import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
@@ -17,7 +19,7 @@ import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
 /// it is idle, which the vault counts itself. A stale or missing price of a held token reverts, so no
 /// deposit, redemption or guardrail check is priced on it; a token with a zero balance needs no price.
 /// Keys: `tokenBalance(token)` per substrate but the vault's asset.
-contract SpotBalanceFuse is IBalanceFuse {
+contract SpotBalanceFuse is IBalanceFuse, IExposureFuse {
     /// @inheritdoc IBalanceFuse
     uint256 public immutable MARKET_ID;
 
@@ -42,5 +44,27 @@ contract SpotBalanceFuse is IBalanceFuse {
     /// @inheritdoc IBalanceFuse
     function valuationKeys() external view returns (bytes32[] memory keys) {
         return ValuationKeys.substrateTokenBalances(MARKET_ID, IERC4626(address(this)).asset());
+    }
+
+    /// @inheritdoc IExposureFuse
+    /// @dev Each substrate token but the vault's asset, held (+), in its own units.
+    function exposures() external view returns (address[] memory assets, int256[] memory amounts) {
+        address asset = IERC4626(address(this)).asset();
+        bytes32[] storage tokens = FuseboxStorageLib.substrates().list[MARKET_ID];
+        assets = new address[](tokens.length);
+        amounts = new int256[](tokens.length);
+        uint256 count;
+        for (uint256 i; i < tokens.length; ++i) {
+            address token = address(uint160(uint256(tokens[i])));
+            if (token == asset) continue;
+            uint256 held = IERC20(token).balanceOf(address(this));
+            if (held == 0) continue;
+            assets[count] = token;
+            amounts[count++] = SafeCast.toInt256(held);
+        }
+        assembly ("memory-safe") {
+            mstore(assets, count)
+            mstore(amounts, count)
+        }
     }
 }

@@ -157,6 +157,37 @@ await ethers.provider.send("evm_mine", []);
 const staleDeposit = await gasOf(vault.connect(carol).deposit(1_000n * USDC, carol.address));
 executeRows.push({ operation: "deposit after NAV expiry (refreshes 10 markets)", gas: staleDeposit });
 
+// ---------------------------------------------------------------- risk engine (issue #10)
+// The same 1/5/10-market batches with nothing configured, then with every market in one risk group, then also
+// reporting exposure into a banded net-delta book: the added gas per touched market is the difference.
+const riskRows: { operation: string; gas: number; perMarket?: number }[] = [];
+async function riskBatches(label: string, base?: Map<number, number>): Promise<Map<number, number>> {
+  const figures = new Map<number, number>();
+  for (const n of [1, 5, 10]) {
+    const gas = await gasOf(vault.connect(alpha).execute(markets.slice(0, n).map((m) => enter(m, 10n * USDC))));
+    figures.set(n, gas);
+    const before = base?.get(n);
+    riskRows.push({ operation: `${label}: ${n} touched`, gas, perMarket: before === undefined ? undefined : Math.round((gas - before) / n) });
+  }
+  return figures;
+}
+const riskNone = await riskBatches("execute, no groups or bands");
+const allGroup = ethers.encodeBytes32String("all-markets");
+await (await vault.connect(atomist).setRiskGroup(allGroup, 10_000, 0, 0)).wait();
+for (const m of markets) await (await vault.connect(atomist).setMarketGroups(m.id, [allGroup])).wait();
+await riskBatches("execute, every market in 1 group", riskNone);
+for (const m of markets) {
+  const balanceFuse = await ethers.deployContract("TestExposureBalanceFuse", [m.id]);
+  await (await vault.connect(atomist).configureMarket(m.id, { balanceFuse: await balanceFuse.getAddress(), capBps: 5_000, capAssets: 0, maxLeverageWad: 0, maxBalanceAge: 86_400 })).wait();
+  await (await vault.connect(atomist).setExposureReporting(m.id, true)).wait();
+}
+await (await vault.connect(atomist).setNetDeltaBand(await usdc.getAddress(), 10_000)).wait();
+await riskBatches("execute, 1 group + exposure + 1 band", riskNone);
+await (await vault.connect(atomist).setRiskGroup(allGroup, 10_000, 0, 0)).wait();
+await (await vault.connect(atomist).setMaxBatchLoss(100)).wait();
+await riskBatches("execute, all of it + loss budget (full check)", riskNone);
+executeRows.push(...riskRows);
+
 // ---------------------------------------------------------------- report
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 console.log(`\nGas: FuseboxVault (3 active markets) vs bare OpenZeppelin ERC4626 (decimals offset 6), solc 0.8.28, optimizer 200 runs\n`);
@@ -181,6 +212,8 @@ console.log(`\n${"execute / guardrails".padEnd(50)}${pad("gas", 10)}${pad("guard
 for (const r of executeRows) console.log(`${r.operation.padEnd(50)}${pad(r.gas, 10)}${pad(r.perMarket ?? "", 20)}`);
 console.log(`(guardrails/market = (vault execute − the same fuses run bare) / markets: access check, valuation before`);
 console.log(` and after, running sum, NAV expiry, cap / leverage / buffer checks, events)`);
+console.log(`(risk rows: guardrails/market = the added gas per touched market over "no groups or bands"; the exposure`);
+console.log(` rows report into the vault's own asset, so the band's oracle quote is the identity: a priced asset costs more)`);
 
 // ---------------------------------------------------------------- contract sizes
 const sizes: { contract: string; bytes: number }[] = [];

@@ -70,6 +70,19 @@ const market = z.object({
   params: z.record(z.union([z.string(), z.number()])).default({}),
 }).strict();
 
+/**
+ * A shared risk group of the risk engine (issue #10): the summed balances of its markets within `capBps` of total
+ * assets (and `capAssets`), their summed gross notional within `maxNotional` × total assets (omitted: no limit).
+ * The name is the on-chain id (bytes32, at most 31 characters).
+ */
+const riskGroup = z.object({
+  name: slug.max(31),
+  capBps: bps,
+  capAssets: decimalAmount.optional(),
+  maxNotional: z.number().positive().optional(),
+  markets: z.array(slug).min(1, "a group needs at least one market"),
+}).strict();
+
 const feed = z.object({
   asset: z.union([z.literal("vault-asset"), address]),
   feed: z.union([address, testFeed]),
@@ -117,6 +130,8 @@ export const vaultConfigSchema = z.object({
   }).strict().default({}),
   /** Seconds an ERC-7540 redeem request may wait before anyone may settle it from what is liquid (default 3 days). */
   maxRedeemWaitSeconds: seconds.min(1).max(30 * 86_400).default(MAX_REDEEM_WAIT_DEFAULT_SECONDS),
+  /** The risk engine: shared risk groups (at most 32; a market in at most 8). */
+  risk: z.object({ groups: z.array(riskGroup).max(32).default([]) }).strict().default({}),
 }).strict().superRefine((config, ctx) => {
   if ((config.fees.managementBps !== 0 || config.fees.performanceBps !== 0) && config.fees.recipient === undefined) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["fees", "recipient"], message: "is required when a fee is non-zero" });

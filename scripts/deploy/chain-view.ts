@@ -46,7 +46,12 @@ export interface ChainView {
   fees(): Promise<{ managementBps: bigint; performanceBps: bigint; recipient: string }>;
   /** The redeem queue's maximum wait, seconds. */
   maxRedeemWait(): Promise<bigint>;
+  /** A risk group's limits (exists false: none), and the groups a market is in (bytes32 ids, lower case). */
+  riskGroup(id: string): Promise<RiskGroupState>;
+  marketGroups(marketId: bigint): Promise<string[]>;
 }
+
+export interface RiskGroupState { exists: boolean; capBps: bigint; capAssets: bigint; maxNotionalWad: bigint }
 
 const ZERO = "0x0000000000000000000000000000000000000000";
 const INACTIVE: MarketState = { active: false, balanceFuse: ZERO, capBps: 0n, capAssets: 0n, maxLeverageWad: 0n, maxBalanceAge: 0n };
@@ -71,6 +76,8 @@ export function emptyView(deployer: string): ChainView {
     allowlistEnabled: async () => false,
     fees: async () => ({ managementBps: 0n, performanceBps: 0n, recipient: ZERO }),
     maxRedeemWait: async () => 259_200n, // FuseboxEconomicsModule.DEFAULT_MAX_REDEEM_WAIT (3 days)
+    riskGroup: async () => ({ exists: false, capBps: 0n, capAssets: 0n, maxNotionalWad: 0n }),
+    marketGroups: async () => [],
   };
 }
 
@@ -108,5 +115,10 @@ export async function chainView(ctx: ChainContext, addresses: { accessManager: s
       return { managementBps, performanceBps, recipient };
     },
     maxRedeemWait: async () => (await vault.redeemQueue())[3],
+    riskGroup: async (id) => {
+      const g = await vault.getRiskGroup(id);
+      return { exists: g.exists, capBps: g.capBps, capAssets: g.capAssets, maxNotionalWad: g.maxNotionalWad };
+    },
+    marketGroups: async (id) => (await vault.getMarketGroups(id)).map((g) => g.toLowerCase()),
   };
 }

@@ -22,7 +22,7 @@ export type StepState = "present" | "create" | "change" | "remove" | "schedule" 
 
 export type StepKind =
   | "contract" | "wiring" | "feed" | "market" | "substrates" | "fuses" | "dependencies"
-  | "withdraw-order" | "idle-buffer" | "fees" | "redeem-wait" | "depositors" | "role" | "bootstrap";
+  | "withdraw-order" | "idle-buffer" | "fees" | "redeem-wait" | "depositors" | "role" | "bootstrap" | "risk-group";
 
 /** How the sender of a step signs: a key of this connection, a Safe (owners' signatures), or nobody here. */
 export type SenderKind = "key" | "safe" | "external";

@@ -14,6 +14,7 @@ import { oracleAt, vaultAt } from "./bindings.js";
 import type { MarketState } from "./chain-view.js";
 import type { PlanStep, StepKind, StepState } from "./plan.js";
 import type { Dependencies, Planner } from "./planner.js";
+import { planRiskGroups } from "./planner-risk.js";
 
 export interface ResolvedMarket {
   config: MarketConfig;
@@ -177,6 +178,7 @@ export async function planConfiguration(p: Planner, feeds: { asset: string; feed
   const waitDescription = `maximum redeem wait ${formatSeconds(config.maxRedeemWaitSeconds)}`;
   if (wait === BigInt(config.maxRedeemWaitSeconds)) p.present({ key: "redeem-wait", kind: "redeem-wait", role: "ATOMIST", description: waitDescription });
   else await call("redeem-wait", "redeem-wait", "ATOMIST", `${waitDescription} (was ${formatSeconds(Number(wait))})`, vault, "setMaxRedeemWait", [config.maxRedeemWaitSeconds], "change");
+  await planRiskGroups(p, markets, call);
 
   // Depositor allowlist: members first, then the switch.
   const wanted = config.depositors.allowed;

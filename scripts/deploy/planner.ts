@@ -126,9 +126,11 @@ export async function planVault(ctx: ChainContext, config: VaultConfig, options:
   const oracle = await contract("PriceOracleMiddleware", "PriceOracleMiddleware", [accessManager]);
   // The vault's configuration module (reached from the core by delegatecall); shared by every vault on a network
   // in principle, recorded per vault here so each record is self-contained.
-  // Its chain: FuseboxVaultModule passes what it does not know to FuseboxEconomicsModule (fees, redeem queue).
+  // Its chain: FuseboxVaultModule passes what it does not know to FuseboxRiskModule (the risk engine), which passes
+  // on to FuseboxEconomicsModule (fees, redeem queue).
   const economicsModule = await contract("FuseboxEconomicsModule", "FuseboxEconomicsModule", []);
-  const vaultModule = await contract("FuseboxVaultModule", "FuseboxVaultModule", [economicsModule]);
+  const riskModule = await contract("FuseboxRiskModule", "FuseboxRiskModule", [economicsModule]);
+  const vaultModule = await contract("FuseboxVaultModule", "FuseboxVaultModule", [riskModule]);
   const vault = await contract("FuseboxVault", "FuseboxVault", [asset, config.share.name, config.share.symbol, accessManager, oracle, config.share.decimalsOffset, vaultModule]);
   const feeds: { asset: string; feed: string; maxStaleness: bigint }[] = [];
   for (const [i, f] of config.oracle.feeds.entries()) {

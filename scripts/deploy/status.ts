@@ -13,6 +13,7 @@ import { ROLES } from "../lib/access.js";
 import type { ChainContext } from "./context.js";
 import { readRecord, recordPath, type DeploymentRecord } from "./record.js";
 import { economicsStatus, type EconomicsData } from "./economicsStatus.js";
+import { riskStatus, type RiskStatusData } from "./risk-status.js";
 
 const BPS = 10_000n;
 const WAD = 10n ** 18n;
@@ -52,6 +53,8 @@ export interface StatusData {
   roles: Record<string, { holder: string; granted: boolean; delaySeconds: number }[]>;
   economics: EconomicsData;
   breaches: string[];
+  /** The risk engine (groups, net delta, bounds); absent when the vault's module chain has no risk module. */
+  risk?: RiskStatusData;
 }
 
 export interface StatusResult {
@@ -139,6 +142,11 @@ export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: str
       ` | balance age ${now - m.updatedAt}s of ${m.maxBalanceAge}s${stale ? "  STALE (next deposit/redeem refreshes)" : ""}`,
     );
   }
+
+  const risk = await riskStatus(vault, amount, pct, total);
+  lines.push(...risk.lines);
+  breaches.push(...risk.breaches);
+  if (risk.data !== undefined) data.risk = risk.data;
 
   const manager = await accessManagerAt(ctx, await vault.authority());
   const pending = record?.scheduled ?? [];

@@ -50,6 +50,20 @@ export const VAULT_FUNCTION_ROLES: Record<string, bigint> = {
   removeFuses: ROLES.GUARDIAN,
   quarantineMarket: ROLES.GUARDIAN,
   lowerFees: ROLES.GUARDIAN,
+  // Risk engine (FuseboxRiskModule, issue #10): raising a limit or widening what it covers is delayed...
+  setRiskGroup: ROLES.ATOMIST,
+  removeRiskGroup: ROLES.ATOMIST,
+  setMarketGroups: ROLES.ATOMIST,
+  setExposureReporting: ROLES.ATOMIST,
+  setNetDeltaBand: ROLES.ATOMIST,
+  setMaxBatchLoss: ROLES.ATOMIST,
+  setNavRateBounds: ROLES.ATOMIST,
+  // Accepting a NAV move past its bound reopens deposits at the moved price.
+  acknowledgeNavMove: ROLES.ATOMIST,
+  // ...lowering one is immediate.
+  lowerRiskGroupLimits: ROLES.GUARDIAN,
+  lowerNetDeltaBand: ROLES.GUARDIAN,
+  lowerMaxBatchLoss: ROLES.GUARDIAN,
 };
 
 /** Oracle middleware functions by role (a new or changed feed raises risk). */

@@ -11,7 +11,8 @@ import { ROLES, VAULT_FUNCTION_ROLES, ORACLE_FUNCTION_ROLES, wireRoleGuardians, 
 /** The vault core and its module chain (FuseboxVaultModule → FuseboxEconomicsModule); the contract returned answers the whole `IFuseboxVault` at the core's address. */
 async function deployVault(ethers: HardhatEthers, asset: string, manager: string, oracle: string, decimalsOffset: number) {
   const economicsModule = await ethers.deployContract("FuseboxEconomicsModule");
-  const vaultModule = await ethers.deployContract("FuseboxVaultModule", [await economicsModule.getAddress()]);
+  const riskModule = await ethers.deployContract("FuseboxRiskModule", [await economicsModule.getAddress()]); // risk engine
+  const vaultModule = await ethers.deployContract("FuseboxVaultModule", [await riskModule.getAddress()]);
   const core = await ethers.deployContract("FuseboxVault", [asset, "Fusebox USDC", "fbUSDC", manager, oracle, decimalsOffset, await vaultModule.getAddress()]);
   return ethers.getContractAt("IFuseboxVault", await core.getAddress());
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { network } from "hardhat";
+import { encodeBytes32String } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 import { main } from "../../scripts/cli/main.js";
 import { roleHolders, type DeploymentRecord } from "../../scripts/deploy/record.js";
@@ -181,6 +182,27 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     expect(applied[0]).to.contain("[GUARDIAN]").and.to.contain("capBps 5000 -> 3000");
     expect(await blockNumber()).to.equal(before + 1);
     expect((await (await vaultOf("lower-cap")).getMarket(1)).capBps).to.equal(3_000n);
+  });
+
+  it("risk groups: set with the vault, a lowered group cap applied at once by the guardian (issue #10)", async function () {
+    const group = { name: "parking-group", capBps: 6_000, markets: ["parking"] };
+    const config: VaultConfigInput = { ...baseConfig("risk-groups"), risk: { groups: [group] } };
+    await deployed(config);
+    const vault = await vaultOf("risk-groups");
+    const id = encodeBytes32String("parking-group");
+    expect((await vault.getRiskGroup(id)).capBps).to.equal(6_000n);
+    expect(await vault.getMarketGroups(1)).to.deep.equal([id]);
+    const file = await writeConfig({ ...config, risk: { groups: [{ ...group, capBps: 4_000 }] } });
+    const run = await cli("deploy", "--config", file);
+    expect(run.code, run.err).to.equal(0);
+    const applied = run.out.split("\n").filter((l) => /^\s+(create|change|remove|schedule|execute|cancel)\s/.test(l));
+    expect(applied).to.have.length(1);
+    expect(applied[0]).to.contain("[GUARDIAN]").and.to.contain("risk group parking-group");
+    expect((await vault.getRiskGroup(id)).capBps).to.equal(4_000n);
+    const again = await cli("plan", "--config", file);
+    expect(again.code, again.out).to.equal(0); // nothing left to do: "none" written as the maximum reads back as none
+    const status = await cli("status", "--vault", "risk-groups");
+    expect(status.out).to.match(/parking-group \(markets 1\): balance .* vs cap .* OK/);
   });
 
   it("a raised cap is scheduled, refused before its delay, and applied by a later run once due", async function () {

@@ -141,6 +141,21 @@ describe("Aave V3 fuses (real Aave V3 pool)", function () {
     await record("supply USDC (again)", execute(act("supply", usdcAddr, 1_000n * ONE_USDC)));
   });
 
+  it("reports exposure per reserve for the risk engine's net-delta book: collateral +, debt − (issue #10)", async function () {
+    const { vault, atomist } = c.s;
+    await (await vault.connect(atomist).setExposureReporting(MARKET, true)).wait();
+    await (await c.weth.mint(vaultAddr, ONE_WETH)).wait();
+    await (await execute(act("supply", usdcAddr, 5_000n * ONE_USDC), act("supply", wethAddr, ONE_WETH), act("borrow", usdcAddr, 1_000n * ONE_USDC))).wait();
+    const booked = async (asset: string) => (await vault.marketExposure(MARKET, asset))[0];
+    expect(await booked(wethAddr)).to.equal(await balanceOf("a", wethAddr));
+    expect(await booked(usdcAddr)).to.equal((await balanceOf("a", usdcAddr)) - (await balanceOf("d", usdcAddr)));
+    // Borrowing WETH against the USDC makes the WETH leg smaller; the net book follows.
+    await (await execute(act("borrow", wethAddr, ONE_WETH / 2n))).wait();
+    const wethNet = (await balanceOf("a", wethAddr)) - (await balanceOf("d", wethAddr));
+    expect(await booked(wethAddr)).to.equal(wethNet);
+    expect((await vault.netDelta(wethAddr))[0]).to.equal(wethNet); // the only reporting market
+  });
+
   it("refuses an asset that is not a substrate of the market", async function () {
     const dai = await ethers.deployContract("TestERC20", ["Dai (test)", "DAI", 18]);
     const daiAddr = await dai.getAddress();

@@ -7,6 +7,7 @@ import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManage
 import {FuseboxVault} from "../../contracts/FuseboxVault.sol";
 import {FuseboxVaultModule} from "../../contracts/FuseboxVaultModule.sol";
 import {FuseboxEconomicsModule} from "../../contracts/FuseboxEconomicsModule.sol";
+import {FuseboxRiskModule} from "../../contracts/FuseboxRiskModule.sol";
 import {IFuseboxVault, IFuseboxVaultCore, IFuseboxVaultModule, IFuseboxVaultEconomics} from "../../contracts/interfaces/IFuseboxVault.sol";
 import {PriceOracleMiddleware} from "../../contracts/PriceOracleMiddleware.sol";
 import {FuseAction} from "../../contracts/interfaces/IFuse.sol";
@@ -91,7 +92,7 @@ abstract contract VaultTestBase is Asserts {
             address(
                 new FuseboxVault(
                     IERC20(address(usdc)), "Fusebox USDC", "fbUSDC", address(manager), address(oracle), 6,
-                    address(new FuseboxVaultModule(address(new FuseboxEconomicsModule())))
+                    address(new FuseboxVaultModule(address(new FuseboxRiskModule(address(new FuseboxEconomicsModule())))))
                 )
             )
         );
@@ -171,7 +172,7 @@ abstract contract VaultTestBase is Asserts {
         uint16 capBps,
         uint96 maxLeverageWad,
         address fuse
-    ) private {
+    ) internal {
         if (substrate != address(0)) {
             bytes32[] memory subs = new bytes32[](1);
             subs[0] = bytes32(uint256(uint160(substrate)));

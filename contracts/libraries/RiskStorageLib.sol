@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title RiskStorageLib
+/// @notice The risk engine's storage (ERC-7201 namespace `fusebox.storage.Risk`), apart from the vault's own
+/// layout: shared risk groups, the per-asset net-delta book and the batch loss budget.
+library RiskStorageLib {
+    /// @notice A shared risk: markets that fail together (a venue, a custodian, a protocol, an operator...).
+    struct Group {
+        uint16 capBps; // summed balances of the group's markets, basis points of total assets (<= 10_000)
+        uint128 capAssets; // optional absolute cap on the summed balances (0 = none)
+        uint96 maxNotionalWad; // summed gross notional / total assets, 1e18 = 1x (0 = no notional cap)
+        bool exists;
+    }
+
+    /// @notice The net-delta band of one underlying asset and the vault's net exposure to it.
+    struct Band {
+        int240 netDelta; // Σ over valued markets of their signed exposure, in the asset's units
+        uint16 bandBps; // |netDelta| priced in the vault's asset must stay within bandBps of total assets (0 = no band)
+    }
+
+    /// @custom:storage-location erc7201:fusebox.storage.Risk
+    struct RiskLayout {
+        // slot 0: the one slot a batch reads when nothing is configured
+        uint32 groupCount; // how many groups exist (0: no group work at all)
+        uint32 exposureMarketCount; // markets whose balance fuse reports exposure (0: no delta bookkeeping)
+        uint32 bandCount; // assets with a net-delta band (0: no delta check)
+        uint16 maxBatchLossBps; // the most one batch may lose, basis points of total assets (0 = no budget)
+        // groups
+        mapping(bytes32 groupId => Group) groups;
+        bytes32[] groupIds;
+        mapping(bytes32 groupId => uint32[]) groupMarkets;
+        mapping(uint256 marketId => bytes32[]) marketGroups;
+        // net delta
+        mapping(uint256 marketId => bool) reportsExposure;
+        mapping(uint256 marketId => address[]) exposureAssets; // what the market's last report named
+        mapping(uint256 marketId => mapping(address asset => int256)) exposure; // its last report
+        mapping(address asset => Band) bands;
+        address[] bandAssets;
+        // NAV-rate bounds: read only after a refresh of every market
+        NavBound navBound;
+    }
+
+    /// @notice How far the price per share may move between two refreshes of every market: `perUpdateBps` plus
+    /// `annualRateBps` pro rata of the time between them, both ways. A breach pauses the vault (deposits stop, batches
+    /// are reduce-only, exits go on) until the atomist acknowledges it.
+    struct NavBound {
+        uint16 perUpdateBps;
+        uint32 annualRateBps;
+        uint128 lastPpsWad; // the price per share at the last refresh within the bound (0 = no baseline yet)
+        uint40 lastAt;
+        bool pausedByBound; // the bound paused the vault (the acknowledgement unpauses it)
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("fusebox.storage.Risk")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 internal constant RISK_SLOT = 0x45683d5bd9de18460e56ee21876fb78e72817132f805b1d8222307cabc296000;
+
+    /// @notice Whether anything is configured (groups, exposure reporting, bands, a loss budget): slot 0 non-zero.
+    function configured() internal view returns (bool any) {
+        assembly {
+            any := iszero(iszero(sload(RISK_SLOT)))
+        }
+    }
+
+    /// @notice Whether a batch loss budget is set (it needs fresh "before" values: no optimistic frame).
+    function lossBudgetSet() internal view returns (bool) {
+        return risk().maxBatchLossBps != 0;
+    }
+
+    /// @notice Whether any market reports exposure (each valuation is then booked).
+    function exposureBooked() internal view returns (bool) {
+        return risk().exposureMarketCount != 0;
+    }
+
+    /// @notice Whether NAV-rate bounds are set (checked after each refresh of every market).
+    function navBoundSet() internal view returns (bool) {
+        NavBound storage b = risk().navBound;
+        return b.perUpdateBps != 0 || b.annualRateBps != 0;
+    }
+
+    function risk() internal pure returns (RiskLayout storage $) {
+        assembly {
+            $.slot := RISK_SLOT
+        }
+    }
+}
