@@ -238,13 +238,15 @@ contract FuseboxVault is
     }
 
     /// @inheritdoc ERC4626Upgradeable
+    /// @dev Zero while deposits are refused — paused, a market in quarantine, off the allowlist, or (once the NAV
+    /// has expired) a market that cannot be valued, which the deposit's own refresh would revert on.
     function maxDeposit(address receiver) public view override returns (uint256) {
-        return _depositAllowed(receiver) ? type(uint256).max : 0;
+        return _depositAllowed(receiver) && _marketsValueIfExpired() ? type(uint256).max : 0;
     }
 
     /// @inheritdoc ERC4626Upgradeable
     function maxMint(address receiver) public view override returns (uint256) {
-        return _depositAllowed(receiver) ? type(uint256).max : 0;
+        return _depositAllowed(receiver) && _marketsValueIfExpired() ? type(uint256).max : 0;
     }
 
     /// @inheritdoc ERC4626Upgradeable
@@ -409,6 +411,13 @@ contract FuseboxVault is
     function _depositAllowed(address receiver) internal view returns (bool) {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         return !$.paused && $.quarantinedCount == 0 && (!$.depositorAllowlistEnabled || $.depositorAllowed[receiver]);
+    }
+
+    /// @dev Past the NAV's expiry a deposit refreshes every market first: the module says (static call) whether all value.
+    function _marketsValueIfExpired() internal view returns (bool) {
+        if (block.timestamp <= FuseboxStorageLib.vault().navExpiresAt) return true;
+        (bool ok, bytes memory result) = address(this).staticcall(abi.encodeCall(IFuseboxVaultModule.marketsValue, ()));
+        return ok && result.length >= 32 && abi.decode(result, (bool));
     }
 
     /// @dev The module values markets exactly as a redemption would; a view reaches it by a static call.

@@ -367,8 +367,24 @@ contract FuseboxVaultModule is AccessManagedUpgradeable, ReentrancyGuardTransien
             maxShares = liquidity.mulDiv(supply + virtualShares, totalAssets_ + 1, Math.Rounding.Floor);
         }
         maxAssets = Math.min(assets, liquidity);
-        uint256 allowance = fuseCount * GuardrailLib.PULL_ROUNDING_ALLOWANCE;
-        if (maxAssets > idle) maxAssets = maxAssets > idle + allowance ? maxAssets - allowance : idle;
+        if (maxAssets > idle) {
+            uint256 allowance = fuseCount * GuardrailLib.PULL_ROUNDING_ALLOWANCE
+                + Math.mulDiv(maxAssets - idle, GuardrailLib.PULL_COST_ALLOWANCE_BPS, GuardrailLib.BPS, Math.Rounding.Ceil);
+            maxAssets = maxAssets > idle + allowance ? maxAssets - allowance : idle;
+        }
+    }
+
+    /// @inheritdoc IFuseboxVaultModule
+    function marketsValue() external returns (bool) {
+        FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
+        uint32[] storage ids = $.marketIds;
+        for (uint256 i; i < ids.length; ++i) {
+            FuseboxStorageLib.Market storage market = $.markets[ids[i]];
+            if (market.quarantined) continue;
+            (bool ok,,,) = _tryValueMarket(market.balanceFuse);
+            if (!ok) return false;
+        }
+        return true;
     }
 
     /* ================================================================ VIEWS */

@@ -149,6 +149,11 @@ interface IFuseboxVaultModule is ErrorsLib, EventsLib {
     /// static call; changes nothing.
     function exitLimits(address owner) external returns (uint256 maxAssets, uint256 maxShares);
 
+    /// @notice Whether every market not in quarantine can be valued now (a deposit after the NAV's expiry refreshes
+    /// them all and reverts if one cannot). Answered for `maxDeposit` / `maxMint` through a static call; changes
+    /// nothing.
+    function marketsValue() external returns (bool);
+
     /* ---------------------------------------------------------------- views */
 
     /// @notice The most markets a vault may have: bounds every loop over markets.

@@ -16,6 +16,9 @@ library GuardrailLib {
     /// @notice What one instant-withdraw pull may cost in rounding (asset units): `maxWithdraw` leaves that much
     /// room per fuse so `withdraw(maxWithdraw(owner))` can pay for its pull.
     uint256 internal constant PULL_ROUNDING_ALLOWANCE = 2;
+    /// @notice And on top, this many basis points of what must be pulled: a market's unit of account can be coarse
+    /// (an ERC-4626 target burns whole shares, rounded up), and the pull's cost is charged to the redeemer.
+    uint256 internal constant PULL_COST_ALLOWANCE_BPS = 1;
 
     /// @notice The most a market may hold: `capBps` of `totalAssets`, and at most `capAssets` when that is set.
     function marketCapDown(uint256 totalAssets, uint256 capBps, uint256 capAssets) internal pure returns (uint256 cap) {
