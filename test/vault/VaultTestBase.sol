@@ -224,6 +224,11 @@ abstract contract VaultTestBase is Asserts {
 
     // The stack's contracts are public: a handler copies them from the test contract that built them.
 
+    /// The USDC price feed (a handler keeps it fresh as time passes).
+    function usdcPriceFeed() external view returns (TestPriceFeed) {
+        return usdcFeed;
+    }
+
     function _sumMarketBalances() internal view returns (uint256 sum) {
         uint256[] memory ids = vault.getMarketIds();
         for (uint256 i; i < ids.length; ++i) {
