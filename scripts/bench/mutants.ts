@@ -53,6 +53,27 @@ const MUTANTS: readonly Mutant[] = [
     to: "",
   },
   {
+    id: "g",
+    what: "quarantine does not halt deposits",
+    file: "contracts/FuseboxVault.sol",
+    from: "if ($.quarantinedCount != 0) revert ErrorsLib.DepositsHaltedByQuarantine($.quarantinedCount);",
+    to: "",
+  },
+  {
+    id: "h",
+    what: "redemption prices an unvalued market at its cache",
+    file: "contracts/FuseboxVault.sol",
+    from: "return idle + FuseboxStorageLib.vault().totalMarketBalance - unvaluedBalance;",
+    to: "return idle + FuseboxStorageLib.vault().totalMarketBalance + 0 * unvaluedBalance;",
+  },
+  {
+    id: "i",
+    what: "pause does not make batches reduce-only",
+    file: "contracts/FuseboxVault.sol",
+    from: "bool reduceOnly = $.paused || batch.unvaluedMarketId != 0;",
+    to: "bool reduceOnly = batch.unvaluedMarketId != 0;",
+  },
+  {
     id: "f",
     what: "valuation-key overlap check skipped",
     file: "contracts/FuseboxVaultModule.sol",
@@ -67,6 +88,7 @@ interface RunResult {
   failing: number;
   seconds: number;
   compileError: boolean;
+  failingTests: string[];
 }
 
 const RUN_TIMEOUT_MS = 20 * 60 * 1000;
@@ -115,6 +137,8 @@ function runSolidity(dir: string): RunResult {
     failing: count("failing"),
     seconds: Math.round((Date.now() - start) / 1000),
     compileError: /Compilation failed|HHE910/.test(out),
+    // Mocha-style failure headers: "  1) Contract#test_name()".
+    failingTests: [...new Set([...out.matchAll(/^\s+\d+\) (\w+)#(\w+)\(/gm)].map((m) => `${m[1]}.${m[2]}`))],
   };
 }
 
@@ -151,7 +175,7 @@ function main(): void {
         const verdict = result.compileError ? "NOT JUDGED (compile error)" : result.failed ? "caught" : "SURVIVED";
         if (verdict !== "caught") survivors += 1;
         rows.push(`| ${mutant.id} | ${pad(mutant.what, 44)} | ${pad(verdict, 8)} | ${result.failing} failing / ${result.passing} passing | ${result.seconds} s |`);
-        console.log(`mutant ${mutant.id}: ${verdict}`);
+        console.log(`mutant ${mutant.id}: ${verdict}${result.failingTests.length ? ` by ${result.failingTests.join(", ")}` : ""}`);
       } finally {
         writeFileSync(path, original);
       }
