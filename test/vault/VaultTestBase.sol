@@ -32,6 +32,7 @@ interface Vm {
     function expectRevert(bytes calldata revertData) external;
     function expectRevert(bytes4 selector) external;
     function load(address target, bytes32 slot) external view returns (bytes32);
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
 }
 
 Vm constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
@@ -235,6 +236,11 @@ abstract contract VaultTestBase is Asserts {
     }
 
     // The stack's contracts are public: a handler copies them from the test contract that built them.
+
+    /// The USDC price feed (a handler keeps it fresh as time passes).
+    function usdcPriceFeed() external view returns (TestPriceFeed) {
+        return usdcFeed;
+    }
 
     function _sumMarketBalances() internal view returns (uint256 sum) {
         uint256[] memory ids = vault.getMarketIds();
