@@ -148,9 +148,10 @@ contract FuseboxVault is
         if (pull) {
             uint256 cost = _pullFromMarkets(assets, idle);
             if (cost != 0) {
-                // Priced on what is left after this redemption, rounding up: the others never pay for the pull.
+                // At the price the withdrawal was made at (supply before its burn), rounding up: the holders who stay
+                // keep exactly their value per share, and never pay for the pull.
                 uint256 extra = cost.mulDiv(
-                    totalSupply() + 10 ** _sharesDecimalsOffset, totalAssets_ - assets + 1, Math.Rounding.Ceil
+                    totalSupply() + shares + 10 ** _sharesDecimalsOffset, totalAssets_ + 1, Math.Rounding.Ceil
                 );
                 if (caller != owner) _spendAllowance(owner, caller, extra);
                 _burn(owner, extra);

@@ -348,7 +348,8 @@ contract SoundVaultTest is VaultTestBase {
         _exec(_one(address(frictionFuse), abi.encodeCall(Erc4626SupplyFuse.enter, (address(friction), 9_000 * ONE))));
         friction.setLiquidity(4_000 * ONE);
         uint256 maxAssets = vault.maxWithdraw(ALICE);
-        assertEq(maxAssets, 1_000 * ONE + 4_000 * ONE - 2, "idle + releasable - rounding allowance");
+        // Idle + releasable, less the rounding allowance: 2 units per fuse and 1 bp of what must be pulled.
+        assertEq(maxAssets, 1_000 * ONE + 4_000 * ONE - 2 - (4_000 * ONE) / 10_000, "idle + releasable - allowance");
         uint256 snapshotShares = vault.balanceOf(ALICE);
         VM.prank(ALICE);
         vault.withdraw(maxAssets, ALICE, ALICE);

@@ -382,7 +382,7 @@ contract VaultErrorsTest is VaultTestBase {
         vault.configureMarket(5, _params(address(0)));
         VM.expectRevert(abi.encodeWithSelector(ErrorsLib.ZeroAddress.selector));
         vault.setPriceOracle(address(0));
-        address module = address(new FuseboxVaultModule());
+        address module = address(new FuseboxVaultModule(address(0)));
         IERC20 asset = IERC20(address(usdc));
         VM.expectRevert(abi.encodeWithSelector(ErrorsLib.ZeroAddress.selector));
         new FuseboxVault(asset, "x", "x", address(manager), address(0), 6, module);
@@ -458,7 +458,7 @@ contract VaultErrorsTest is VaultTestBase {
     }
 
     function test_InvalidDecimalsOffset() public {
-        address module = address(new FuseboxVaultModule());
+        address module = address(new FuseboxVaultModule(address(0)));
         VM.expectRevert(abi.encodeWithSelector(ErrorsLib.InvalidDecimalsOffset.selector, 19));
         new FuseboxVault(IERC20(address(usdc)), "x", "x", address(manager), address(oracle), 19, module);
     }

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {VaultTestBase, VM} from "./VaultTestBase.sol";
+
+/// @notice Regression (found by the invariant campaign; failed before the fix): `withdraw(maxWithdraw(owner))` reverted
+/// (ERC20InsufficientBalance) when the instant-withdraw market is an ERC-4626 target whose share is worth more
+/// than the 2-unit rounding allowance: the target rounds the shares it burns up to a whole share, the vault
+/// charges that cost to the owner in extra shares, and an owner withdrawing everything has none left.
+/// Found by the invariant campaign (a donation to the target, then withdraw(maxWithdraw)).
+contract VaultBugsMaxWithdrawTest is VaultTestBase {
+    address internal constant ALICE = address(0xA11CE);
+
+    function test_withdrawMaxWithdrawSucceedsOnACoarseTarget() public {
+        _deployStack();
+        _deposit(ALICE, 10_000 * ONE);
+        VM.prank(ALPHA);
+        vault.execute(_supply(6_000 * ONE)); // 6,000e6 target shares
+        usdc.mint(address(target), 60_000 * ONE + 7); // one target share now ~11 units
+        VM.prank(ALPHA);
+        vault.refreshAllMarketBalances();
+        uint256 maxAssets = vault.maxWithdraw(ALICE);
+        VM.prank(ALICE);
+        vault.withdraw(maxAssets, ALICE, ALICE); // ERC-4626: must not revert
+    }
+}
