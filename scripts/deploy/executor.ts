@@ -176,7 +176,10 @@ export class Run {
   private async sendTx(step: string, signer: HardhatEthersSigner, to: string, data: string): Promise<void> {
     let receipt;
     try {
-      const sent = await signer.sendTransaction({ to, data });
+      // A quarter above the node's estimate: a valuation's gas depends on state (Aave's account bitmap, lazily
+      // cached reserve tokens) and a tight estimate can run out where a tolerant inner call meets the 63/64 rule.
+      const estimate = await signer.estimateGas({ to, data });
+      const sent = await signer.sendTransaction({ to, data, gasLimit: (estimate * 5n) / 4n });
       receipt = await sent.wait();
     } catch (error) {
       throw new Error(`${step}: transaction from ${signer.address} failed: ${await explainError(this.ctx, error)}`);
