@@ -13,6 +13,7 @@ import {RiskStorageLib} from "./libraries/RiskStorageLib.sol";
 import {RiskLib} from "./libraries/RiskLib.sol";
 import {GuardrailLib} from "./libraries/GuardrailLib.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
+import {FuseboxModuleLink} from "./FuseboxModuleLink.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
 
 /// @title FuseboxRiskModule
@@ -20,27 +21,10 @@ import {EventsLib} from "./libraries/EventsLib.sol";
 /// chained after `FuseboxVaultModule` (its `NEXT_MODULE`) and run by delegatecall in the vault's storage. The checks
 /// run in the core (`RiskLib`). Raising a limit is the atomist's (delayed), lowering one the guardian's (immediate):
 /// the function → role map is `scripts/lib/access.ts`.
-contract FuseboxRiskModule is AccessManagedUpgradeable, IFuseboxRiskModule {
-    /// @notice The next module in the vault's chain (0 = none).
-    address public immutable NEXT_MODULE;
-
-    constructor(address nextModule) {
-        NEXT_MODULE = nextModule;
+contract FuseboxRiskModule is FuseboxModuleLink, AccessManagedUpgradeable, IFuseboxRiskModule {
+    /// @param nextModule The next module in the chain (0 = none).
+    constructor(address nextModule) FuseboxModuleLink(nextModule) {
         _disableInitializers();
-    }
-
-    /// @notice Unknown selectors go on to the next module; with none, the call reverts `UnknownFunction`.
-    fallback() external {
-        address next = NEXT_MODULE;
-        if (next == address(0)) revert ErrorsLib.UnknownFunction(msg.sig);
-        assembly {
-            calldatacopy(0, 0, calldatasize())
-            let ok := delegatecall(gas(), next, 0, calldatasize(), 0, 0)
-            returndatacopy(0, 0, returndatasize())
-            switch ok
-            case 0 { revert(0, returndatasize()) }
-            default { return(0, returndatasize()) }
-        }
     }
 
     /* ================================================================ ATOMIST (risk-raising: delayed) */

@@ -16,6 +16,7 @@ import {EconomicsStorageLib} from "./libraries/EconomicsStorageLib.sol";
 import {GuardrailLib} from "./libraries/GuardrailLib.sol";
 import {ValuationKeys} from "./libraries/ValuationKeys.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
+import {FuseboxModuleLink} from "./FuseboxModuleLink.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
 
 /// @title FuseboxVaultModule
@@ -24,31 +25,12 @@ import {EventsLib} from "./libraries/EventsLib.sol";
 /// of vaults; called directly, it acts on its own empty storage and every restricted function refuses.
 /// @dev Access: every state-changing function is `restricted` (the vault's AccessManager, read from the vault's
 /// storage), except the two steps the vault runs on itself (`instantWithdrawChecked`, `exitLimits`).
-contract FuseboxVaultModule is AccessManagedUpgradeable, ReentrancyGuardTransient, FuseboxValuation, IFuseboxVaultModule {
+contract FuseboxVaultModule is FuseboxModuleLink, AccessManagedUpgradeable, ReentrancyGuardTransient, FuseboxValuation, IFuseboxVaultModule {
     using Math for uint256;
 
-    /// @notice The next module in the vault's chain (0 = none): selectors this module does not know are passed on
-    /// to it by delegatecall, still in the vault's storage. Lets features grow past one contract's size limit.
-    address public immutable NEXT_MODULE;
-
     /// @param nextModule The next module in the chain (0 = none).
-    constructor(address nextModule) {
-        NEXT_MODULE = nextModule;
+    constructor(address nextModule) FuseboxModuleLink(nextModule) {
         _disableInitializers();
-    }
-
-    /// @notice Unknown selectors go on to the next module; with none, the call reverts `UnknownFunction`.
-    fallback() external {
-        address next = NEXT_MODULE;
-        if (next == address(0)) revert ErrorsLib.UnknownFunction(msg.sig);
-        assembly {
-            calldatacopy(0, 0, calldatasize())
-            let ok := delegatecall(gas(), next, 0, calldatasize(), 0, 0)
-            returndatacopy(0, 0, returndatasize())
-            switch ok
-            case 0 { revert(0, returndatasize()) }
-            default { return(0, returndatasize()) }
-        }
     }
 
     /* ================================================================ CONFIGURATION (risk-raising: delayed) */
