@@ -358,10 +358,9 @@ contract FuseboxEconomicsModule is
         return maxWait == 0 ? DEFAULT_MAX_REDEEM_WAIT : maxWait;
     }
 
-    /// @dev 10^offset, the vault's virtual shares (share decimals minus asset decimals).
+    /// @dev 10^offset, the vault's virtual shares (written once by the core's constructor).
     function _virtualShares() internal view returns (uint256) {
-        address asset = IERC4626(address(this)).asset();
-        return 10 ** (IERC4626(address(this)).decimals() - IERC4626(asset).decimals());
+        return FuseboxStorageLib.vault().virtualShares;
     }
 
     function _idleAssets() internal view override returns (uint256) {

@@ -56,6 +56,8 @@ contract FuseboxVault is
     address public immutable MODULE;
     IERC20 private immutable _assetToken;
     uint8 private immutable _sharesDecimalsOffset;
+    /// @dev 10 ** `_sharesDecimalsOffset`, computed once: every conversion adds it to the supply.
+    uint256 private immutable _virtualShares;
 
     /// @param asset_ The ERC-20 the vault accounts in.
     /// @param name_ Share token name.
@@ -82,9 +84,11 @@ contract FuseboxVault is
         MODULE = module_;
         _assetToken = asset_;
         _sharesDecimalsOffset = decimalsOffset_;
+        _virtualShares = 10 ** decimalsOffset_;
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         $.idleBufferBps = GuardrailLib.DEFAULT_IDLE_BUFFER_BPS;
         $.navExpiresAt = type(uint64).max;
+        $.virtualShares = 10 ** decimalsOffset_;
         FuseboxStorageLib.oracle().priceOracle = priceOracle_;
         emit EventsLib.IdleBufferSet(GuardrailLib.DEFAULT_IDLE_BUFFER_BPS);
         emit EventsLib.PriceOracleSet(priceOracle_);
@@ -151,7 +155,7 @@ contract FuseboxVault is
                 // At the price the withdrawal was made at (supply before its burn), rounding up: the holders who stay
                 // keep exactly their value per share, and never pay for the pull.
                 uint256 extra = cost.mulDiv(
-                    totalSupply() + shares + 10 ** _sharesDecimalsOffset, totalAssets_ + 1, Math.Rounding.Ceil
+                    totalSupply() + shares + _virtualShares, totalAssets_ + 1, Math.Rounding.Ceil
                 );
                 if (caller != owner) _spendAllowance(owner, caller, extra);
                 _burn(owner, extra);
@@ -259,7 +263,7 @@ contract FuseboxVault is
         (maxAssets,) = _exitLimits(owner);
         // The withdrawal first mints the fees owed: its shares then buy that much less (less one unit of rounding).
         if (maxAssets != 0 && FuseboxStorageLib.vault().economicsFlags & EconomicsStorageLib.FEES_ON != 0) {
-            uint256 supplyPlusVirtual = totalSupply() + 10 ** _sharesDecimalsOffset;
+            uint256 supplyPlusVirtual = totalSupply() + _virtualShares;
             uint256 supplyAfterFees = _supplyAfterFees(totalAssets());
             if (supplyAfterFees > supplyPlusVirtual) {
                 maxAssets = maxAssets.mulDiv(supplyPlusVirtual, supplyAfterFees);
@@ -431,19 +435,19 @@ contract FuseboxVault is
 
     // Rounding is in the name: deposits and redemptions always round against the caller.
     function _toSharesDown(uint256 assets, uint256 totalAssets_) internal view returns (uint256) {
-        return assets.mulDiv(totalSupply() + 10 ** _sharesDecimalsOffset, totalAssets_ + 1, Math.Rounding.Floor);
+        return assets.mulDiv(totalSupply() + _virtualShares, totalAssets_ + 1, Math.Rounding.Floor);
     }
 
     function _toSharesUp(uint256 assets, uint256 totalAssets_) internal view returns (uint256) {
-        return assets.mulDiv(totalSupply() + 10 ** _sharesDecimalsOffset, totalAssets_ + 1, Math.Rounding.Ceil);
+        return assets.mulDiv(totalSupply() + _virtualShares, totalAssets_ + 1, Math.Rounding.Ceil);
     }
 
     function _toAssetsDown(uint256 shares, uint256 totalAssets_) internal view returns (uint256) {
-        return shares.mulDiv(totalAssets_ + 1, totalSupply() + 10 ** _sharesDecimalsOffset, Math.Rounding.Floor);
+        return shares.mulDiv(totalAssets_ + 1, totalSupply() + _virtualShares, Math.Rounding.Floor);
     }
 
     function _toAssetsUp(uint256 shares, uint256 totalAssets_) internal view returns (uint256) {
-        return shares.mulDiv(totalAssets_ + 1, totalSupply() + 10 ** _sharesDecimalsOffset, Math.Rounding.Ceil);
+        return shares.mulDiv(totalAssets_ + 1, totalSupply() + _virtualShares, Math.Rounding.Ceil);
     }
 
     /// @dev Runs the instant-withdraw fuses in order until idle covers `assets` (FuseboxLiquidity), or reverts
@@ -497,7 +501,7 @@ contract FuseboxVault is
     /// @dev Accrues the fees owed at `totalAssets_` (minted as shares; assets do not move) and returns it.
     function _accrueFeesAt(uint256 totalAssets_) internal returns (uint256) {
         if (FuseboxStorageLib.vault().economicsFlags & EconomicsStorageLib.FEES_ON == 0) return totalAssets_;
-        _accrueFees(totalAssets_, totalSupply() + 10 ** _sharesDecimalsOffset, false);
+        _accrueFees(totalAssets_, totalSupply() + _virtualShares, false);
         return totalAssets_;
     }
 
@@ -507,7 +511,7 @@ contract FuseboxVault is
 
     /// @dev The share supply (virtual shares included) once the fees owed at `totalAssets_` are minted.
     function _supplyAfterFees(uint256 totalAssets_) internal view returns (uint256 supplyPlusVirtual) {
-        supplyPlusVirtual = totalSupply() + 10 ** _sharesDecimalsOffset;
+        supplyPlusVirtual = totalSupply() + _virtualShares;
         supplyPlusVirtual += _pendingFeeShares(totalAssets_, supplyPlusVirtual);
     }
 

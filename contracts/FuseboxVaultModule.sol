@@ -331,7 +331,7 @@ contract FuseboxVaultModule is FuseboxModuleLink, AccessManagedUpgradeable, Reen
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
         uint256 shares = IERC20(address(this)).balanceOf(owner);
         uint256 supply = IERC20(address(this)).totalSupply();
-        uint256 virtualShares = 10 ** (IERC4626(address(this)).decimals() - _assetDecimals());
+        uint256 virtualShares = $.virtualShares;
         uint256 idle = _idleAssets();
         bool fresh = block.timestamp > $.navExpiresAt;
         uint256 totalAssets_ = idle + (fresh ? _freshMarketValue() : $.totalMarketBalance);
@@ -474,11 +474,6 @@ contract FuseboxVaultModule is FuseboxModuleLink, AccessManagedUpgradeable, Reen
 
     function _asset() internal view returns (address) {
         return IERC4626(address(this)).asset();
-    }
-
-    function _assetDecimals() internal view returns (uint8) {
-        (bool ok, bytes memory result) = _asset().staticcall(abi.encodeWithSignature("decimals()"));
-        return ok && result.length >= 32 ? abi.decode(result, (uint8)) : 18;
     }
 
     /// @dev Without the assets set aside for settled redeem requests (FuseboxEconomicsModule).

@@ -51,6 +51,9 @@ library FuseboxStorageLib {
         // One account, one valuation: the market that values each key (ValuationKeys), and each market's keys.
         mapping(bytes32 key => uint256 marketId) keyMarket;
         mapping(uint256 marketId => bytes32[]) marketKeys;
+        // 10 ** decimals offset: the virtual shares of every conversion, written once by the core's constructor
+        // (the core keeps its own immutable copy for the hot paths; the modules read this one).
+        uint256 virtualShares;
     }
 
     /// @custom:storage-location erc7201:fusebox.storage.Substrates
