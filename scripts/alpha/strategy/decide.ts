@@ -5,6 +5,7 @@ import { DecisionLogger } from "./log.js";
 import { buildPlan, type Plan } from "./plan.js";
 import { fullShortSize, targetHedgeSize } from "./rebalance.js";
 import { detectRegime } from "./regime.js";
+import { planRedemptionUnwind } from "./redeem.js";
 import { sentiment } from "./sentiment.js";
 import { assessRisk, assessVenues, priceView } from "./risk.js";
 import { capSpread, decideSpread, hedgeOnlyState, spreadLegs, type SpreadDecision } from "./spread.js";
@@ -24,8 +25,58 @@ import { allocateVenues, bestEntryCarry, carryPerHour, perpRoundTripCost } from 
  *     shrink (de-risking always passes), so the chain layer never sends a batch the vault reverts.
  *
  * Every action comes with a log line: {time, action, reason, numbers}.
+ *
+ * With redeem requests pending (`state.redeemOwedQuote`), see `decideWithRedemption`.
  */
 export function decide(
+  config: StrategyConfig,
+  state: PortfolioState,
+  snapshot: MarketSnapshot,
+  history: MarketHistory,
+): Decision {
+  const owed = state.redeemOwedQuote ?? 0;
+  if (!(owed > 0)) return decideBook(config, state, snapshot, history);
+  return decideWithRedemption(config, state, snapshot, history, owed);
+}
+
+/**
+ * Pending redeem requests owed `owed`. When idle pays them and keeps its floor, the strategy decides on the book
+ * after the payout (idle − owed: it cannot spend what is owed) and the chain layer settles after its batch.
+ * Otherwise this decision's batch is the proportional unwind that raises the shortfall (redeem.ts), and the
+ * strategy's own moves wait for the next decision, on the smaller book. Stale prices: hold, and do not settle.
+ */
+function decideWithRedemption(config: StrategyConfig, state: PortfolioState, snapshot: MarketSnapshot, history: MarketHistory, owed: number): Decision {
+  validateInputs(config, state, snapshot);
+  const prices = priceView(snapshot);
+  const unwind = planRedemptionUnwind(config, state, prices, owed);
+  const numbers = { owedQuote: owed, idleFreeQuote: unwind.idleFreeQuote, shortfallQuote: unwind.shortfallQuote, fraction: unwind.fraction };
+  const log = new DecisionLogger(snapshot.time);
+  if (unwind.actions.length === 0) {
+    const inner = decideBook(config, { ...state, idleQuote: state.idleQuote - owed, redeemOwedQuote: 0 }, snapshot, history);
+    const stale = inner.risk.flags.some((f) => f.kind === "stalePrice");
+    log.add("hold", stale ? "redeem requests pending: prices stale, not settled" : "redeem requests pending: idle pays them, settle after the batch", numbers);
+    return { ...inner, log: [...log.entries, ...inner.log], redemption: { owedQuote: owed, shortfallQuote: unwind.shortfallQuote, fraction: 0, settle: !stale } };
+  }
+  const inner = decideBook(config, state, snapshot, history);
+  const redemption = { owedQuote: owed, shortfallQuote: unwind.shortfallQuote, fraction: unwind.fraction };
+  if (inner.risk.flags.some((f) => f.kind === "stalePrice")) return { ...inner, redemption: { ...redemption, settle: false } };
+  log.add("hold", "redeem requests pending: unwind every leg by the same fraction to pay them, then settle", { ...numbers, marginAfterQuote: unwind.marginAfterQuote });
+  for (const breach of checkGuardrails(config, state, unwind.projected, prices)) {
+    log.add("flag", `the unwind leaves ${breach.rule} beyond its limit (it does not worsen it)`, { value: breach.value, limit: breach.limit });
+  }
+  for (const action of unwind.actions) log.add(action.kind, "unwind for the redemption", { fraction: unwind.fraction });
+  log.add("hold", "the strategy's own batch waits for the next decision (on the book after the payout)");
+  const keep = 1 - unwind.fraction;
+  return {
+    ...inner,
+    actions: unwind.actions,
+    log: [...inner.log.filter((l) => l.action === "flag"), ...log.entries],
+    ...(inner.spreads === undefined ? {} : { spreads: (state.spreads ?? []).map((s) => ({ ...s, sizeBase: s.sizeBase * keep })) }),
+    redemption: { ...redemption, settle: true },
+  };
+}
+
+function decideBook(
   config: StrategyConfig,
   state: PortfolioState,
   snapshot: MarketSnapshot,

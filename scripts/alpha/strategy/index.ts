@@ -11,5 +11,6 @@ export { allocateVenues, perpRoundTripCost } from "./venues.js";
 export { fullShortSize, fullLoopSize, targetHedgeSize } from "./rebalance.js";
 export { assessRisk, assessVenues, priceView } from "./risk.js";
 export { checkGuardrails } from "./guardrails.js";
+export { planRedemptionUnwind, type RedemptionUnwind } from "./redeem.js";
 export * from "./valuation.js";
 export { impliedPremium, maintenanceMarginQuote, maintenanceRate, slippageFraction } from "./venueModel.js";

@@ -140,6 +140,11 @@ export interface PortfolioState {
    * rather than hedge. Absent = the book does not track spreads, and the strategy opens none.
    */
   readonly spreads?: readonly SpreadPosition[];
+  /**
+   * What the vault's pending ERC-7540 redeem requests are owed at the current price (quote; still inside the NAV
+   * until settled). Absent or 0 = no request pending. `decide` then plans the unwind that pays them (redeem.ts).
+   */
+  readonly redeemOwedQuote?: number;
 }
 
 /** Long `sizeBase` on `longVenue` against short `sizeBase` on `shortVenue`, opened at `openedAt`. */
@@ -380,4 +385,16 @@ export interface Decision {
   readonly risk: RiskReport;
   /** The spread pairs after this batch; present when the state tracks them (`PortfolioState.spreads`). */
   readonly spreads?: readonly SpreadPosition[];
+  /** Present when redeem requests are pending (`PortfolioState.redeemOwedQuote`): the payout and its unwind. */
+  readonly redemption?: RedemptionDecision;
+}
+
+export interface RedemptionDecision {
+  readonly owedQuote: number;
+  /** What idle could not pay while keeping its floor, raised from the invested book (0 = idle covers it). */
+  readonly shortfallQuote: number;
+  /** The share of every leg this batch unwinds (0 when idle covers the payout). */
+  readonly fraction: number;
+  /** Whether the chain layer should settle the requests after this batch (false while prices are stale). */
+  readonly settle: boolean;
 }
