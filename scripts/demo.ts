@@ -51,6 +51,9 @@ const result = await runReplay({
   abiOf: async (name) => (await hre.artifacts.readArtifact(name)).abi,
   artifactExists: (name) => hre.artifacts.artifactExists(name),
   ...(onNode ? { networkName: connection.networkName, recordsRoot: "deployments" } : {}),
+  // Mid-window, the first depositor asks to redeem 30 % of the vault's shares: more than idle and the instant-withdraw
+  // markets can pay at once, so it queues (ERC-7540), the alpha unwinds for it and settles, and the depositor claims.
+  redemption: { at: from + Math.floor(days / 2) * 86_400, supplyShare: 0.3 },
   onLine: (line) => progress.log(line),
   onEpoch: (e) => {
     if (epochsSeen === 0) progress.phase(`replay, 8 h epochs from ${fromDay}`, epochCount, "epochs");

@@ -5,7 +5,7 @@
  * their addresses; the replay validates it with the atomist schema and deploys it with the reconciler
  * (scripts/deploy/reconcile.ts), exactly as `npm run fusebox -- deploy` would.
  *
- * Roles are the well-known test accounts 1-5. No timelocks: the replay configures and runs in one process.
+ * Roles are the well-known test accounts 1-5 (the fee recipient is account 10). No timelocks: the replay configures and runs in one process.
  */
 import { getAddress } from "ethers";
 import { defineVaultConfig, type VaultConfigInput } from "../../scripts/config/schema.js";
@@ -21,6 +21,9 @@ export interface ReplayAddresses {
    * (the alpha's chain layer reads the strategy venue from the name), with its own fuses. */
   perps: readonly { venueId: string; venue: string; market: string }[];
 }
+
+/** The replay's fee recipient: the well-known test account 10. */
+export const FEE_RECIPIENT = "0xBcd4042DE499D14e55001CcbB24a551F3b954096";
 
 export function replayEthConfig(a: ReplayAddresses): VaultConfigInput {
   return defineVaultConfig({
@@ -55,6 +58,10 @@ export function replayEthConfig(a: ReplayAddresses): VaultConfigInput {
     },
     timelocks: { atomistSeconds: 0, fuseManagerSeconds: 0 },
     depositors: { allowlistEnabled: false, allowed: [] },
+    // Fees on, paid in shares to test account 10: 1 % a year of total assets, 10 % of the gain above the high-water mark.
+    fees: { managementBps: 100, performanceBps: 1_000, recipient: FEE_RECIPIENT },
+    // A redeem request may wait 3 days before anyone may settle it from what is liquid (the alpha settles at its next epoch).
+    maxRedeemWaitSeconds: 3 * 86_400,
   });
 }
 

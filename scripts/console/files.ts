@@ -76,6 +76,7 @@ function describe(e: JournalEntry): string {
     case "reverted": return `reverted${e.txHash === undefined ? "" : ` ${e.txHash}`}: ${e.reason}`;
     case "skipped": return `skipped: ${e.reason}`;
     case "error": return `error: ${e.error}`;
+    case "settled": return e.ok ? `redeem queue settled: ${e.controllers} controller(s), ${e.shares} shares for ${e.assets ?? "?"} assets` : `redeem queue not settled: ${e.reason ?? "?"}`;
   }
 }
 

@@ -4,6 +4,7 @@ import { mapActions, units } from "../../scripts/alpha/chain/actions.js";
 import { FUSE_INTERFACES } from "../../scripts/alpha/chain/contracts.js";
 import type { ChainBook } from "../../scripts/alpha/chain/book.js";
 import type { RawBalances } from "../../scripts/alpha/chain/read.js";
+import { NO_QUEUE } from "../../scripts/alpha/chain/queue.js";
 import type { Action } from "../../scripts/alpha/strategy/types.js";
 
 const addr = (n: number): string => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
@@ -37,6 +38,7 @@ const BAL: RawBalances = {
   aQuote: 1_000n * USDC,
   debtBase: 0n,
   debtQuote: 20_000n * USDC,
+  queue: NO_QUEUE,
   custody: [],
   perps: [
     {

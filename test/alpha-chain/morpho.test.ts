@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { mapActions } from "../../scripts/alpha/chain/actions.js";
 import type { ChainBook } from "../../scripts/alpha/chain/book.js";
+import { NO_QUEUE } from "../../scripts/alpha/chain/queue.js";
 import { readCredit, resolveCredit } from "../../scripts/alpha/chain/venues/registry.js";
 import { deployMorphoBlue, morphoPrice } from "../fixtures/morphoBlue.js";
 import { deployVaultStack, marketParams, ONE_USDC, WAD } from "../fixtures/vault.js";
@@ -38,7 +39,7 @@ describe("alpha chain: Morpho Blue credit leg (real Morpho Blue)", function () {
       quote: { address: tokens.quote, decimals: 6 }, base: { address: tokens.base, decimals: 18, asset: "ETH" },
       perps: [], credit, spot: { kind: "spot", name: "spot", fuse: ethers.ZeroAddress, poolFee: 500 }, custody: [], ignored: [],
     };
-    const raw = { idleQuote: 10_000n * ONE_USDC, spotBase: 2n * WAD, aBase: 0n, aQuote: 0n, debtBase: 0n, debtQuote: 0n, perps: [], custody: [] };
+    const raw = { idleQuote: 10_000n * ONE_USDC, spotBase: 2n * WAD, aBase: 0n, aQuote: 0n, debtBase: 0n, debtQuote: 0n, perps: [], custody: [], queue: NO_QUEUE };
     const mapped = mapActions(book, [
       { kind: "credit.supply", asset: "ETH", amount: 1.5 },
       { kind: "credit.borrow", asset: "QUOTE", amount: 1_000 },

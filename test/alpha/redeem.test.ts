@@ -14,7 +14,7 @@ const prices = priceView(snap);
 /** 1M quote: 14 BTC short over two venues at 2.5x (entry = price), 14 BTC supplied, 10k quote borrowed, the rest idle. */
 const book = (): PortfolioState => heldState({ capital: 1_000_000, entry: PRICE, shortBase: 14, venues: ["binance", "bybit"], borrowQuote: 10_000 });
 
-const floorOf = (navAfter: number): number => (navAfter * (config.idleBufferBps + config.idleSlackBps)) / 10_000 + 3 * config.gasPerActionQuote;
+const floorOf = (navAfter: number): number => (navAfter * config.idleBufferBps) / 10_000 + 3 * config.gasPerActionQuote;
 const kinds = (actions: readonly Action[]): string[] => actions.map((a) => a.kind);
 
 describe("alpha strategy: the unwind that pays redeem requests (redeem.ts)", () => {

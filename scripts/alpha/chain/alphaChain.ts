@@ -13,12 +13,13 @@ import type { Provider, Signer } from "ethers";
 import { decide } from "../strategy/decide.js";
 import { formatLog } from "../strategy/log.js";
 import type { Decision, FundingPrint, StrategyConfig } from "../strategy/types.js";
-import type { AlphaChain, DecisionDetails } from "../live/loop.js";
+import type { AlphaChain, DecisionDetails, SettleOutcome } from "../live/loop.js";
 import { applyPolicy, type TickCaps } from "../live/policy.js";
 import { mapActions, type MappedAction } from "./actions.js";
 import type { ChainBook } from "./book.js";
 import { VAULT_INTERFACE, vaultAt } from "./contracts.js";
 import { staleSources, type MarketDataSource } from "./marketData.js";
+import { PendingControllers } from "./queue.js";
 import type { RevertDecoder } from "../../lib/revert.js";
 import type { ChainReader, RawBalances } from "./read.js";
 
@@ -52,13 +53,19 @@ export interface EthersAlphaChainOptions {
   readonly caps?: TickCaps;
   /** Gas limit when estimation fails (the tx is then sent anyway and its revert reported by `wait`). */
   readonly fallbackGasLimit?: bigint;
+  /** First block to look for the vault's redeem requests from (default 0). */
+  readonly queueFromBlock?: number;
 }
 
 export class EthersAlphaChain implements AlphaChain<PreparedBatch> {
   private alphaAddress?: string;
   private latestSeen?: { number: number; atMs: number };
 
-  constructor(private readonly o: EthersAlphaChainOptions) {}
+  private readonly pending: PendingControllers;
+
+  constructor(private readonly o: EthersAlphaChainOptions) {
+    this.pending = new PendingControllers(o.book.vault, o.provider, o.queueFromBlock ?? 0);
+  }
 
   private async alpha(): Promise<string> {
     this.alphaAddress ??= await this.o.signer.getAddress();
@@ -159,6 +166,34 @@ export class EthersAlphaChain implements AlphaChain<PreparedBatch> {
       }
     }
     return { ok: false, gasUsed: receipt.gasUsed, reason };
+  }
+
+  /**
+   * Settle the pending redeem requests (`settleRedeemRequests` with every pending controller) when the decision
+   * asks for it: after its unwind mined, or when idle pays them. Simulated first: a refusal is reported, not sent.
+   */
+  async settle(batch: PreparedBatch): Promise<SettleOutcome | undefined> {
+    if (batch.decision.redemption?.settle !== true) return undefined;
+    const { controllers, shares } = await this.pending.list();
+    if (controllers.length === 0) return undefined;
+    const vault = vaultAt(this.o.book.vault, this.o.signer);
+    const base = { controllers: controllers.length, shares: shares.toString() };
+    try {
+      await vault.settleRedeemRequests.staticCall(controllers);
+    } catch (error) {
+      return { ...base, ok: false, reason: this.o.decodeRevert(error) };
+    }
+    const tx = await vault.settleRedeemRequests(controllers, { nonce: await this.nonce() });
+    const receipt = await tx.wait();
+    if (receipt === null || receipt.status !== 1) return { ...base, ok: false, txHash: tx.hash, reason: "reverted" };
+    const settled = receipt.logs.map((l) => vault.interface.parseLog(l)).find((l) => l?.name === "RedeemSettled");
+    return {
+      ...base,
+      ok: true,
+      txHash: tx.hash,
+      gasUsed: receipt.gasUsed.toString(),
+      ...(settled === undefined || settled === null ? {} : { shares: String(settled.args.shares), assets: String(settled.args.assets), sharesLeftPending: String(settled.args.sharesLeftPending) }),
+    };
   }
 
   /** The vault's total assets (quote units) after refreshing every market's balance (as the alpha `signer`). */

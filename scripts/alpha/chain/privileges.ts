@@ -1,6 +1,6 @@
 /**
  * Least privilege, checked at start against the vault's AccessManager: the alpha's key must be able to call
- * `execute` and the balance refreshes at once (no execution delay), and must hold no other role — not the
+ * `execute`, the balance refreshes and the redeem settlement at once (no execution delay), and must hold no other role — not the
  * atomist's, the guardian's, the fuse manager's, the reporter's, nor the manager's ADMIN. A key that could also
  * reconfigure the vault would turn a compromised bot into a compromised vault: the bot refuses to run with it.
  */
@@ -10,7 +10,7 @@ import type { ChainBook } from "./book.js";
 import { accessManagerAt, VAULT_INTERFACE } from "./contracts.js";
 
 /** The vault functions the alpha calls. */
-export const ALPHA_FUNCTIONS = ["execute", "refreshMarketBalances", "refreshAllMarketBalances"] as const;
+export const ALPHA_FUNCTIONS = ["execute", "refreshMarketBalances", "refreshAllMarketBalances", "settleRedeemRequests"] as const;
 
 export interface PrivilegeReport {
   readonly missing: readonly string[];

@@ -10,6 +10,7 @@ import type { PerpPosition, PortfolioState } from "../strategy/types.js";
 import type { ChainBook } from "./book.js";
 import { erc20At } from "./contracts.js";
 import { readCustody, type CustodyReading } from "./venues/cex.js";
+import { readQueue, type QueueReading } from "./queue.js";
 import { perpReader, readCredit } from "./venues/registry.js";
 import type { PerpLeg, RawCredit, RawPerp } from "./venues/types.js";
 
@@ -17,12 +18,15 @@ export type { RawPerp } from "./venues/types.js";
 
 /** Raw on-chain balances (token units). */
 export interface RawBalances extends RawCredit {
+  /** The vault's idle: its asset balance less what is set aside for settled redeem requests. */
   readonly idleQuote: bigint;
   readonly spotBase: bigint;
   /** One entry per perp venue of the book, in the book's order. */
   readonly perps: readonly RawPerp[];
   /** One entry per custody market of the book. */
   readonly custody: readonly CustodyReading[];
+  /** The ERC-7540 redeem queue (queue.ts). */
+  readonly queue: QueueReading;
 }
 
 export const toNumber = (x: bigint, decimals: number): number => Number(x) / 10 ** decimals;
@@ -44,14 +48,16 @@ export class ChainReader {
   async balances(): Promise<RawBalances> {
     const { book, provider } = this;
     const tokens = { base: book.base.address, quote: book.quote.address };
-    const [idleQuote, spotBase, credit, perps, custody] = await Promise.all([
+    const [balance, spotBase, credit, perps, custody, queue] = await Promise.all([
       erc20At(book.quote.address, provider).balanceOf(book.vault),
       erc20At(book.base.address, provider).balanceOf(book.vault),
       book.credit === undefined ? NO_CREDIT : readCredit(book.credit, provider, book.vault, tokens),
       Promise.all(book.perps.map((leg) => this.perpBalances(leg))),
       Promise.all(book.custody.map((leg) => readCustody(leg, provider))),
+      readQueue(book.vault, provider),
     ]);
-    return { idleQuote, spotBase, ...credit, perps, custody };
+    const idleQuote = balance > queue.setAside ? balance - queue.setAside : 0n;
+    return { idleQuote, spotBase, ...credit, perps, custody, queue };
   }
 
   /** The strategy's view of the vault's book at strategy time `time`. */
@@ -87,6 +93,7 @@ export class ChainReader {
         },
       },
       perps,
+      ...(b.queue.owedAssets > 0n ? { redeemOwedQuote: toNumber(b.queue.owedAssets, quote.decimals) } : {}),
     };
   }
 }

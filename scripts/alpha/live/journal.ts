@@ -13,8 +13,10 @@
  * | `reverted` | `txHash?`, `reason` | the batch reverted on chain (decoded custom error) |
  * | `skipped` | `reason` | the tick ends without a (new) transaction: a hold and why, a revert, a batch mined before a restart |
  * | `error` | `error` | an RPC or other error; the loop backs off and retries the tick |
+ * | `settled` | `ok`, `controllers`, `shares`, `assets?`, `sharesLeftPending?`, `txHash?`, `gasUsed?`, `reason?` | after the tick's batch: the pending redeem requests settled (`settleRedeemRequests`), or why not (`ok: false`: refused in simulation or reverted; the next tick tries again) |
  *
- * A tick is settled by its `mined` or `skipped` line; it is never acted on again.
+ * A tick is settled by its `mined` or `skipped` line; it is never acted on again. Its `settled` line comes after
+ * (a crash between the two leaves the requests to the next tick, which reads the queue afresh).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -36,9 +38,22 @@ export type JournalEntry =
   | { readonly kind: "mined"; readonly tick: number; readonly time: number; readonly txHash: string; readonly gasUsed: string }
   | { readonly kind: "reverted"; readonly tick: number; readonly time: number; readonly txHash?: string; readonly reason: string }
   | { readonly kind: "skipped"; readonly tick: number; readonly time: number; readonly reason: string }
-  | { readonly kind: "error"; readonly tick: number; readonly time: number; readonly error: string };
+  | { readonly kind: "error"; readonly tick: number; readonly time: number; readonly error: string }
+  | ({ readonly kind: "settled"; readonly tick: number; readonly time: number } & SettleOutcome);
 
-const KINDS = new Set(["decided", "sending", "sent", "mined", "reverted", "skipped", "error"]);
+/** What settling the redeem queue did (amounts as decimal strings of token units). */
+export interface SettleOutcome {
+  readonly ok: boolean;
+  readonly controllers: number;
+  readonly shares: string;
+  readonly assets?: string;
+  readonly sharesLeftPending?: string;
+  readonly txHash?: string;
+  readonly gasUsed?: string;
+  readonly reason?: string;
+}
+
+const KINDS = new Set(["decided", "sending", "sent", "mined", "reverted", "skipped", "error", "settled"]);
 
 /** Parse a journal's text; a line that is not a journal entry is an error naming its line number. */
 export function parseJournal(text: string, path = "journal"): JournalEntry[] {
@@ -192,5 +207,9 @@ export function formatEntry(e: JournalEntry): string {
       return `${head} ${e.reason}`;
     case "error":
       return `${head} ${e.error}`;
+    case "settled":
+      return e.ok
+        ? `${head} ${e.controllers} controller(s), ${e.shares} shares for ${e.assets ?? "?"} assets${e.sharesLeftPending !== undefined && e.sharesLeftPending !== "0" ? ` (${e.sharesLeftPending} left pending)` : ""} ${e.txHash ?? ""} gas ${e.gasUsed ?? "?"}`
+        : `${head} not settled: ${e.reason ?? "?"}`;
   }
 }

@@ -6,12 +6,14 @@
  *   that hid its hash) is recognised on restart — awaited if its hash is known, counted as mined if the
  *   account's nonce moved past it — before anything new is decided, so nothing is sent twice;
  * - decisions are derived from chain state read fresh every tick, never from memory;
- * - RPC errors and reverted transactions are journaled and the loop goes on (with backoff on errors).
+ * - RPC errors and reverted transactions are journaled and the loop goes on (with backoff on errors);
+ * - after a batch mined, or a tick with nothing to send, the pending redeem requests are settled when the decision
+ *   asks for it (`settled` line; never after a refused or reverted batch: the unwind may be missing).
  */
-import type { DecisionDetails } from "./journal.js";
+import type { DecisionDetails, SettleOutcome } from "./journal.js";
 import { Journal } from "./journal.js";
 
-export type { DecisionDetails } from "./journal.js";
+export type { DecisionDetails, SettleOutcome } from "./journal.js";
 
 /** What the loop needs from the chain; `scripts/alpha/chain/` implements it over ethers. */
 export interface AlphaChain<TDecision> {
@@ -25,6 +27,11 @@ export interface AlphaChain<TDecision> {
   send(decision: TDecision, nonce: number): Promise<string>;
   /** Wait for a sent transaction; `ok: false` when it reverted. */
   wait(txHash: string): Promise<{ ok: boolean; gasUsed: bigint; reason?: string }>;
+  /**
+   * After the tick's batch mined (or when there was none to send): settle the vault's pending redeem requests if
+   * the decision asks for it; undefined = nothing to settle. Optional (a chain without a redeem queue).
+   */
+  settle?(decision: TDecision): Promise<SettleOutcome | undefined>;
 }
 
 export interface LoopOptions {
@@ -79,13 +86,21 @@ export async function runAlphaLoop<T>(chain: AlphaChain<T>, journal: Journal, op
       const { decision, actions, log, details } = await chain.decide(tick * options.intervalSec);
       journal.append({ kind: "decided", tick, time, actions, log, ...(details === undefined ? {} : { details }) });
       for (const line of log) say(`tick ${tick}: ${line}`);
+      let batchOk = details?.refusal === undefined;
       if (actions === 0) {
         journal.append({ kind: "skipped", tick, time, reason: holdReason(details) });
       } else {
         journal.append({ kind: "sending", tick, time, nonce });
         const txHash = await chain.send(decision, nonce);
         journal.append({ kind: "sent", tick, time, txHash, nonce });
-        await settle(chain, journal, tick, time, txHash, say);
+        batchOk = await settle(chain, journal, tick, time, txHash, say);
+      }
+      if (batchOk && chain.settle !== undefined) {
+        const outcome = await chain.settle(decision);
+        if (outcome !== undefined) {
+          journal.append({ kind: "settled", tick, time, ...outcome });
+          say(`tick ${tick}: redeem queue ${outcome.ok ? `settled: ${outcome.controllers} controller(s), ${outcome.shares} shares for ${outcome.assets ?? "?"} assets` : `not settled (${outcome.reason ?? "?"})`}`);
+        }
       }
       ticksDone += 1;
       lastSeenTick = tick;
@@ -117,15 +132,17 @@ async function settle<T>(
   time: number,
   txHash: string,
   say: (line: string) => void,
-): Promise<void> {
+): Promise<boolean> {
   const receipt = await chain.wait(txHash);
   if (receipt.ok) {
     journal.append({ kind: "mined", tick, time, txHash, gasUsed: receipt.gasUsed.toString() });
     say(`tick ${tick}: executed ${txHash} (gas ${receipt.gasUsed})`);
+    return true;
   } else {
     // A reverted batch is not retried within the tick: the next tick decides again from fresh state.
     journal.append({ kind: "reverted", tick, time, txHash, reason: receipt.reason ?? "reverted" });
     journal.append({ kind: "skipped", tick, time, reason: `batch reverted: ${receipt.reason ?? "unknown"}` });
     say(`tick ${tick}: batch reverted (${receipt.reason ?? "unknown"}); next tick decides again`);
+    return false;
   }
 }

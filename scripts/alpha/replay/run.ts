@@ -43,7 +43,8 @@ import type { MarketData } from "../data/market.js";
 import { defaultStrategyConfig, VENUES } from "../strategy/config.js";
 import type { FundingPrint, StrategyConfig, VenueId } from "../strategy/types.js";
 import { applyFundingBetweenEpochs, deployReplayWorld, POOL_FEE, REPLAY_VENUES, stepWorld, type ReplayWorld } from "./world.js";
-import { iso } from "../backtest/report.js";
+import { iso, money } from "../backtest/report.js";
+import { claimRedemption, feeSummary, navPerShare, requestLargeRedemption, settlementOf, shareDecimals, type FeeSummary, type RedemptionRecord } from "./redemption.js";
 
 const HOUR = 3600;
 const DAY = 86_400;
@@ -68,6 +69,12 @@ export interface ReplayOptions {
   readonly onLine?: (line: string) => void;
   /** Risk events (data/scenarios/): outages and depegs reach the strategy's market view (scenario.ts). */
   readonly scenario?: Scenario;
+  /**
+   * A large redemption (the demo's): right after the epoch at or after `at` (history time), the first depositor
+   * requests (`requestRedeem`) `supplyShare` of the vault's shares; the alpha unwinds for it and settles at its next
+   * epoch, and the depositor claims at the epoch after.
+   */
+  readonly redemption?: { readonly at: number; readonly supplyShare: number };
 }
 
 type PerVenue = Readonly<Partial<Record<VenueId, number>>>;
@@ -91,6 +98,13 @@ export interface EpochRecord {
   readonly gasUsed: bigint;
   readonly refusal?: string;
   readonly summary: string;
+  /** NAV per share (quote per share, net of fees) after the epoch. */
+  readonly pricePerShare: number;
+  /** The redeem queue after the epoch: shares pending (share units, human) and assets set aside for claims. */
+  readonly pendingShares: number;
+  readonly setAside: number;
+  /** What the alpha's settlement of the queue did this epoch, if anything. */
+  readonly settlement?: string;
 }
 
 export interface ReplayResult {
@@ -109,6 +123,13 @@ export interface ReplayResult {
   readonly gasUsed: bigint;
   readonly batches: number;
   readonly refusals: number;
+  /** Settlements sent (`settleRedeemRequests`; their gas is in `gasUsed`) and settlements refused or reverted. */
+  readonly settlements: number;
+  readonly settleFailures: number;
+  readonly startPricePerShare: number;
+  readonly endPricePerShare: number;
+  readonly redemption?: RedemptionRecord;
+  readonly fees: FeeSummary;
   readonly deployTxs: number;
   readonly world: ReplayWorld;
   readonly vault: ReturnType<typeof vaultAt>;
@@ -142,6 +163,8 @@ export interface ReplaySetup {
   /** The vault, connected as the alpha (who keeps its NAV fresh: `refreshAllMarketBalances` is ALPHA's). */
   readonly vault: ReturnType<typeof vaultAt>;
   readonly alpha: HardhatEthersSigner;
+  /** The depositors, in deposit order (40 / 35 / 25 % of the capital). */
+  readonly depositors: readonly HardhatEthersSigner[];
   readonly startNav: number;
   /** Chain time − history time (whole days). */
   readonly clockOffset: number;
@@ -215,7 +238,7 @@ export async function setupReplay(o: SetupOptions): Promise<ReplaySetup> {
     seed[leg.venueId] = prints.filter((x) => x.knownAt < o.from && x.knownAt >= o.from - 60 * DAY);
   }
   return {
-    ethers, data, world, record: deployed.record, book, vault, alpha, startNav, from: o.from,
+    ethers, data, world, record: deployed.record, book, vault, alpha, depositors: depositors.slice(0, 3), startNav, from: o.from,
     clockOffset: Math.ceil((latest - o.from) / DAY) * DAY + DAY,
     config: replayStrategyConfig(),
     seed,
@@ -306,6 +329,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   let gasUsed = 0n;
   let batches = 0;
   let refusals = 0;
+  let settlements = 0;
+  let settleFailures = 0;
+  let redemption: RedemptionRecord | undefined;
+  const quoteDecimals = book.quote.decimals;
+  const startPricePerShare = await navPerShare(book.vault, s.ethers.provider, quoteDecimals);
   for (let t = o.from; t <= o.to; t += EPOCH) {
     const { rates, fundingByVenue: epochByVenue, fundingQuote: epochFunding } = await stepEpoch(s, t);
     fundingQuote += epochFunding;
@@ -315,6 +343,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     // With a scenario, the monitor's reactions are the point: printed as they happen (always in the epoch record).
     if (o.scenario !== undefined) for (const f of flags) say(`${iso(t)} monitor: ${f}`);
     let epochGas = 0n;
+    let batchOk = batch.refusal === undefined;
     if (batch.refusal !== undefined) {
       refusals += 1;
       say(`${iso(t)} refused by the vault: ${batch.refusal}`);
@@ -326,11 +355,40 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
       batches += 1;
       if (!receipt.ok) {
         refusals += 1;
+        batchOk = false;
         say(`${iso(t)} batch reverted: ${receipt.reason ?? "unknown"}`);
       }
     }
+    // The queue: the alpha settles after its unwind (or when idle pays); the depositor claims the epoch after.
+    let settlement: string | undefined;
+    const settled = batchOk ? await chain.settle(batch) : undefined;
+    if (settled !== undefined) {
+      settlement = settled.ok ? `settled ${settled.controllers} request(s) for ${money(toNumber(BigInt(settled.assets ?? "0"), quoteDecimals))} USDC` : `settlement refused: ${settled.reason ?? "?"}`;
+      if (settled.ok) {
+        settlements += 1;
+        const g = BigInt(settled.gasUsed ?? "0");
+        epochGas += g;
+        gasUsed += g;
+      } else settleFailures += 1;
+      say(`${iso(t)} redeem queue: ${settlement}`);
+    }
+    if (redemption !== undefined) {
+      if (redemption.settledAt === undefined) redemption = await settlementOf(redemption, book.vault, s.ethers.provider, quoteDecimals, s.clockOffset);
+      else if (redemption.claimedAt === undefined) {
+        const owner = s.depositors[0];
+        if (owner !== undefined) redemption = await claimRedemption(redemption, owner, book.vault, quoteDecimals, s.clockOffset);
+        if (redemption.claimedAt !== undefined) say(`${iso(t)} redeem claimed: ${money(redemption.claimedAssets ?? 0)} USDC`);
+      }
+    }
+    if (o.redemption !== undefined && redemption === undefined && t >= o.redemption.at) {
+      const owner = s.depositors[0];
+      if (owner === undefined) throw new Error("the replay has no depositor to redeem");
+      redemption = await requestLargeRedemption({ vault: book.vault, owner, supplyShare: o.redemption.supplyShare, quoteDecimals, clockOffset: s.clockOffset });
+      say(`${iso(t)} redeem request: ${money(redemption.shares)} shares (${(redemption.supplyShare * 100).toFixed(1)} % of supply, ${money(redemption.valueAtRequest)} USDC; instant redemption could pay ${money(redemption.instantMaxAssets)})`);
+    }
     const nav = toNumber(await EthersAlphaChain.refreshedNav(book.vault, s.alpha), book.quote.decimals);
-    const after = await reader.portfolio(t);
+    const raw = await reader.balances();
+    const after = await reader.portfolio(t, raw);
     const credit = after.credit.ETH;
     const record: EpochRecord = {
       time: t, flags, spot: priceAt(s.data, t).spot, fundingRates: rates, fundingQuote: epochFunding, fundingByVenue: epochByVenue, nav,
@@ -340,6 +398,10 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
       actions: batch.refusal === undefined ? actions : 0, gasUsed: epochGas,
       ...(batch.refusal === undefined ? {} : { refusal: batch.refusal }),
       summary: batch.mapped.map((m) => m.text).join("; "),
+      pricePerShare: await navPerShare(book.vault, s.ethers.provider, quoteDecimals),
+      pendingShares: toNumber(raw.queue.pendingShares, await shareDecimals(book.vault, s.ethers.provider)),
+      setAside: toNumber(raw.queue.setAside, quoteDecimals),
+      ...(settlement === undefined ? {} : { settlement }),
     };
     epochs.push(record);
     o.onEpoch?.(record);
@@ -350,6 +412,9 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     from: o.from, to: o.to, capitalQuote: o.capitalQuote, epochs, book, config: s.config, startNav: s.startNav,
     endNav: epochs.at(-1)?.nav ?? s.startNav, fundingQuote, fundingByVenue,
     perpFeesQuote: Object.values(perpFeesByVenue).reduce((a, b) => a + (b ?? 0), 0), perpFeesByVenue, gasUsed, batches, refusals,
+    settlements, settleFailures, startPricePerShare, endPricePerShare: epochs.at(-1)?.pricePerShare ?? startPricePerShare,
+    ...(redemption === undefined ? {} : { redemption }),
+    fees: await feeSummary(book.vault, s.ethers.provider, quoteDecimals),
     deployTxs: s.deployTxs, world: s.world, vault, record: s.record,
   };
 }

@@ -7,8 +7,8 @@ import { creditOf, markOf, netAssetValue, perpEquity, type PriceView } from "./v
  * The unwind that pays the vault's pending ERC-7540 redeem requests (pure).
  *
  * The requests are owed `owedQuote` (their shares at the current price; they are still inside the NAV until the
- * vault settles them). After the payout the vault must still hold its idle floor (buffer + the strategy's slack, on
- * the NAV left). Idle above that floor pays first; the rest — the shortfall — comes from the invested book,
+ * vault settles them). After the payout the vault must still hold its idle floor: the buffer on the NAV left, plus a
+ * few actions' gas (the strategy's slack above the buffer is for its own growth, not raised here). Idle above that floor pays first; the rest — the shortfall — comes from the invested book,
  * **proportionally**: the same fraction `f` of every leg (each perp's size and margin, the long leg's spot and
  * credit collateral, the quote debt against it, the negative-funding loop), so every ratio the strategy manages
  * (leverage, LTV, each venue's share, delta neutrality: spot and perp go down together) is what it was, on a
@@ -21,7 +21,7 @@ import { creditOf, markOf, netAssetValue, perpEquity, type PriceView } from "./v
 export interface RedemptionUnwind {
   /** Owed to the pending requests at the current price (quote). */
   readonly owedQuote: number;
-  /** The idle floor after the payout: (buffer + slack) × (NAV − owed) + a few actions' gas. */
+  /** The idle floor after the payout: buffer × (NAV − owed) + a few actions' gas. */
   readonly floorQuote: number;
   /** Idle above that floor before the unwind (negative: idle is below it even before paying). */
   readonly idleFreeQuote: number;
@@ -43,7 +43,7 @@ export function planRedemptionUnwind(config: StrategyConfig, state: PortfolioSta
   if (!(owedQuote >= 0) || !Number.isFinite(owedQuote)) throw new Error(`owedQuote must be a finite amount ≥ 0 (got ${owedQuote})`);
   const nav = netAssetValue(state, prices);
   const floorOf = (navAfterPayout: number): number =>
-    (Math.max(0, navAfterPayout) * (config.idleBufferBps + config.idleSlackBps)) / 10_000 + 3 * config.gasPerActionQuote;
+    (Math.max(0, navAfterPayout) * config.idleBufferBps) / 10_000 + 3 * config.gasPerActionQuote;
   const floorQuote = floorOf(nav - owedQuote);
   const idleFreeQuote = state.idleQuote - floorQuote;
   const shortfallQuote = Math.max(0, owedQuote - idleFreeQuote);

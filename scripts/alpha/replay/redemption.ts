@@ -1,0 +1,158 @@
+/**
+ * The replay's vault economics: a depositor's large ERC-7540 redemption mid-replay (requested, unwound for and
+ * settled by the alpha, then claimed) and the fees the vault accrues (FeesAccrued events, the high-water mark).
+ * Only the depositor's side lives here: unwinding and settling are the alpha's (chain/alphaChain.ts `settle`).
+ */
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { Provider } from "ethers";
+import { erc20At, vaultAt } from "../chain/contracts.js";
+import { toNumber } from "../chain/read.js";
+
+/** The redemption as it happened (history times; amounts in human units). */
+export interface RedemptionRecord {
+  readonly controller: string;
+  /** When the request was mined (history time) and what it asked. */
+  readonly requestedAt: number;
+  readonly shares: number;
+  /** The request's share of the vault's total supply, and what the shares were worth then (NAV per share × shares). */
+  readonly supplyShare: number;
+  readonly navPerShareAtRequest: number;
+  readonly valueAtRequest: number;
+  /** What an instant redemption could have paid the owner then (`maxWithdraw`: idle + the instant-withdraw fuses). */
+  readonly instantMaxAssets: number;
+  readonly maxWaitSec: number;
+  readonly settledAt?: number;
+  readonly waitSec?: number;
+  readonly assetsPaid?: number;
+  /** Assets paid per share settled. */
+  readonly settlePricePerShare?: number;
+  readonly sharesLeftPending?: number;
+  readonly claimedAt?: number;
+  readonly claimedAssets?: number;
+}
+
+export interface FeeSummary {
+  readonly managementBps: number;
+  readonly performanceBps: number;
+  readonly recipient: string;
+  /** Fee shares minted over the replay, and the assets they were minted for (management, performance). */
+  readonly feeShares: number;
+  readonly managementAssets: number;
+  readonly performanceAssets: number;
+  /** What the recipient's shares are worth at the end (its balance × the end price per share). */
+  readonly recipientValue: number;
+  /** The high-water mark at the end, as NAV per share (quote per share). */
+  readonly highWaterMark: number;
+  readonly accruals: number;
+}
+
+function providerOf(signer: HardhatEthersSigner): Provider {
+  if (signer.provider === null) throw new Error(`signer ${signer.address} has no provider`);
+  return signer.provider;
+}
+
+/** Share-unit ↔ human: the share token's decimals. */
+export async function shareDecimals(vault: string, provider: Provider): Promise<number> {
+  return Number(await vaultAt(vault, provider).decimals());
+}
+
+/** NAV per share (quote per whole share) at the vault's current cached price. */
+export async function navPerShare(vault: string, provider: Provider, quoteDecimals: number): Promise<number> {
+  const v = vaultAt(vault, provider);
+  const decimals = await shareDecimals(vault, provider);
+  return toNumber(await v.convertToAssets(10n ** BigInt(decimals)), quoteDecimals);
+}
+
+/**
+ * `owner` asks to redeem `supplyShare` of the vault's total supply (capped at its balance) with `requestRedeem`,
+ * after checking that an instant redemption could not pay it.
+ */
+export async function requestLargeRedemption(args: {
+  vault: string; owner: HardhatEthersSigner; supplyShare: number; quoteDecimals: number; clockOffset: number;
+}): Promise<RedemptionRecord> {
+  const { owner, quoteDecimals } = args;
+  const v = vaultAt(args.vault, owner);
+  const provider = providerOf(owner);
+  const decimals = await shareDecimals(args.vault, provider);
+  const supply = await v.totalSupply();
+  const balance = await v.balanceOf(owner.address);
+  let shares = (supply * BigInt(Math.round(args.supplyShare * 1e6))) / 1_000_000n;
+  if (shares > balance) shares = balance;
+  const instantMax = await v.maxWithdraw(owner.address);
+  const value = await v.convertToAssets(shares);
+  if (instantMax >= value) throw new Error(`the redemption (${toNumber(value, quoteDecimals)}) is payable at once (maxWithdraw ${toNumber(instantMax, quoteDecimals)}): no queue needed`);
+  const receipt = await (await v.requestRedeem(shares, owner.address, owner.address)).wait();
+  const block = receipt === null ? undefined : await provider.getBlock(receipt.blockNumber);
+  if (block === null || block === undefined) throw new Error("requestRedeem: no receipt");
+  const [, , , maxWait] = await v.redeemQueue();
+  return {
+    controller: owner.address,
+    requestedAt: block.timestamp - args.clockOffset,
+    shares: toNumber(shares, decimals),
+    supplyShare: Number(shares) / Number(supply),
+    navPerShareAtRequest: await navPerShare(args.vault, provider, quoteDecimals),
+    valueAtRequest: toNumber(value, quoteDecimals),
+    instantMaxAssets: toNumber(instantMax, quoteDecimals),
+    maxWaitSec: Number(maxWait),
+  };
+}
+
+/** The request's settlement, from the vault's `RedeemSettled` event after the request (undefined: not yet settled). */
+export async function settlementOf(r: RedemptionRecord, vault: string, provider: Provider, quoteDecimals: number, clockOffset: number): Promise<RedemptionRecord> {
+  if (r.settledAt !== undefined) return r;
+  const v = vaultAt(vault, provider);
+  const decimals = await shareDecimals(vault, provider);
+  const events = await v.queryFilter(v.filters.RedeemSettled(), 0, "latest");
+  for (const e of events) {
+    const block = await provider.getBlock(e.blockNumber);
+    if (block === null || block.timestamp - clockOffset < r.requestedAt) continue;
+    const shares = toNumber(e.args.shares, decimals);
+    const assets = toNumber(e.args.assets, quoteDecimals);
+    const settledAt = block.timestamp - clockOffset;
+    return { ...r, settledAt, waitSec: settledAt - r.requestedAt, assetsPaid: assets, settlePricePerShare: shares > 0 ? assets / shares : 0, sharesLeftPending: toNumber(e.args.sharesLeftPending, decimals) };
+  }
+  return r;
+}
+
+/** The controller claims everything claimable (`redeem` of its claimable shares). */
+export async function claimRedemption(r: RedemptionRecord, owner: HardhatEthersSigner, vault: string, quoteDecimals: number, clockOffset: number): Promise<RedemptionRecord> {
+  const v = vaultAt(vault, owner);
+  const claimable = await v.claimableRedeemRequest(0n, owner.address);
+  if (claimable === 0n) return r;
+  const asset = erc20At(await v.asset(), owner);
+  const before = await asset.balanceOf(owner.address);
+  const receipt = await (await v.redeem(claimable, owner.address, owner.address)).wait();
+  const block = receipt === null ? null : await providerOf(owner).getBlock(receipt.blockNumber);
+  if (block === null) throw new Error("claim: no receipt");
+  const got = (await asset.balanceOf(owner.address)) - before;
+  return { ...r, claimedAt: block.timestamp - clockOffset, claimedAssets: toNumber(got, quoteDecimals) };
+}
+
+/** The fees of the replay: every `FeesAccrued` event, the recipient's shares at the end, the high-water mark. */
+export async function feeSummary(vault: string, provider: Provider, quoteDecimals: number): Promise<FeeSummary> {
+  const v = vaultAt(vault, provider);
+  const decimals = await shareDecimals(vault, provider);
+  const [managementBps, performanceBps, recipient, hwm] = await v.feeState();
+  let feeShares = 0n;
+  let management = 0n;
+  let performance = 0n;
+  const events = await v.queryFilter(v.filters.FeesAccrued(), 0, "latest");
+  for (const e of events) {
+    feeShares += e.args.feeShares;
+    management += e.args.managementAssets;
+    performance += e.args.performanceAssets;
+  }
+  // FeeLib's price per share: asset units per share unit, 1e18-scaled.
+  const hwmPerShare = (Number(hwm) / 1e18) * 10 ** (decimals - quoteDecimals);
+  return {
+    managementBps: Number(managementBps),
+    performanceBps: Number(performanceBps),
+    recipient,
+    feeShares: toNumber(feeShares, decimals),
+    managementAssets: toNumber(management, quoteDecimals),
+    performanceAssets: toNumber(performance, quoteDecimals),
+    recipientValue: toNumber(await v.convertToAssets(await v.balanceOf(recipient)), quoteDecimals),
+    highWaterMark: hwmPerShare,
+    accruals: events.length,
+  };
+}
