@@ -5,8 +5,10 @@
  * the vault (through the atomist's
  * reconciler, from deployments/configs/replay-eth.ts), lets three depositors in, then runs the strategy epoch
  * by epoch (8 h), reading the vault's book from chain and sending its batches through `vault.execute`.
- * Prints one line per epoch, a summary beside the backtester's figures for the same window, and writes an
- * HTML report under reports/. Progress by phase (setup and deploy, replay with an ETA, backtest, report) on
+ * Fees are on (deployments/configs/replay-eth.ts), and mid-window the first depositor asks to redeem 30 % of the
+ * shares (ERC-7540: more than an instant redemption can pay); the alpha unwinds for it and settles at its next epoch,
+ * and the depositor claims. Prints one line per epoch, a summary beside the backtester's figures for the same window
+ * (per share), the fees, the redemption and the refusals, and writes an HTML report under reports/. Progress by phase (setup and deploy, replay with an ETA, backtest, report) on
  * stderr: a spinner on a terminal, a plain line every 10 s elsewhere.
  *
  *   npm run demo                                  # ETH 2021-05-01, 90 days
@@ -19,7 +21,7 @@ import { runBacktest } from "./alpha/backtest/engine.js";
 import { loadMarketData } from "./alpha/data/market.js";
 import { printSummary, renderReplayReport, summarise } from "./alpha/replay/report.js";
 import { replayStrategyConfig, runReplay } from "./alpha/replay/run.js";
-import { iso, money } from "./alpha/backtest/report.js";
+import { iso, money, pct } from "./alpha/backtest/report.js";
 import { createProgress } from "./lib/progress.js";
 
 const started = Date.now();
@@ -77,6 +79,7 @@ const notes = [
   `Replay: state read from chain each epoch; one simulated venue per strategy venue (${replayVenues.join(", ")}), each fed its own 8 h funding prints from data/market, all marked at the Binance ETHUSDT perp close (no per-venue prices in the data, as in the backtest); Uniswap pool arbitraged to the oracle price each epoch by a keeper.`,
   "Backtest: the same strategy config (same venues, fees, caps) on the same data, hourly, chain-free (scripts/alpha/backtest). Differences come from on-chain execution (Uniswap fee tier and price impact, Aave interest, venue fees and margin rules) and from the 8 h step.",
   `Ethena-style 1x: the benchmark on the same data and prices (backtest): spot as the collateral of one ${backtest.benchmarkVenue} account, shorted 1x there, never switching venue, resized to 1x when the notional drifts 10 % from equity. Sharpe ratios over a risk-free rate of ${(backtest.riskFreeApr * 100).toFixed(1)} %.`,
+  `Fees and the redemption vs the backtest: the backtest charges no vault fees and has no redemption, so the replay is compared per share — its NAV per share × the start supply (the NAV chart, return, Sharpe, drawdown) — not by NAV, which falls by the ${result.redemption === undefined ? "redeemed" : pct(result.redemption.supplyShare)} share of the supply at the settlement. That per-share return is net of the vault's fees (${(result.fees.managementBps / 100).toFixed(0)} %/yr management, ${(result.fees.performanceBps / 100).toFixed(0)} % performance: ${money(result.fees.recipientValue)} USDC of fee shares at the end); the row "before fees" adds them back. The unwind for the redemption and its settlement cost perp fees, Uniswap fees and gas the backtest does not pay; after it the book is ${result.redemption === undefined ? "" : pct(1 - result.redemption.supplyShare, 0)} of its size, so funding earned in USDC is not comparable after the settlement either.`,
   `Replay wall time ${replaySeconds.toFixed(1)} s (${result.epochs.length} epochs, ${result.deployTxs} deployment transactions).`,
 ];
 mkdirSync("reports", { recursive: true });

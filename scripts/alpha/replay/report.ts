@@ -6,17 +6,60 @@ import { iso, money, pct, ratio } from "../backtest/report.js";
 import type { VenueId } from "../strategy/types.js";
 import type { ReplayResult } from "./run.js";
 
-/** Columns: replay on chain, the backtest of the same config and window, the Ethena-style benchmark on the same data. */
+/**
+ * Columns: replay on chain, the backtest of the same config and window, the Ethena-style benchmark on the same data.
+ * `economics`: the replay's fees, redeem request, settlement and claim, and its refusals (label, value).
+ */
 export interface ReplaySummary {
   readonly rows: readonly (readonly [string, string, string, string])[];
+  readonly economics: readonly (readonly [string, string])[];
   readonly benchmarkVenue: string;
 }
 
-/** The replay's NAV path (the deposit, then each epoch after its batch) as a Performance at `riskFreeApr`. */
+/**
+ * The replay's NAV per share, indexed to the start NAV (start NAV × price per share / the start price): what one
+ * unit of the start capital is worth, net of fees and unmoved by deposits or redemptions — the measure comparable
+ * with the backtest's NAV (which has neither fees nor a redemption).
+ */
+export function indexedNav(r: Pick<ReplayResult, "epochs" | "startNav" | "startPricePerShare">): number[] {
+  return r.epochs.map((e) => (r.startNav * e.pricePerShare) / r.startPricePerShare);
+}
+
+/** The replay's per-share path (the deposit, then each epoch after its batch) as a Performance at `riskFreeApr`. */
 export function replayPerformance(r: ReplayResult, riskFreeApr: number): Performance {
   // The first epoch acts at the window's first instant: the deposit's NAV stands for that instant.
-  const epochs = r.epochs.length > 0 && r.epochs[0]?.time === r.from ? r.epochs.slice(1) : r.epochs;
-  return performance([r.from, ...epochs.map((e) => e.time)], [r.startNav, ...epochs.map((e) => e.nav)], riskFreeApr);
+  const skip = r.epochs.length > 0 && r.epochs[0]?.time === r.from ? 1 : 0;
+  const navs = indexedNav(r).slice(skip);
+  return performance([r.from, ...r.epochs.slice(skip).map((e) => e.time)], [r.startNav, ...navs], riskFreeApr);
+}
+
+const hours = (sec: number): string => `${(sec / 3600).toFixed(1)} h`;
+
+/** The vault economics of the replay: fees, the redemption's request, settlement and claim, refusals. */
+export function economicsRows(r: ReplayResult): [string, string][] {
+  const f = r.fees;
+  const rows: [string, string][] = [
+    ["fees (on chain)", `management ${(f.managementBps / 100).toFixed(2)} %/yr, performance ${(f.performanceBps / 100).toFixed(0)} % above the high-water mark, to ${f.recipient}`],
+    ["fees accrued", `${money(f.feeShares)} shares minted in ${f.accruals} accruals, worth ${money(f.recipientValue)} USDC at the end (management ${money(f.managementAssets)}, performance ${money(f.performanceAssets)} USDC when minted)`],
+    ["high-water mark / NAV per share at the end", `${f.highWaterMark.toFixed(6)} / ${r.endPricePerShare.toFixed(6)} USDC per share (start ${r.startPricePerShare.toFixed(6)})`],
+  ];
+  const q = r.redemption;
+  if (q !== undefined) {
+    rows.push([
+      "redeem request",
+      `${iso(q.requestedAt)}: ${money(q.shares)} shares (${pct(q.supplyShare)} of the supply) worth ${money(q.valueAtRequest)} USDC at ${q.navPerShareAtRequest.toFixed(6)} per share; an instant redemption could have paid ${money(q.instantMaxAssets)}`,
+    ]);
+    rows.push([
+      "settlement (by the alpha)",
+      q.settledAt === undefined
+        ? "not settled within the window"
+        : `${iso(q.settledAt)}: waited ${hours(q.waitSec ?? 0)} of the ${hours(q.maxWaitSec)} maximum; paid ${money(q.assetsPaid ?? 0)} USDC = ${(q.settlePricePerShare ?? 0).toFixed(6)} per share (${pct((q.settlePricePerShare ?? 0) / q.navPerShareAtRequest - 1)} vs the NAV per share at the request)${(q.sharesLeftPending ?? 0) > 0 ? `, ${money(q.sharesLeftPending ?? 0)} shares left pending` : ""}`,
+    ]);
+    rows.push(["claim", q.claimedAt === undefined ? "not claimed within the window" : `${iso(q.claimedAt)}: ${money(q.claimedAssets ?? 0)} USDC`]);
+  }
+  rows.push(["queue settlements (refused)", `${r.settlements} (${r.settleFailures})`]);
+  rows.push(["refused batches", String(r.refusals)]);
+  return rows;
 }
 
 
@@ -37,7 +80,7 @@ export function hedgeShares(r: ReplayResult): Partial<Record<VenueId, number>> {
 }
 
 export function summarise(r: ReplayResult, bt?: BacktestResult): ReplaySummary {
-  const navs = [r.startNav, ...r.epochs.map((e) => e.nav)];
+  const navs = [r.startNav, ...indexedNav(r)];
   const rf = bt?.riskFreeApr ?? DEFAULT_RISK_FREE_APR;
   const rp = replayPerformance(r, rf);
   const s = bt?.strategy;
@@ -45,8 +88,9 @@ export function summarise(r: ReplayResult, bt?: BacktestResult): ReplaySummary {
   const na = "—";
   const rows: [string, string, string, string][] = [
     ["start NAV (USDC)", money(r.startNav), s ? money(s.performance.startNav) : na, b ? money(b.performance.startNav) : na],
-    ["end NAV (USDC)", money(r.endNav), s ? money(s.performance.endNav) : na, b ? money(b.performance.endNav) : na],
-    ["return", pct(r.endNav / r.startNav - 1), s ? pct(s.performance.totalReturn) : na, b ? pct(b.performance.totalReturn) : na],
+    ["end NAV (USDC; replay: after the redemption)", money(r.endNav), s ? money(s.performance.endNav) : na, b ? money(b.performance.endNav) : na],
+    ["return (replay: per share, net of fees)", pct(r.endPricePerShare / r.startPricePerShare - 1), s ? pct(s.performance.totalReturn) : na, b ? pct(b.performance.totalReturn) : na],
+    ["  replay per share before fees", pct(grossPerShareReturn(r)), na, na],
     ["annualised", pct(rp.annualisedReturn), s ? pct(s.performance.annualisedReturn) : na, b ? pct(b.performance.annualisedReturn) : na],
     [`excess over rf ${pct(rf)}`, pct(rp.excessReturn), s ? pct(s.performance.excessReturn) : na, b ? pct(b.performance.excessReturn) : na],
     [`Sharpe (daily, rf ${pct(rf)})`, ratio(rp.sharpe), s ? ratio(s.performance.sharpe) : na, b ? ratio(b.performance.sharpe) : na],
@@ -67,26 +111,39 @@ export function summarise(r: ReplayResult, bt?: BacktestResult): ReplaySummary {
     ["guardrail refusals", String(r.refusals), bt ? String(bt.guardrailBreaches.length) : na, na],
     ["liquidations", na, s ? String(s.liquidations.length) : na, b ? String(b.liquidations.length) : na],
   ];
-  return { rows, benchmarkVenue: bt?.benchmarkVenue ?? "binance" };
+  return { rows, economics: economicsRows(r), benchmarkVenue: bt?.benchmarkVenue ?? "binance" };
+}
+
+/**
+ * The per-share return as if no fee shares had been minted: the end NAV over the supply less the recipient's fee
+ * shares, against the start price. (The redemption paid out at the net price, so this is close, not exact.)
+ */
+export function grossPerShareReturn(r: ReplayResult): number {
+  const feeValueShare = r.endNav > 0 ? r.fees.recipientValue / r.endNav : 0;
+  return r.endPricePerShare / (1 - feeValueShare) / r.startPricePerShare - 1;
 }
 
 export function printSummary(summary: ReplaySummary, out: (line: string) => void): void {
-  out(`${"".padEnd(30)} ${"replay (chain)".padStart(22)} ${"backtest (same window)".padStart(24)} ${`Ethena-style 1x (${summary.benchmarkVenue})`.padStart(26)}`);
-  for (const [k, a, b, c] of summary.rows) out(`${k.padEnd(30)} ${a.padStart(22)} ${b.padStart(24)} ${c.padStart(26)}`);
+  out(`${"".padEnd(44)} ${"replay (chain)".padStart(16)} ${"backtest (same window)".padStart(24)} ${`Ethena-style 1x (${summary.benchmarkVenue})`.padStart(26)}`);
+  for (const [k, a, b, c] of summary.rows) out(`${k.padEnd(44)} ${a.padStart(16)} ${b.padStart(24)} ${c.padStart(26)}`);
+  out("");
+  for (const [k, v] of summary.economics) out(`${`${k}:`.padEnd(44)} ${v}`);
 }
 
 export function renderReplayReport(r: ReplayResult, summary: ReplaySummary, bt: BacktestResult | undefined, notes: readonly string[]): string {
   const charts = replayCharts(r, bt).map(renderChart).join("\n");
   const rows = summary.rows.map(([k, a, b, c]) => `<tr><td>${k}</td><td>${a}</td><td>${b}</td><td>${c}</td></tr>`).join("");
+  const economics = summary.economics.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join("");
   const epochRows = r.epochs
-    .filter((e) => e.actions > 0 || e.refusal !== undefined)
-    .map((e) => `<tr><td>${iso(e.time)}</td><td>${e.spot.toFixed(0)}</td><td>${money(e.nav)}</td><td>${e.perpSize.toFixed(2)}</td><td>${e.refusal ?? e.summary}</td></tr>`)
+    .filter((e) => e.actions > 0 || e.refusal !== undefined || e.settlement !== undefined)
+    .map((e) => `<tr><td>${iso(e.time)}</td><td>${e.spot.toFixed(0)}</td><td>${money(e.nav)}</td><td>${e.perpSize.toFixed(2)}</td><td>${[e.refusal ?? e.summary, e.settlement ?? ""].filter((x) => x !== "").join("; then ")}</td></tr>`)
     .join("");
   return `<!doctype html><html><head><meta charset="utf-8"><title>Fusebox replay ${iso(r.from)} – ${iso(r.to)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;font-size:13px}td:nth-child(n+2){text-align:right}.log td:last-child{text-align:left}</style></head><body>
 <h1>Fusebox alpha replay on the local chain</h1>
 <p>ETH, ${iso(r.from)} → ${iso(r.to)} UTC, ${r.epochs.length} epochs of 8 h. Vault ${r.book.vault}; real Aave V3 (long leg collateral, quote borrowing), real Uniswap V3 (spot), one simulated perp venue per strategy venue (${r.book.perps.map((p) => p.venueId).join(", ")}), each fed its own funding prints, all marked at the Binance perp price.</p>
 <table><tr><th></th><th>replay (chain)</th><th>backtest (same window)</th><th>Ethena-style 1x (${summary.benchmarkVenue}; backtest, same data)</th></tr>${rows}</table>
+<h3>Vault economics: fees and the redemption</h3><table class="log">${economics}</table>
 ${charts}
 <h3>Batches</h3><table class="log"><tr><th>time</th><th>ETH</th><th>NAV</th><th>perp size</th><th>fuse calls / refusal</th></tr>${epochRows}</table>
 <ul>${notes.map((n) => `<li>${n}</li>`).join("")}</ul></body></html>`;
@@ -126,7 +183,7 @@ export function replayCharts(r: ReplayResult, bt: BacktestResult | undefined): C
     let c = 0;
     return xs.map((x) => (c += x));
   };
-  const navs = r.epochs.map((e) => e.nav);
+  const navs = indexedNav(r);
   const btNav = bt === undefined ? [] : dailyAt(bt, times, (d) => d.nav);
   const benchNav = bt === undefined ? [] : dailyAt(bt, times, (d) => d.benchmarkNav);
   const withBt = (replay: readonly number[], backtest: readonly number[], bench: readonly number[]): ChartSeries[] => [
@@ -138,7 +195,18 @@ export function replayCharts(r: ReplayResult, bt: BacktestResult | undefined): C
   ];
   const { perpVenueCapBps, maxLeverage } = r.config;
   return [
-    { title: "NAV", times, unit: "USDC", yTitle: "NAV", series: withBt(navs, btNav, benchNav) },
+    {
+      title: "NAV per unit of the start capital (replay: NAV per share × start supply, net of fees; the redemption does not move it)", times, unit: "USDC", yTitle: "NAV",
+      series: withBt(navs, btNav, benchNav),
+    },
+    {
+      title: "Vault NAV and the redeem queue (the 30 % redemption leaves at its settlement)", times, unit: "USDC", yTitle: "USDC", include: [0],
+      series: [
+        { name: "total assets (NAV)", color: "#1f77b4", values: r.epochs.map((e) => e.nav) },
+        { name: "pending requests (at the NAV per share)", color: "#d62728", values: r.epochs.map((e) => e.pendingShares * e.pricePerShare) },
+        { name: "set aside for claims", color: "#2ca02c", values: r.epochs.map((e) => e.setAside) },
+      ],
+    },
     { title: "Drawdown from the running peak", times, unit: "%", yTitle: "drawdown", include: [0], series: withBt(drawdownSeries(navs), drawdownSeries(btNav), drawdownSeries(benchNav)) },
     { title: "Funding earned, cumulative", times, unit: "USDC", yTitle: "funding", include: [0], series: [{ name: "replay on chain", color: "#2ca02c", values: cumulative(r.epochs.map((e) => e.fundingQuote)) }] },
     {
