@@ -60,6 +60,10 @@ export function replayEthConfig(a: ReplayAddresses): VaultConfigInput {
     depositors: { allowlistEnabled: false, allowed: [] },
     // Fees on, paid in shares to test account 10: 1 % a year of total assets, 10 % of the gain above the high-water mark.
     fees: { managementBps: 100, performanceBps: 1_000, recipient: FEE_RECIPIENT },
+    // The risk engine: the three venues' margin together ≤ 60 % of NAV (each market's own cap is 25 %).
+    risk: {
+      groups: [{ name: "perp-margin", capBps: 6_000, markets: a.perps.map((p) => `${p.venueId}-perp`) }],
+    },
     // A redeem request may wait 3 days before anyone may settle it from what is liquid (the alpha settles at its next epoch).
     maxRedeemWaitSeconds: 3 * 86_400,
   });

@@ -28,6 +28,7 @@ const BOOK: ChainBook = {
   spot: SPOT,
   custody: [],
   ignored: [],
+  markets: [],
 };
 const E18 = 10n ** 18n;
 const USDC = 10n ** 6n;

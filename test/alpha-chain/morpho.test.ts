@@ -37,7 +37,7 @@ describe("alpha chain: Morpho Blue credit leg (real Morpho Blue)", function () {
     const book: ChainBook = {
       vault: vault.target as string, authority: s.manager.target as string, oracle: oracle.target as string,
       quote: { address: tokens.quote, decimals: 6 }, base: { address: tokens.base, decimals: 18, asset: "ETH" },
-      perps: [], credit, spot: { kind: "spot", name: "spot", fuse: ethers.ZeroAddress, poolFee: 500 }, custody: [], ignored: [],
+      perps: [], credit, spot: { kind: "spot", name: "spot", fuse: ethers.ZeroAddress, poolFee: 500 }, custody: [], ignored: [], markets: [],
     };
     const raw = { idleQuote: 10_000n * ONE_USDC, spotBase: 2n * WAD, aBase: 0n, aQuote: 0n, debtBase: 0n, debtQuote: 0n, perps: [], custody: [], queue: NO_QUEUE };
     const mapped = mapActions(book, [

@@ -107,7 +107,7 @@ describe("report charts: the backtest's and the replay's data", () => {
   it("perp headroom: a venue's notional / NAV over cap × max leverage", () => {
     const epoch = (nav: number, spot: number, sizes: Record<string, number>): EpochRecord => ({
       time: MAY_2021, spot, fundingRates: {}, fundingQuote: 0, fundingByVenue: {}, nav, perpSize: 0, perpSizes: sizes,
-      longBase: 0, actions: 0, gasUsed: 0n, summary: "", flags: [], pricePerShare: 1, pendingShares: 0, setAside: 0,
+      longBase: 0, actions: 0, gasUsed: 0n, summary: "", flags: [], pricePerShare: 1, pendingShares: 0, setAside: 0, risk: { groups: [], bands: [] },
     });
     const series = perpHeadroom({ epochs: [epoch(1_000_000, 2_000, { binance: -150, bybit: -75 }), epoch(0, 2_000, { binance: -1 })] }, ["binance", "bybit"], 2_500, 3);
     // 150 ETH × 2,000 = 300,000 notional = 30 % of NAV; the bound is 25 % × 3 = 75 % of NAV: 40 % of the limit.

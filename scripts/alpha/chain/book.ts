@@ -40,6 +40,8 @@ export interface ChainBook {
   readonly custody: readonly CustodyLeg[];
   /** Record markets the alpha neither trades nor reads (their kind has no module), by name. */
   readonly ignored: readonly string[];
+  /** Every market of the record (id, name, kind): the risk engine names markets by id. */
+  readonly markets: readonly { readonly id: number; readonly name: string; readonly kind: string }[];
 }
 
 /** The book's leg for `venue`; a venue the book does not hold is an error naming the ones it does. */
@@ -100,6 +102,7 @@ export async function bookFromRecord(record: DeploymentRecord, provider: Provide
     spot: resolveSpot(spotMarket, options.poolFee),
     custody,
     ignored: record.markets.filter((m) => !known.has(m.name)).map((m) => `${m.name} (${m.kind})`),
+    markets: record.markets.map((m) => ({ id: m.id, name: m.name, kind: m.kind })),
   };
 }
 

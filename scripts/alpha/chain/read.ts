@@ -6,11 +6,12 @@
  * chain whose clock is ahead of the data, by a whole number of days.
  */
 import type { Provider } from "ethers";
-import type { PerpPosition, PortfolioState } from "../strategy/types.js";
+import type { PerpPosition, PortfolioState, VaultRiskLimits } from "../strategy/types.js";
 import type { ChainBook } from "./book.js";
 import { erc20At } from "./contracts.js";
 import { readCustody, type CustodyReading } from "./venues/cex.js";
 import { readQueue, type QueueReading } from "./queue.js";
+import { readRiskLimits } from "./riskLimits.js";
 import { perpReader, readCredit } from "./venues/registry.js";
 import type { PerpLeg, RawCredit, RawPerp } from "./venues/types.js";
 
@@ -27,6 +28,8 @@ export interface RawBalances extends RawCredit {
   readonly custody: readonly CustodyReading[];
   /** The ERC-7540 redeem queue (queue.ts). */
   readonly queue: QueueReading;
+  /** The vault's risk groups and net-delta bands (riskLimits.ts); absent = none read. */
+  readonly risk?: VaultRiskLimits;
 }
 
 export const toNumber = (x: bigint, decimals: number): number => Number(x) / 10 ** decimals;
@@ -48,16 +51,17 @@ export class ChainReader {
   async balances(): Promise<RawBalances> {
     const { book, provider } = this;
     const tokens = { base: book.base.address, quote: book.quote.address };
-    const [balance, spotBase, credit, perps, custody, queue] = await Promise.all([
+    const [balance, spotBase, credit, perps, custody, queue, risk] = await Promise.all([
       erc20At(book.quote.address, provider).balanceOf(book.vault),
       erc20At(book.base.address, provider).balanceOf(book.vault),
       book.credit === undefined ? NO_CREDIT : readCredit(book.credit, provider, book.vault, tokens),
       Promise.all(book.perps.map((leg) => this.perpBalances(leg))),
       Promise.all(book.custody.map((leg) => readCustody(leg, provider))),
       readQueue(book.vault, provider),
+      readRiskLimits(book, provider),
     ]);
     const idleQuote = balance > queue.setAside ? balance - queue.setAside : 0n;
-    return { idleQuote, spotBase, ...credit, perps, custody, queue };
+    return { idleQuote, spotBase, ...credit, perps, custody, queue, risk };
   }
 
   /** The strategy's view of the vault's book at strategy time `time`. */
@@ -94,6 +98,7 @@ export class ChainReader {
       },
       perps,
       ...(b.queue.owedAssets > 0n ? { redeemOwedQuote: toNumber(b.queue.owedAssets, quote.decimals) } : {}),
+      ...(b.risk === undefined || b.risk.groups.length + b.risk.deltaBands.length === 0 ? {} : { vaultRisk: b.risk }),
     };
   }
 }

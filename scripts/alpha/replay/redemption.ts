@@ -5,8 +5,10 @@
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { Provider } from "ethers";
+import { iso, money } from "../backtest/report.js";
 import { erc20At, vaultAt } from "../chain/contracts.js";
 import { toNumber } from "../chain/read.js";
+import type { SettleOutcome } from "../live/journal.js";
 
 /** The redemption as it happened (history times; amounts in human units). */
 export interface RedemptionRecord {
@@ -155,4 +157,46 @@ export async function feeSummary(vault: string, provider: Provider, quoteDecimal
     highWaterMark: hwmPerShare,
     accruals: events.length,
   };
+}
+
+/**
+ * The replay's queue, epoch by epoch: counts the alpha's settlements, and plays the redeeming depositor (the request
+ * after the epoch at `at`, then the claim at the epoch after its settlement).
+ */
+export class ReplayQueue {
+  settlements = 0;
+  settleFailures = 0;
+  redemption?: RedemptionRecord;
+
+  constructor(private readonly o: {
+    vault: string; provider: Provider; quoteDecimals: number; clockOffset: number; say: (line: string) => void; redeemer?: HardhatEthersSigner;
+  }) {}
+
+  /** Book what the alpha's settlement did at epoch `t` (undefined: nothing to settle). */
+  settled(t: number, outcome: SettleOutcome | undefined): { text: string; gasUsed: bigint } | undefined {
+    if (outcome === undefined) return undefined;
+    const text = outcome.ok ? `settled ${outcome.controllers} request(s) for ${money(toNumber(BigInt(outcome.assets ?? "0"), this.o.quoteDecimals))} USDC` : `settlement refused: ${outcome.reason ?? "?"}`;
+    if (outcome.ok) this.settlements += 1;
+    else this.settleFailures += 1;
+    this.o.say(`${iso(t)} redeem queue: ${text}`);
+    return { text, gasUsed: outcome.ok ? BigInt(outcome.gasUsed ?? "0") : 0n };
+  }
+
+  /** The depositor's side after epoch `t`'s batch: note the settlement, claim the epoch after it, or request. */
+  async depositorStep(t: number, plan: { readonly at: number; readonly supplyShare: number } | undefined): Promise<void> {
+    const { vault, provider, quoteDecimals, clockOffset, say, redeemer } = this.o;
+    if (plan === undefined || redeemer === undefined) return;
+    const r = this.redemption;
+    if (r === undefined) {
+      if (t < plan.at) return;
+      this.redemption = await requestLargeRedemption({ vault, owner: redeemer, supplyShare: plan.supplyShare, quoteDecimals, clockOffset });
+      const q = this.redemption;
+      say(`${iso(t)} redeem request: ${money(q.shares)} shares (${(q.supplyShare * 100).toFixed(1)} % of supply, ${money(q.valueAtRequest)} USDC; instant redemption could pay ${money(q.instantMaxAssets)})`);
+    } else if (r.settledAt === undefined) {
+      this.redemption = await settlementOf(r, vault, provider, quoteDecimals, clockOffset);
+    } else if (r.claimedAt === undefined) {
+      this.redemption = await claimRedemption(r, redeemer, vault, quoteDecimals, clockOffset);
+      if (this.redemption.claimedAt !== undefined) say(`${iso(t)} redeem claimed: ${money(this.redemption.claimedAssets ?? 0)} USDC`);
+    }
+  }
 }

@@ -57,6 +57,7 @@ export function economicsRows(r: ReplayResult): [string, string][] {
     ]);
     rows.push(["claim", q.claimedAt === undefined ? "not claimed within the window" : `${iso(q.claimedAt)}: ${money(q.claimedAssets ?? 0)} USDC`]);
   }
+  rows.push(...riskRows(r));
   rows.push(["queue settlements (refused)", `${r.settlements} (${r.settleFailures})`]);
   rows.push(["refused batches", String(r.refusals)]);
   return rows;
@@ -112,6 +113,22 @@ export function summarise(r: ReplayResult, bt?: BacktestResult): ReplaySummary {
     ["liquidations", na, s ? String(s.liquidations.length) : na, b ? String(b.liquidations.length) : na],
   ];
   return { rows, economics: economicsRows(r), benchmarkVenue: bt?.benchmarkVenue ?? "binance" };
+}
+
+/** The risk engine over the replay: each group's largest balance against its cap, each band's net delta range. */
+export function riskRows(r: Pick<ReplayResult, "epochs">): [string, string][] {
+  const rows: [string, string][] = [];
+  const last = r.epochs.at(-1)?.risk;
+  for (const g of last?.groups ?? []) {
+    const shares = r.epochs.map((e) => e.risk.groups.find((x) => x.name === g.name)).filter((x) => x !== undefined).map((x) => (x.cap > 0 ? x.balance / x.cap : 0));
+    const navShare = r.epochs.map((e) => { const x = e.risk.groups.find((y) => y.name === g.name); return x === undefined || e.nav <= 0 ? 0 : x.balance / e.nav; });
+    rows.push([`risk group ${g.name}`, `balance up to ${pct(Math.max(...navShare))} of NAV, ${pct(Math.max(...shares))} of its cap (${money(g.cap)} USDC at the end)`]);
+  }
+  for (const b of last?.bands ?? []) {
+    const bps = r.epochs.map((e) => { const x = e.risk.bands.find((y) => y.asset === b.asset); return x === undefined || e.nav <= 0 ? 0 : (x.deltaBase * e.spot) / e.nav * 10_000; });
+    rows.push([`net delta ${b.asset.slice(0, 10)}…`, `${Math.min(...bps).toFixed(1)} … ${Math.max(...bps).toFixed(1)} bps of NAV over the epochs (band ±${b.bandBps} bps); at the end ${b.deltaBase.toFixed(3)} = ${b.markets.map((m) => `${m.name} ${m.amountBase >= 0 ? "+" : ""}${m.amountBase.toFixed(3)}`).join(", ")}`]);
+  }
+  return rows;
 }
 
 /**
@@ -218,6 +235,7 @@ export function replayCharts(r: ReplayResult, bt: BacktestResult | undefined): C
     },
     { title: "Perp short per venue, stacked (each band is one venue's short)", kind: "stacked", times, unit: "ETH", yTitle: "short size", series: venueSeries((e, v) => -(e.perpSizes[v] ?? 0)) },
     { title: "Funding earned per venue, cumulative", times, unit: "USDC", yTitle: "funding", include: [0], series: venueSeries(() => 0).map((s, i) => ({ ...s, values: cumulative(r.epochs.map((e) => e.fundingByVenue[venues[i] as VenueId] ?? 0)) })) },
+    ...riskCharts(r),
     {
       title: "Guardrail headroom: each perp market's notional against its limit",
       note: `Hedge notional / NAV as a share of the most a market may hold: its cap (${perpVenueCapBps / 100} % of NAV as margin) × its max leverage (${maxLeverage}x) = ${pct((perpVenueCapBps / 10_000) * maxLeverage, 0)} of NAV; 100 % is the limit. Idle against the buffer and the long leg's markets are not charted: the epoch records carry no per-market balances.`,
@@ -225,4 +243,27 @@ export function replayCharts(r: ReplayResult, bt: BacktestResult | undefined): C
       series: perpHeadroom(r, venues, perpVenueCapBps, maxLeverage),
     },
   ];
+}
+
+/** The risk engine's books per epoch: each group's balance as a share of its cap, each band's net delta vs its band. */
+function riskCharts(r: ReplayResult): ChartSpec[] {
+  const times = r.epochs.map((e) => e.time);
+  const last = r.epochs.at(-1)?.risk;
+  const out: ChartSpec[] = [];
+  if (last !== undefined && last.groups.length > 0) {
+    out.push({
+      title: "Risk groups: each group's summed balance against its cap (100 % is the cap)", times, unit: "%", yTitle: "share of cap", include: [0, 1],
+      limits: [{ value: 1, label: "cap" }],
+      series: last.groups.map((g, i) => ({ name: g.name, color: VENUE_COLORS[i % VENUE_COLORS.length] ?? "#888", values: r.epochs.map((e) => { const x = e.risk.groups.find((y) => y.name === g.name); return x === undefined || x.cap <= 0 ? Number.NaN : x.balance / x.cap; }) })),
+    });
+  }
+  for (const b of last?.bands ?? []) {
+    out.push({
+      title: `Net delta of ${b.asset} booked on chain (markets reporting: ${b.markets.map((m) => m.name).join(", ") || "none"}), as a share of NAV`, times, unit: "%", yTitle: "net delta / NAV",
+      include: [-(b.bandBps / 10_000), b.bandBps / 10_000],
+      limits: [{ value: b.bandBps / 10_000, label: "band" }, { value: -(b.bandBps / 10_000), label: "−band" }],
+      series: [{ name: "net delta / NAV", color: "#9467bd", values: r.epochs.map((e) => { const x = e.risk.bands.find((y) => y.asset === b.asset); return x === undefined || e.nav <= 0 ? Number.NaN : (x.deltaBase * e.spot) / e.nav; }) }],
+    });
+  }
+  return out;
 }

@@ -43,8 +43,9 @@ import type { MarketData } from "../data/market.js";
 import { defaultStrategyConfig, VENUES } from "../strategy/config.js";
 import type { FundingPrint, StrategyConfig, VenueId } from "../strategy/types.js";
 import { applyFundingBetweenEpochs, deployReplayWorld, POOL_FEE, REPLAY_VENUES, stepWorld, type ReplayWorld } from "./world.js";
-import { iso, money } from "../backtest/report.js";
-import { claimRedemption, feeSummary, navPerShare, requestLargeRedemption, settlementOf, shareDecimals, type FeeSummary, type RedemptionRecord } from "./redemption.js";
+import { iso } from "../backtest/report.js";
+import { readRiskExposure, type RiskExposure } from "../chain/riskLimits.js";
+import { feeSummary, navPerShare, ReplayQueue, shareDecimals, type FeeSummary, type RedemptionRecord } from "./redemption.js";
 
 const HOUR = 3600;
 const DAY = 86_400;
@@ -105,6 +106,8 @@ export interface EpochRecord {
   readonly setAside: number;
   /** What the alpha's settlement of the queue did this epoch, if anything. */
   readonly settlement?: string;
+  /** The risk engine's books after the epoch: each group's balance vs cap, each band's net delta and reports. */
+  readonly risk: RiskExposure;
 }
 
 export interface ReplayResult {
@@ -329,10 +332,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   let gasUsed = 0n;
   let batches = 0;
   let refusals = 0;
-  let settlements = 0;
-  let settleFailures = 0;
-  let redemption: RedemptionRecord | undefined;
   const quoteDecimals = book.quote.decimals;
+  const queue = new ReplayQueue({ vault: book.vault, provider: s.ethers.provider, quoteDecimals, clockOffset: s.clockOffset, say, ...(s.depositors[0] === undefined ? {} : { redeemer: s.depositors[0] }) });
   const startPricePerShare = await navPerShare(book.vault, s.ethers.provider, quoteDecimals);
   for (let t = o.from; t <= o.to; t += EPOCH) {
     const { rates, fundingByVenue: epochByVenue, fundingQuote: epochFunding } = await stepEpoch(s, t);
@@ -359,33 +360,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
         say(`${iso(t)} batch reverted: ${receipt.reason ?? "unknown"}`);
       }
     }
-    // The queue: the alpha settles after its unwind (or when idle pays); the depositor claims the epoch after.
-    let settlement: string | undefined;
-    const settled = batchOk ? await chain.settle(batch) : undefined;
-    if (settled !== undefined) {
-      settlement = settled.ok ? `settled ${settled.controllers} request(s) for ${money(toNumber(BigInt(settled.assets ?? "0"), quoteDecimals))} USDC` : `settlement refused: ${settled.reason ?? "?"}`;
-      if (settled.ok) {
-        settlements += 1;
-        const g = BigInt(settled.gasUsed ?? "0");
-        epochGas += g;
-        gasUsed += g;
-      } else settleFailures += 1;
-      say(`${iso(t)} redeem queue: ${settlement}`);
-    }
-    if (redemption !== undefined) {
-      if (redemption.settledAt === undefined) redemption = await settlementOf(redemption, book.vault, s.ethers.provider, quoteDecimals, s.clockOffset);
-      else if (redemption.claimedAt === undefined) {
-        const owner = s.depositors[0];
-        if (owner !== undefined) redemption = await claimRedemption(redemption, owner, book.vault, quoteDecimals, s.clockOffset);
-        if (redemption.claimedAt !== undefined) say(`${iso(t)} redeem claimed: ${money(redemption.claimedAssets ?? 0)} USDC`);
-      }
-    }
-    if (o.redemption !== undefined && redemption === undefined && t >= o.redemption.at) {
-      const owner = s.depositors[0];
-      if (owner === undefined) throw new Error("the replay has no depositor to redeem");
-      redemption = await requestLargeRedemption({ vault: book.vault, owner, supplyShare: o.redemption.supplyShare, quoteDecimals, clockOffset: s.clockOffset });
-      say(`${iso(t)} redeem request: ${money(redemption.shares)} shares (${(redemption.supplyShare * 100).toFixed(1)} % of supply, ${money(redemption.valueAtRequest)} USDC; instant redemption could pay ${money(redemption.instantMaxAssets)})`);
-    }
+    // The queue: the alpha settles after its unwind (or when idle pays); the depositor requests, then claims.
+    const settlement = batchOk ? await queue.settled(t, await chain.settle(batch)) : undefined;
+    epochGas += settlement?.gasUsed ?? 0n;
+    gasUsed += settlement?.gasUsed ?? 0n;
+    await queue.depositorStep(t, o.redemption);
     const nav = toNumber(await EthersAlphaChain.refreshedNav(book.vault, s.alpha), book.quote.decimals);
     const raw = await reader.balances();
     const after = await reader.portfolio(t, raw);
@@ -401,7 +380,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
       pricePerShare: await navPerShare(book.vault, s.ethers.provider, quoteDecimals),
       pendingShares: toNumber(raw.queue.pendingShares, await shareDecimals(book.vault, s.ethers.provider)),
       setAside: toNumber(raw.queue.setAside, quoteDecimals),
-      ...(settlement === undefined ? {} : { settlement }),
+      ...(settlement === undefined ? {} : { settlement: settlement.text }),
+      risk: await readRiskExposure(book, s.ethers.provider),
     };
     epochs.push(record);
     o.onEpoch?.(record);
@@ -412,8 +392,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     from: o.from, to: o.to, capitalQuote: o.capitalQuote, epochs, book, config: s.config, startNav: s.startNav,
     endNav: epochs.at(-1)?.nav ?? s.startNav, fundingQuote, fundingByVenue,
     perpFeesQuote: Object.values(perpFeesByVenue).reduce((a, b) => a + (b ?? 0), 0), perpFeesByVenue, gasUsed, batches, refusals,
-    settlements, settleFailures, startPricePerShare, endPricePerShare: epochs.at(-1)?.pricePerShare ?? startPricePerShare,
-    ...(redemption === undefined ? {} : { redemption }),
+    settlements: queue.settlements, settleFailures: queue.settleFailures, startPricePerShare, endPricePerShare: epochs.at(-1)?.pricePerShare ?? startPricePerShare,
+    ...(queue.redemption === undefined ? {} : { redemption: queue.redemption }),
     fees: await feeSummary(book.vault, s.ethers.provider, quoteDecimals),
     deployTxs: s.deployTxs, world: s.world, vault, record: s.record,
   };

@@ -1,3 +1,4 @@
+import { riskLimitBreaches } from "./riskLimits.js";
 import type { PortfolioState, StrategyConfig } from "./types.js";
 import {
   creditLtv,
@@ -67,6 +68,8 @@ export function checkGuardrails(
   const negative = (name: string, value: number): void => {
     if (value < -1e-6) breaches.push({ rule: `negative:${name}`, value, limit: 0 });
   };
+  // The vault's limits across markets (risk groups, net-delta bands), when the state carries them.
+  breaches.push(...riskLimitBreaches(before, after, prices));
   negative("idle", after.idleQuote);
   negative("spot", after.spotBase[prices.asset] ?? 0);
   const credit = creditOf(after, prices.asset);

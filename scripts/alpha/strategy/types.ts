@@ -145,6 +145,36 @@ export interface PortfolioState {
    * until settled). Absent or 0 = no request pending. `decide` then plans the unwind that pays them (redeem.ts).
    */
   readonly redeemOwedQuote?: number;
+  /** The vault's cross-market limits (risk groups, net-delta bands), read from chain; the planner keeps inside them. */
+  readonly vaultRisk?: VaultRiskLimits;
+}
+
+/** A vault market as the strategy sees it: one of its legs, or a market it does not trade (a fixed balance). */
+export type LegRef =
+  | { readonly kind: "perp"; readonly venue: VenueId }
+  | { readonly kind: "spot" }
+  | { readonly kind: "credit" }
+  | { readonly kind: "fixed"; readonly name: string; readonly balanceQuote: number; readonly notionalQuote: number; readonly deltaBase?: number };
+
+/** A risk group: Σ balance of its markets ≤ min(capBps × NAV, capQuote); Σ gross notional ≤ maxNotional × NAV. */
+export interface RiskGroupLimit {
+  readonly name: string;
+  readonly capBps: number;
+  readonly capQuote?: number;
+  readonly maxNotional?: number;
+  readonly members: readonly LegRef[];
+}
+
+/** A net-delta band: |Σ exposure of the markets that report| × spot ≤ bandBps × NAV. */
+export interface DeltaBandLimit {
+  readonly asset: Asset;
+  readonly bandBps: number;
+  readonly reporting: readonly LegRef[];
+}
+
+export interface VaultRiskLimits {
+  readonly groups: readonly RiskGroupLimit[];
+  readonly deltaBands: readonly DeltaBandLimit[];
 }
 
 /** Long `sizeBase` on `longVenue` against short `sizeBase` on `shortVenue`, opened at `openedAt`. */
