@@ -106,7 +106,9 @@ export const FUSE_KINDS = {
     fuses: ["PerpV2Fuse"],
     balanceFuse: "PerpV2BalanceFuse",
     params: { clearingHouse: "address" },
-    constructorArgs: (_c, { marketId, params }) => [marketId, params["clearingHouse"]],
+    // The balance fuse's base-token → underlying lists (exposure for the net-delta band) are not in the config yet:
+    // empty, so a perp-v2 market does not report exposure (fuses/perp/README.md).
+    constructorArgs: (c, { marketId, params }) => (c === "PerpV2BalanceFuse" ? [marketId, params["clearingHouse"], [], []] : [marketId, params["clearingHouse"]]),
     substrates: { type: "address", what: "Perp v2 base token" },
     levered: true,
     requiresRestrictedVault: false,
