@@ -215,7 +215,7 @@ export async function main(argv: string[], io: Output = consoleOutput): Promise<
     .action(async () => {
       for (const [kind, spec] of Object.entries(FUSE_KINDS)) {
         const available = (await Promise.all([...spec.fuses, spec.balanceFuse].map((n) => hre.artifacts.artifactExists(n)))).every(Boolean);
-        io.out(`${kind.padEnd(10)} ${available ? "available" : "planned  "} ${spec.levered ? "levered  " : "unlevered"} ${spec.summary}`);
+        io.out(`${kind.padEnd(10)} ${available ? "available" : "planned  "} ${spec.levered ? "levered  " : "unlevered"} ${"exposureAssets" in spec ? "exposure" : "        "} ${spec.summary}`);
       }
     });
 
