@@ -1,7 +1,7 @@
 /**
  * The risk engine's semantic checks (issue #10), run with the others (scripts/config/checks.ts) on the raw input:
  * risk groups over the config's markets; exposure reporting only where the kind's balance fuse can report
- * (IExposureFuse); net-delta bands on distinct, non-zero assets, each held by a market that reports (a band nobody
+ * (IExposureFuse); net-delta bands on distinct, non-zero assets with a price feed, each held by a market that reports (a band nobody
  * reports is warned: it is inert, its net delta stays 0); NAV-rate bounds that bound something.
  */
 import { FUSE_KIND_NAMES, fuseKind, isFuseKind } from "./fuse-kinds.js";
@@ -64,7 +64,8 @@ export function riskChecks(config: Raw, error: (path: Path, message: string) => 
     return { name: str(m["name"]) ?? `markets[${i}]`, reports, holds: new Set(holds) };
   });
 
-  // Net-delta bands: distinct non-zero assets; a band no reporting market holds is inert (warned).
+  // Net-delta bands: distinct non-zero priced assets; a band no reporting market holds is inert (warned).
+  const priced = new Set(arr(obj(config["oracle"])["feeds"]).map((f) => lowerAddress(obj(f)["asset"])).filter((a): a is string => a !== undefined));
   const seenBands = new Map<string, number>();
   bands.forEach((b, k) => {
     const path = ["risk", "netDeltaBands", k, "asset"];
@@ -82,6 +83,9 @@ export function riskChecks(config: Raw, error: (path: Path, message: string) => 
       return;
     }
     seenBands.set(key, k);
+    if (given !== "vault-asset" && given !== vaultAsset && !priced.has(given)) {
+      error(path, "has no price feed in oracle.feeds: the vault prices net delta in its asset through the oracle, so a batch that moves it would revert (PriceFeedNotSet)");
+    }
     if (asset === undefined) return; // a test asset: its address is not known before it is deployed
     if (reporting.some((m) => m.reports && m.holds.has(asset))) return;
     const silent = reporting.filter((m) => !m.reports && m.holds.has(asset)).map((m) => m.name);

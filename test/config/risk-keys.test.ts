@@ -20,7 +20,7 @@ const aave: Market = { id: 2, name: "aave", kind: "aave-v3", substrates: [USDC, 
 const perp: Market = { id: 3, name: "perp", kind: "perp-sim", substrates: [WETH], capBps: 2_500, maxLeverage: 3, params: { venue: VENUE } };
 
 function config(risk: Risk, markets: Market[] = [parking, aave, perp]): VaultConfigInput {
-  return baseConfig(markets, { risk });
+  return baseConfig(markets, { risk, oracle: { feeds: [{ asset: WETH, feed: POOL }] } });
 }
 const valid = (c: VaultConfigInput): VaultConfig => {
   const r = validateConfig(c);
@@ -57,6 +57,9 @@ describe("risk engine config keys", function () {
     expect(errorsOf(config({ netDeltaBands: Array.from({ length: 9 }, (_, i) => ({ asset: `0x${(i + 1).toString(16).padStart(40, "0")}`, bandBps: 100 })) }))).to.match(/risk\.netDeltaBands: .* too many items \(at most 8\)/);
     expect(errorsOf(config({ netDeltaBands: [{ asset: WETH, bandBps: 100 }, { asset: WETH.toLowerCase(), bandBps: 200 }] }))).to.match(/risk\.netDeltaBands\[1\]\.asset: .* is listed twice \(risk\.netDeltaBands\[0\]\)/);
     expect(errorsOf(config({ netDeltaBands: [{ asset: USDC, bandBps: 100 }, { asset: "vault-asset", bandBps: 200 }] }))).to.match(/risk\.netDeltaBands\[1\]\.asset: "vault-asset" bands the vault asset twice/);
+    const OTHER = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
+    expect(errorsOf(config({ netDeltaBands: [{ asset: OTHER, bandBps: 100 }] }))).to.match(/risk\.netDeltaBands\[0\]\.asset: "0xa0Ee.*" has no price feed in oracle\.feeds: the vault prices net delta .* \(PriceFeedNotSet\)/);
+    expect(errorsOf(config({ netDeltaBands: [{ asset: USDC, bandBps: 100 }] }))).to.equal(""); // the vault asset needs none
     expect(errorsOf(config({ unknown: 1 } as Risk))).to.match(/risk: unknown field "unknown"/);
   });
 
@@ -79,7 +82,7 @@ describe("risk engine config keys", function () {
 
   it("warns of a band no reporting market holds (inert), naming markets that hold it but do not report", function () {
     const OTHER = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
-    const inert = validateConfig(config({ netDeltaBands: [{ asset: OTHER, bandBps: 500 }] }));
+    const inert = validateConfig({ ...config({ netDeltaBands: [{ asset: OTHER, bandBps: 500 }] }), oracle: { feeds: [{ asset: OTHER, feed: POOL }] } });
     expect(inert.errors).to.deep.equal([]);
     expect(inert.warnings.join("\n")).to.match(/risk\.netDeltaBands\[0\]\.asset: "0xa0Ee.*" is held by no market that reports exposure: the band is inert/);
     const silent = validateConfig(config({ netDeltaBands: [{ asset: WETH, bandBps: 500 }] }, [parking, { ...aave, reportsExposure: false }, { ...perp, reportsExposure: false }]));

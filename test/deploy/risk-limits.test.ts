@@ -1,0 +1,141 @@
+/**
+ * The reconciler plans the risk engine's limits (issue #10) on the in-process chain: exposure reporting, net-delta
+ * bands, the batch loss budget and the NAV-rate bounds land with the vault; a converged config sends nothing; a
+ * narrower band and a lower loss budget go by the guardian at once; a wider band or new bounds wait for the atomist's
+ * timelock; a bad config is refused before anything is sent.
+ */
+import { expect } from "chai";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ZeroAddress } from "ethers";
+import { main } from "../../scripts/cli/main.js";
+import type { VaultConfigInput } from "../../scripts/config/schema.js";
+import type { PlanStep } from "../../scripts/deploy/plan.js";
+import { deploySimulatedPerpVenueWith } from "../../scripts/local/simulatedPerp.js";
+import { ONE_USDC, WAD } from "../fixtures/vault.js";
+import { inProcessChain, type InProcessChain } from "./in-process.js";
+import { C as GUARDIAN, baseConfig } from "../config/fixtures.js";
+
+const HOUR = 3_600;
+type Risk = NonNullable<VaultConfigInput["risk"]>;
+
+describe("reconciler: net-delta bands, loss budget, NAV-rate bounds, exposure reporting (in-process chain)", function () {
+  this.timeout(120_000);
+  let chain: InProcessChain;
+  let usdc: string;
+  let weth: string;
+  let venue: Awaited<ReturnType<typeof deploySimulatedPerpVenueWith>>;
+
+  before(async function () {
+    chain = await inProcessChain();
+    const { ethers } = chain.connection;
+    const usdcToken = await ethers.deployContract("TestERC20", ["USD Coin (test)", "USDC", 6]);
+    const wethToken = await ethers.deployContract("TestERC20", ["Wrapped Ether (test)", "WETH", 18]);
+    [usdc, weth] = [await usdcToken.getAddress(), await wethToken.getAddress()];
+    // The venue lists its ETH market under WETH's address, so the perp short books into WETH's net delta.
+    const listing = { fundingIntervalSeconds: 8 * HOUR, takerFeeBps: 5, initialMarginBps: 1_000, maintenanceMarginBps: 500, liquidationPenaltyBps: 250, maxPriceAgeSeconds: 30 * 86_400 };
+    venue = await deploySimulatedPerpVenueWith(ethers, usdcToken, [{ market: weth, markPriceWad: 2_000n * WAD, ...listing }], 10_000_000n * ONE_USDC);
+  });
+
+  after(async function () {
+    await chain?.close();
+  });
+
+  function config(risk: Risk): VaultConfigInput {
+    const markets: VaultConfigInput["markets"] = [
+      { id: 1, name: "parking", kind: "erc4626", substrates: [{ deployTest: true }], capBps: 5_000 },
+      { id: 2, name: "perp", kind: "perp-sim", substrates: [weth], capBps: 3_000, maxLeverage: 3, params: { venue: venue.target as string } },
+    ];
+    return baseConfig(markets, {
+      name: "risk-limits",
+      asset: usdc,
+      oracle: {
+        feeds: [
+          { asset: "vault-asset", feed: { deployTest: { decimals: 8, answer: "1" } }, maxStalenessSeconds: 30 * 86_400 },
+          { asset: weth, feed: { deployTest: { decimals: 8, answer: "2000" } }, maxStalenessSeconds: 30 * 86_400 },
+        ],
+      },
+      timelocks: { atomistSeconds: HOUR, fuseManagerSeconds: HOUR },
+      risk,
+    });
+  }
+  const initial: Risk = { maxBatchLossBps: 50, navRateBounds: { perUpdateBps: 100, annualRateBps: 2_000 } };
+  const withBand = (risk: Risk, bandBps: number): Risk => ({ ...risk, netDeltaBands: [{ asset: weth, bandBps }] });
+  const vault = async () => chain.connection.ethers.getContractAt("IFuseboxVault", (await chain.deploy(config(withBand(initial, 3_000)), "plan")).plan.addresses.vault);
+  const riskSteps = (steps: PlanStep[]): PlanStep[] => steps.filter((s) => ["exposure", "net-delta", "batch-loss", "nav-bounds"].includes(s.kind));
+  const sent = (steps: PlanStep[]): PlanStep[] => riskSteps(steps).filter((s) => s.state !== "present");
+
+  it("a fresh vault gets them all; the rerun of a converged config sends 0 transactions", async function () {
+    const first = await chain.deploy(config(withBand(initial, 3_000)));
+    expect(sent(first.plan.steps).map((s) => `${s.key.replace(weth.toLowerCase(), "WETH")} ${s.call?.method ?? ""}`)).to.deep.equal([
+      "market:2:exposure setExposureReporting", // perp-sim reports by default once a band exists; erc4626 cannot
+      "net-delta:WETH setNetDeltaBand",
+      "batch-loss lowerMaxBatchLoss", // a first budget lowers risk: the guardian's
+      "nav-bounds setNavRateBounds",
+    ]);
+    const v = await vault();
+    expect((await v.marketExposure(2n, ZeroAddress))[1]).to.equal(true);
+    expect((await v.marketExposure(1n, ZeroAddress))[1]).to.equal(false);
+    expect(await v.getBandAssets()).to.deep.equal([weth]);
+    expect((await v.netDelta(weth))[1]).to.equal(3_000n);
+    expect(await v.maxBatchLossBps()).to.equal(50n);
+    const bounds = await v.navRateBounds();
+    expect([bounds.perUpdateBps, bounds.annualRateBps]).to.deep.equal([100n, 2_000n]);
+
+    const again = await chain.deploy(config(withBand(initial, 3_000)));
+    expect(again.transactions).to.equal(0);
+    expect(riskSteps(again.plan.steps).map((s) => s.state)).to.deep.equal(["present", "present", "present", "present"]);
+  });
+
+  it("a narrower band and a lower loss budget go by the guardian at once; a wider band and new bounds wait for the timelock", async function () {
+    const lowered: Risk = { ...withBand(initial, 1_000), maxBatchLossBps: 20 };
+    const plan = await chain.deploy(config(lowered), "plan");
+    expect(sent(plan.plan.steps).map((s) => [s.call?.method, s.role, s.state, s.sender])).to.deep.equal([
+      ["lowerNetDeltaBand", "GUARDIAN", "change", GUARDIAN],
+      ["lowerMaxBatchLoss", "GUARDIAN", "change", GUARDIAN],
+    ]);
+    const applied = await chain.deploy(config(lowered));
+    expect(applied.transactions).to.equal(2);
+    const v = await vault();
+    expect((await v.netDelta(weth))[1]).to.equal(1_000n);
+    expect(await v.maxBatchLossBps()).to.equal(20n);
+    expect((await chain.deploy(config(lowered))).transactions).to.equal(0);
+
+    // Wider band, no budget, other bounds: the atomist's, scheduled; nothing changes before the delay.
+    const raised: Risk = { netDeltaBands: [{ asset: weth, bandBps: 2_000 }], navRateBounds: { perUpdateBps: 200, annualRateBps: 0 } };
+    const scheduled = await chain.deploy(config(raised));
+    expect(sent(scheduled.plan.steps).map((s) => [s.call?.method, s.role, s.state])).to.deep.equal([
+      ["setNetDeltaBand", "ATOMIST", "schedule"],
+      ["setMaxBatchLoss", "ATOMIST", "schedule"],
+      ["setNavRateBounds", "ATOMIST", "schedule"],
+    ]);
+    expect(scheduled.transactions).to.equal(3);
+    expect((await v.netDelta(weth))[1]).to.equal(1_000n);
+    expect((await chain.deploy(config(raised))).transactions).to.equal(0); // pending, not due: nothing sent
+    await chain.connection.networkHelpers.time.increase(HOUR + 1);
+    const executed = await chain.deploy(config(raised));
+    expect(sent(executed.plan.steps).map((s) => s.state)).to.deep.equal(["due", "due", "due"]);
+    expect(executed.transactions).to.equal(3);
+    expect((await v.netDelta(weth))[1]).to.equal(2_000n);
+    expect(await v.maxBatchLossBps()).to.equal(0n);
+    const bounds = await v.navRateBounds();
+    expect([bounds.perUpdateBps, bounds.annualRateBps]).to.deep.equal([200n, 0n]);
+    expect((await chain.deploy(config(raised))).transactions).to.equal(0);
+  });
+
+  it("refuses a bad risk config with a clear message and sends nothing", async function () {
+    const bad = config({ netDeltaBands: [{ asset: weth, bandBps: 20_000 }], navRateBounds: { perUpdateBps: 0, annualRateBps: 0 } });
+    bad.markets[0] = { ...bad.markets[0]!, reportsExposure: true };
+    const file = join(chain.records, "bad-risk.json");
+    await writeFile(file, JSON.stringify(bad));
+    const block = await chain.connection.ethers.provider.getBlockNumber();
+    await expect(chain.deploy(bad)).to.be.rejectedWith(/markets\[0\]\.reportsExposure: true "erc4626" balance fuses do not report exposures/);
+    const err: string[] = [];
+    const code = await main(["deploy", "--config", file, "--no-build"], { out: () => undefined, err: (l) => err.push(l) });
+    expect(code).to.equal(1);
+    expect(err.join("\n")).to.match(/risk\.netDeltaBands\[0\]\.bandBps: 20000 must be <= 10000/)
+      .and.match(/risk\.navRateBounds: bounds nothing \(both 0\)/)
+      .and.match(/markets\[0\]\.reportsExposure: true "erc4626" balance fuses do not report exposures/);
+    expect(await chain.connection.ethers.provider.getBlockNumber()).to.equal(block);
+  });
+});
