@@ -11,6 +11,8 @@ import { ZeroAddress } from "ethers";
 import { main } from "../../scripts/cli/main.js";
 import type { VaultConfigInput } from "../../scripts/config/schema.js";
 import type { PlanStep } from "../../scripts/deploy/plan.js";
+import { vaultStatus } from "../../scripts/deploy/status.js";
+import { formatAmount } from "../../scripts/lib/units.js";
 import { deploySimulatedPerpVenueWith } from "../../scripts/local/simulatedPerp.js";
 import { ONE_USDC, WAD } from "../fixtures/vault.js";
 import { inProcessChain, type InProcessChain } from "./in-process.js";
@@ -121,6 +123,50 @@ describe("reconciler: net-delta bands, loss budget, NAV-rate bounds, exposure re
     const bounds = await v.navRateBounds();
     expect([bounds.perUpdateBps, bounds.annualRateBps]).to.deep.equal([200n, 0n]);
     expect((await chain.deploy(config(raised))).transactions).to.equal(0);
+  });
+
+  it("status prints each banded asset's net delta in its units and % of NAV vs the band, the bounds and a stop by a bound", async function () {
+    const { ethers } = chain.connection;
+    const signers = await ethers.getSigners();
+    const [alpha, depositor] = [signers[2]!, signers[5]!];
+    const v = await vault();
+    const token = await ethers.getContractAt("TestERC20", usdc);
+    await (await token.mint(depositor.address, 100_000n * ONE_USDC)).wait();
+    await (await token.connect(depositor).approve(await v.getAddress(), 100_000n * ONE_USDC)).wait();
+    await (await v.connect(depositor).deposit(100_000n * ONE_USDC, depositor.address)).wait();
+    const record = (await chain.deploy(config({ netDeltaBands: [{ asset: weth, bandBps: 2_000 }], navRateBounds: { perUpdateBps: 200, annualRateBps: 0 } }), "plan")).record;
+    const fuse = await ethers.getContractAt("SimulatedPerpFuse", record.markets.find((m) => m.id === 2)!.fuses["SimulatedPerpFuse"]!);
+    const margin = fuse.interface.encodeFunctionData("depositMargin", [10_000n * ONE_USDC]);
+    const short = fuse.interface.encodeFunctionData("increasePosition", [weth, false, 15_000n * WAD, 0n]);
+    // 10,000 USDC margin, a 15,000 USDC short of WETH at 2,000: 7.5 WETH short, 15 % of NAV, inside the 20 % band.
+    await (await v.connect(alpha).execute([{ fuse: fuse.target as string, data: margin }, { fuse: fuse.target as string, data: short }])).wait();
+    expect((await vaultStatus(chain.ctx, chain.records, "risk-limits")).lines.join("\n")).to.match(/NAV-rate bounds: .* no baseline yet \(the next full refresh sets it\)/);
+    await (await v.connect(alpha).refreshAllMarketBalances()).wait(); // the first full refresh: the baseline
+    const total = await v.totalAssets();
+    expect((await v.netDelta(weth))[0]).to.equal(-7_500_000_000_000_000_000n);
+
+    const status = await vaultStatus(chain.ctx, chain.records, "risk-limits");
+    const text = status.lines.join("\n");
+    const band = (total * 2_000n) / 10_000n;
+    expect(text).to.include(`  WETH ${weth}: -7.5 WETH (-7500000000000000000) = -15,000 USDC (-15000000000) (-15.00% of NAV) vs band 2000 bps of NAV = ${formatAmount(band, { decimals: 6, symbol: "USDC" })}  OK`);
+    expect(status.data.risk?.netDelta).to.deep.equal([{ asset: weth, symbol: "WETH", decimals: 18, netDelta: "-7500000000000000000", bandBps: 2_000, value: "-15000000000", band: band.toString(), ok: true }]);
+    expect(text).to.match(/batch loss budget: none/);
+    expect(text).to.match(/NAV-rate bounds: ±\(200 bps \+ 0 bps\/year\) per refresh; price per share .* vs baseline .* window ±200 bps  within/);
+    expect(status.breaches).to.deep.equal([]);
+
+    // The guardian narrows the band to 10 %: the held delta (15 %) is now beyond it, shown as a breach.
+    expect((await chain.deploy(config({ netDeltaBands: [{ asset: weth, bandBps: 1_000 }], navRateBounds: { perUpdateBps: 200, annualRateBps: 0 } }))).transactions).to.equal(1);
+    const narrowed = await vaultStatus(chain.ctx, chain.records, "risk-limits");
+    expect(narrowed.breaches).to.deep.equal([`net delta of WETH ${weth}: -15,000 USDC (-15000000000) (15.00% of NAV) beyond its band 1000 bps = ${formatAmount((total * 1_000n) / 10_000n, { decimals: 6, symbol: "USDC" })}`]);
+
+    // The short loses 3,000 USDC (3 % of NAV, past the 2 % bound) and a full refresh records it: the vault stops.
+    await (await venue.setMarkPrice(weth, 2_400n * WAD)).wait();
+    await (await v.connect(alpha).refreshAllMarketBalances()).wait();
+    expect(await v.paused()).to.equal(true);
+    const stopped = await vaultStatus(chain.ctx, chain.records, "risk-limits");
+    expect(stopped.lines.join("\n")).to.match(/NAV-rate bounds: .*\(-3\.0\d%\) set \d+s ago, window ±200 bps  STOPPED BY THE BOUND: deposits stop and batches are reduce-only until the atomist acknowledges/);
+    expect(stopped.data.risk?.navRateBounds).to.include({ pausedByBound: true, withinBound: false, allowedBps: 200 });
+    expect(stopped.breaches).to.include("NAV-rate bound breached: the vault is paused until the atomist acknowledges the move (acknowledgeNavMove)");
   });
 
   it("refuses a bad risk config with a clear message and sends nothing", async function () {
