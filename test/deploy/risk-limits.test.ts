@@ -11,12 +11,14 @@ import { ZeroAddress } from "ethers";
 import { main } from "../../scripts/cli/main.js";
 import type { VaultConfigInput } from "../../scripts/config/schema.js";
 import type { PlanStep } from "../../scripts/deploy/plan.js";
+import { acknowledgeNav } from "../../scripts/deploy/acknowledge.js";
+import { redeemQueueListing } from "../../scripts/deploy/queue.js";
 import { vaultStatus } from "../../scripts/deploy/status.js";
 import { formatAmount } from "../../scripts/lib/units.js";
 import { deploySimulatedPerpVenueWith } from "../../scripts/local/simulatedPerp.js";
 import { ONE_USDC, WAD } from "../fixtures/vault.js";
 import { inProcessChain, type InProcessChain } from "./in-process.js";
-import { C as GUARDIAN, baseConfig } from "../config/fixtures.js";
+import { A as ATOMIST, C as GUARDIAN, baseConfig } from "../config/fixtures.js";
 
 const HOUR = 3_600;
 type Risk = NonNullable<VaultConfigInput["risk"]>;
@@ -167,6 +169,70 @@ describe("reconciler: net-delta bands, loss budget, NAV-rate bounds, exposure re
     expect(stopped.lines.join("\n")).to.match(/NAV-rate bounds: .*\(-3\.0\d%\) set \d+s ago, window ±200 bps  STOPPED BY THE BOUND: deposits stop and batches are reduce-only until the atomist acknowledges/);
     expect(stopped.data.risk?.navRateBounds).to.include({ pausedByBound: true, withinBound: false, allowedBps: 200 });
     expect(stopped.breaches).to.include("NAV-rate bound breached: the vault is paused until the atomist acknowledges the move (acknowledgeNavMove)");
+  });
+
+  it("acknowledge-nav schedules the atomist's acknowledgement, executes it once due, then has nothing to do", async function () {
+    const { ethers, networkHelpers } = chain.connection;
+    const v = await vault();
+    const outsider = (await ethers.getSigners())[9]!.address;
+    await expect(acknowledgeNav(chain.ctx, chain.records, "risk-limits", outsider)).to.be.rejectedWith(new RegExp(`${outsider} is not an account of network "hardhat" holding ATOMIST; the atomist calls .* with data 0x`));
+    const before = (await v.navRateBounds()).lastPpsWad;
+    const scheduled = await acknowledgeNav(chain.ctx, chain.records, "risk-limits");
+    expect(scheduled).to.include({ outcome: "scheduled", sender: ATOMIST });
+    expect(await v.paused()).to.equal(true);
+    const block = await ethers.provider.getBlockNumber();
+    expect((await acknowledgeNav(chain.ctx, chain.records, "risk-limits")).outcome).to.equal("pending");
+    expect(await ethers.provider.getBlockNumber()).to.equal(block); // nothing sent
+    await networkHelpers.time.increase(HOUR + 1);
+    const executed = await acknowledgeNav(chain.ctx, chain.records, "risk-limits");
+    expect(executed.outcome).to.equal("executed");
+    expect(await v.paused()).to.equal(false);
+    const bounds = await v.navRateBounds();
+    expect(bounds.pausedByBound).to.equal(false);
+    expect(bounds.lastPpsWad < before).to.equal(true); // the baseline moved down to the acknowledged price
+    expect((await vaultStatus(chain.ctx, chain.records, "risk-limits")).data.risk?.navRateBounds.withinBound).to.equal(true);
+    expect((await acknowledgeNav(chain.ctx, chain.records, "risk-limits")).lines).to.deep.equal(["nothing to acknowledge: its NAV-rate bound has not stopped it (nothing sent)"]);
+  });
+
+  it("queue lists the redeem requests per controller: pending shares, age vs the maximum wait, overdue, claimable", async function () {
+    const { ethers, networkHelpers } = chain.connection;
+    const signers = await ethers.getSigners();
+    const [alpha, first, second] = [signers[2]!, signers[5]!, signers[6]!];
+    const v = await vault();
+    const token = await ethers.getContractAt("TestERC20", usdc);
+    await (await token.mint(second.address, 10_000n * ONE_USDC)).wait();
+    await (await token.connect(second).approve(await v.getAddress(), 10_000n * ONE_USDC)).wait();
+    await (await v.connect(second).deposit(10_000n * ONE_USDC, second.address)).wait();
+    const firstShares = (await v.balanceOf(first.address)) / 4n;
+    const secondShares = await v.balanceOf(second.address);
+    await (await v.connect(first).requestRedeem(firstShares, first.address, first.address)).wait();
+    await networkHelpers.time.increase(4 * 86_400); // past the default maximum wait of 3 days
+    await (await v.connect(second).requestRedeem(secondShares, second.address, second.address)).wait();
+
+    const open = await redeemQueueListing(chain.ctx, chain.records, "risk-limits");
+    expect(open.data.pendingShares).to.equal((firstShares + secondShares).toString());
+    expect(open.data.unaccountedShares).to.equal("0");
+    expect(open.data.entries.map((e) => [e.controller, e.pendingShares, e.overdue])).to.deep.equal([
+      [first.address, firstShares.toString(), true],
+      [second.address, secondShares.toString(), false],
+    ]);
+    expect(open.data.entries[0]!.ageSeconds).to.be.greaterThan(4 * 86_400 - 1);
+    expect(open.lines.join("\n")).to.match(new RegExp(`${first.address}: pending ${firstShares} shares .*, waiting \\d+s of 259200s  OVERDUE`));
+
+    await (await v.connect(alpha).settleRedeemRequests([first.address, second.address])).wait();
+    const settled = await redeemQueueListing(chain.ctx, chain.records, "risk-limits");
+    expect(settled.data.pendingShares).to.equal("0");
+    for (const [i, shares] of [firstShares, secondShares].entries()) {
+      const entry = settled.data.entries[i]!;
+      expect([entry.pendingShares, entry.claimableShares]).to.deep.equal(["0", shares.toString()]);
+      // Settled at the NAV they were worth while pending (no fee, nothing moved), to the base unit.
+      const worth = BigInt(open.data.entries[i]!.pendingAssets);
+      const claim = BigInt(entry.claimableAssets);
+      expect(claim <= worth && worth - claim <= 1n, `${claim} vs ${worth}`).to.equal(true);
+    }
+    await (await v.connect(first).redeem(firstShares, first.address, first.address)).wait();
+    const claimed = await redeemQueueListing(chain.ctx, chain.records, "risk-limits");
+    expect(claimed.data.entries.map((e) => e.controller)).to.deep.equal([second.address]);
   });
 
   it("refuses a bad risk config with a clear message and sends nothing", async function () {
