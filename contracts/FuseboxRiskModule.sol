@@ -87,14 +87,14 @@ contract FuseboxRiskModule is FuseboxModuleLink, AccessManagedUpgradeable, IFuse
         FuseboxStorageLib.Market storage market = FuseboxStorageLib.vault().markets[marketId];
         if (!market.active) revert ErrorsLib.MarketNotActive(marketId);
         RiskStorageLib.RiskLayout storage r = RiskStorageLib.risk();
-        if (r.reportsExposure[marketId] == reports) return;
-        r.reportsExposure[marketId] = reports;
+        if (market.reportsExposure == reports) return;
+        market.reportsExposure = reports;
         if (reports) {
             ++r.exposureMarketCount;
-            RiskLib.bookExposure(marketId, market.balanceFuse);
+            RiskLib.bookExposure(marketId, market);
         } else {
             --r.exposureMarketCount;
-            RiskLib.clearExposure(marketId);
+            RiskLib.clearExposure(marketId, market);
         }
         emit EventsLib.ExposureReportingSet(marketId, reports);
     }
@@ -239,9 +239,17 @@ contract FuseboxRiskModule is FuseboxModuleLink, AccessManagedUpgradeable, IFuse
     }
 
     /// @inheritdoc IFuseboxRiskModule
+    /// @dev Reached by the core's own delegatecall, which sets a transient ticket first; from outside (through the
+    /// fallback chain) there is none.
     function bookExposure(uint256 marketId) external {
-        if (msg.sender != address(this)) revert ErrorsLib.OnlyVault();
-        RiskLib.bookExposure(marketId, FuseboxStorageLib.vault().markets[marketId].balanceFuse);
+        bytes32 ticket = RiskStorageLib.BOOKING_TICKET;
+        uint256 held;
+        assembly {
+            held := tload(ticket)
+            tstore(ticket, 0)
+        }
+        if (held == 0) revert ErrorsLib.OnlyVault();
+        RiskLib.bookExposure(marketId, FuseboxStorageLib.vault().markets[marketId]);
     }
 
     /* ================================================================ VIEWS */
@@ -293,8 +301,8 @@ contract FuseboxRiskModule is FuseboxModuleLink, AccessManagedUpgradeable, IFuse
 
     /// @inheritdoc IFuseboxRiskModule
     function marketExposure(uint256 marketId, address asset) external view returns (int256 amount, bool reports) {
-        RiskStorageLib.RiskLayout storage r = RiskStorageLib.risk();
-        return (r.exposure[marketId][asset], r.reportsExposure[marketId]);
+        FuseboxStorageLib.Market storage market = FuseboxStorageLib.vault().markets[marketId];
+        return (RiskLib.bookedExposure(marketId, market, asset), market.reportsExposure);
     }
 
     /// @inheritdoc IFuseboxRiskModule

@@ -11,6 +11,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {FuseAction} from "./interfaces/IFuse.sol";
 import {IFuseboxVaultCore, IFuseboxVaultModule} from "./interfaces/IFuseboxVault.sol";
 import {FuseboxValuation} from "./FuseboxValuation.sol";
+import {FuseboxModuleLink} from "./FuseboxModuleLink.sol";
 import {FuseboxFees} from "./FuseboxFees.sol";
 import {FuseboxLiquidity} from "./FuseboxLiquidity.sol";
 import {EconomicsStorageLib} from "./libraries/EconomicsStorageLib.sol";
@@ -54,6 +55,9 @@ contract FuseboxVault is
 
     /// @inheritdoc IFuseboxVaultCore
     address public immutable MODULE;
+    /// @dev The risk module (the configuration module's next link), which the core reaches directly to book the
+    /// exposure of each valuation it writes.
+    address internal immutable RISK_MODULE;
     IERC20 private immutable _assetToken;
     uint8 private immutable _sharesDecimalsOffset;
     /// @dev 10 ** `_sharesDecimalsOffset`, computed once: every conversion adds it to the supply.
@@ -82,6 +86,7 @@ contract FuseboxVault is
         __ERC4626_init(asset_);
         __AccessManaged_init(authority_);
         MODULE = module_;
+        RISK_MODULE = FuseboxModuleLink(module_).NEXT_MODULE();
         _assetToken = asset_;
         _sharesDecimalsOffset = decimalsOffset_;
         _virtualShares = 10 ** decimalsOffset_;
@@ -564,8 +569,16 @@ contract FuseboxVault is
 
     /// @dev The risk engine's net-delta book follows every valuation the core writes (the module's own writes —
     /// configuring, releasing, an instant withdrawal's revaluation — are booked at the market's next refresh).
+    /// Straight into the risk module by delegatecall (no trip through the module chain), for reporting markets only.
     function _afterMarketWritten(uint256 marketId) internal override {
-        if (RiskStorageLib.exposureBooked()) IFuseboxRiskModule(address(this)).bookExposure(marketId);
+        if (!FuseboxStorageLib.vault().markets[marketId].reportsExposure) return;
+        bytes32 ticket = RiskStorageLib.BOOKING_TICKET;
+        assembly {
+            tstore(ticket, 1)
+        }
+        (bool ok, bytes memory reason) =
+            RISK_MODULE.delegatecall(abi.encodeCall(IFuseboxRiskModule.bookExposure, (marketId)));
+        if (!ok) _bubble(reason);
     }
 
     /// @dev A refresh of every market is where the NAV-rate bounds are checked (a breach pauses the vault).

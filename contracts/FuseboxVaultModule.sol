@@ -15,6 +15,8 @@ import {FuseboxStorageLib} from "./libraries/FuseboxStorageLib.sol";
 import {EconomicsStorageLib} from "./libraries/EconomicsStorageLib.sol";
 import {GuardrailLib} from "./libraries/GuardrailLib.sol";
 import {ValuationKeys} from "./libraries/ValuationKeys.sol";
+import {RiskLib} from "./libraries/RiskLib.sol";
+import {RiskStorageLib} from "./libraries/RiskStorageLib.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {FuseboxModuleLink} from "./FuseboxModuleLink.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
@@ -582,6 +584,10 @@ contract FuseboxVaultModule is FuseboxModuleLink, AccessManagedUpgradeable, Reen
             emit EventsLib.SubstrateRevoked(marketId, substrateList[k]);
         }
         delete s.list[marketId];
+        if (market.reportsExposure) {
+            RiskLib.clearExposure(marketId, market); // whatever it still booked leaves the net-delta book with it
+            --RiskStorageLib.risk().exposureMarketCount;
+        }
         delete $.markets[marketId];
         uint32[] storage ids = $.marketIds;
         for (uint256 k; k < ids.length; ++k) {

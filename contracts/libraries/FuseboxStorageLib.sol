@@ -17,6 +17,10 @@ library FuseboxStorageLib {
         uint8 dependentCount; // length of `VaultLayout.marketDependents[id]`, kept here so execute reads one slot
         // Isolated by the guardian: valued at zero, never refreshed, its fuses refused, deposits halted.
         bool quarantined;
+        // The risk engine's net-delta book (RiskLib): whether the balance fuse's exposure report is booked with each
+        // valuation, and how many (asset, amount) entries it holds — here, in the slot a valuation writes anyway.
+        bool reportsExposure;
+        uint8 exposureCount;
         // slot 1
         address balanceFuse;
         uint96 maxLeverageWad; // gross notional / equity, 1e18 = 1x; 0 = the market may hold no notional

@@ -244,61 +244,102 @@ library RiskLib {
 
     /* ---------------------------------------------------------------- net-delta bookkeeping */
 
-    /// @notice Books a fresh exposure report of `marketId` (called with every valuation written). A market that
-    /// does not report costs one warm slot read once any market reports; a report that fails keeps the last one
-    /// (and is announced): a valuation that succeeded is never undone for it.
-    function bookExposure(uint256 marketId, address balanceFuse) internal {
-        RiskStorageLib.RiskLayout storage r = RiskStorageLib.risk();
-        if (r.exposureMarketCount == 0 || !r.reportsExposure[marketId]) return;
-        (bool ok, bytes memory result) = balanceFuse.delegatecall(abi.encodeCall(IExposureFuse.exposures, ()));
+    /// @notice Books a fresh exposure report of `market` (`marketId`), called with every valuation the core writes
+    /// for a reporting market. A report that fails or is malformed (lengths, repeats, more than MAX_EXPOSURE_ASSETS,
+    /// an amount past int96) keeps the last one and is announced: a valuation that succeeded is never undone for it.
+    /// @dev One slot per reported asset holds both the asset and its amount (RiskStorageLib.packExposure), so a report
+    /// that names the same asset as before costs one read and, if the amount moved, one write and the band's update.
+    function bookExposure(uint256 marketId, FuseboxStorageLib.Market storage market) internal {
+        (bool ok, bytes memory result) = market.balanceFuse.delegatecall(abi.encodeCall(IExposureFuse.exposures, ()));
         if (!ok || result.length < 128) {
             emit EventsLib.ExposureReportFailed(marketId, result);
             return;
         }
         (address[] memory assets, int256[] memory amounts) = abi.decode(result, (address[], int256[]));
-        if (assets.length != amounts.length || assets.length > MAX_EXPOSURE_ASSETS) {
+        if (!_wellFormed(assets, amounts)) {
             emit EventsLib.ExposureReportFailed(marketId, result);
             return;
         }
-        address[] storage previous = r.exposureAssets[marketId];
-        bool sameAssets = previous.length == assets.length;
-        for (uint256 i; i < previous.length; ++i) {
-            address asset = previous[i];
-            bool kept;
-            for (uint256 k; k < assets.length; ++k) {
-                if (assets[k] == asset) kept = true;
-            }
-            if (!kept) {
-                _moveExposure(r, marketId, asset, 0);
-                sameAssets = false;
-            } else if (sameAssets && assets[i] != asset) {
-                sameAssets = false;
-            }
-        }
-        for (uint256 i; i < assets.length; ++i) {
-            _moveExposure(r, marketId, assets[i], amounts[i]);
-        }
-        if (!sameAssets) r.exposureAssets[marketId] = assets;
-    }
-
-    /// @notice Drops every exposure `marketId` has booked (it stops reporting).
-    function clearExposure(uint256 marketId) internal {
         RiskStorageLib.RiskLayout storage r = RiskStorageLib.risk();
-        address[] storage previous = r.exposureAssets[marketId];
-        for (uint256 i; i < previous.length; ++i) {
-            _moveExposure(r, marketId, previous[i], 0);
+        mapping(uint256 => bytes32) storage entries = r.exposureEntries[marketId];
+        uint256 previousCount = market.exposureCount;
+        bytes32[] memory previous = new bytes32[](previousCount);
+        for (uint256 i; i < previousCount; ++i) {
+            previous[i] = entries[i];
         }
-        delete r.exposureAssets[marketId];
+        // What the last report named and this one does not goes back to zero.
+        for (uint256 i; i < previousCount; ++i) {
+            (address asset, int96 amount) = RiskStorageLib.unpackExposure(previous[i]);
+            if (_indexOf(assets, asset) == type(uint256).max) _moveNet(r, asset, -int256(amount));
+        }
+        uint256 count;
+        for (uint256 k; k < assets.length; ++k) {
+            int256 amount = amounts[k];
+            int256 old;
+            for (uint256 i; i < previousCount; ++i) {
+                (address asset, int96 was) = RiskStorageLib.unpackExposure(previous[i]);
+                if (asset == assets[k]) old = was;
+            }
+            if (amount != old) _moveNet(r, assets[k], amount - old);
+            if (amount == 0) continue; // no exposure: no entry
+            bytes32 entry = RiskStorageLib.packExposure(assets[k], int96(amount));
+            if (count >= previousCount || previous[count] != entry) entries[count] = entry;
+            ++count;
+        }
+        for (uint256 i = count; i < previousCount; ++i) {
+            delete entries[i];
+        }
+        if (count != previousCount) market.exposureCount = uint8(count);
     }
 
-    function _moveExposure(RiskStorageLib.RiskLayout storage r, uint256 marketId, address asset, int256 amount)
-        private
+    /// @notice Drops every exposure `market` has booked (it stops reporting or leaves the vault).
+    function clearExposure(uint256 marketId, FuseboxStorageLib.Market storage market) internal {
+        RiskStorageLib.RiskLayout storage r = RiskStorageLib.risk();
+        mapping(uint256 => bytes32) storage entries = r.exposureEntries[marketId];
+        uint256 count = market.exposureCount;
+        for (uint256 i; i < count; ++i) {
+            (address asset, int96 amount) = RiskStorageLib.unpackExposure(entries[i]);
+            _moveNet(r, asset, -int256(amount));
+            delete entries[i];
+        }
+        market.exposureCount = 0;
+    }
+
+    /// @notice The amount `marketId` has booked for `asset` (0 when none).
+    function bookedExposure(uint256 marketId, FuseboxStorageLib.Market storage market, address asset)
+        internal
+        view
+        returns (int256 amount)
     {
-        int256 old = r.exposure[marketId][asset];
-        if (old == amount) return;
-        r.exposure[marketId][asset] = amount;
+        mapping(uint256 => bytes32) storage entries = RiskStorageLib.risk().exposureEntries[marketId];
+        for (uint256 i; i < market.exposureCount; ++i) {
+            (address booked, int96 value) = RiskStorageLib.unpackExposure(entries[i]);
+            if (booked == asset) return value;
+        }
+    }
+
+    function _wellFormed(address[] memory assets, int256[] memory amounts) private pure returns (bool) {
+        uint256 n = assets.length;
+        if (n != amounts.length || n > MAX_EXPOSURE_ASSETS) return false;
+        for (uint256 k; k < n; ++k) {
+            if (amounts[k] > type(int96).max || amounts[k] < type(int96).min) return false;
+            for (uint256 j; j < k; ++j) {
+                if (assets[j] == assets[k]) return false;
+            }
+        }
+        return true;
+    }
+
+    function _indexOf(address[] memory assets, address asset) private pure returns (uint256) {
+        for (uint256 k; k < assets.length; ++k) {
+            if (assets[k] == asset) return k;
+        }
+        return type(uint256).max;
+    }
+
+    function _moveNet(RiskStorageLib.RiskLayout storage r, address asset, int256 change) private {
         RiskStorageLib.Band storage b = r.bands[asset];
-        int256 net = int256(b.netDelta) + amount - old;
+        int256 net = int256(b.netDelta) + change;
         b.netDelta = net.toInt240();
         emit EventsLib.NetDeltaUpdated(asset, net);
     }

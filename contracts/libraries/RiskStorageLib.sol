@@ -31,10 +31,9 @@ library RiskStorageLib {
         bytes32[] groupIds;
         mapping(bytes32 groupId => uint32[]) groupMarkets;
         mapping(uint256 marketId => bytes32[]) marketGroups;
-        // net delta
-        mapping(uint256 marketId => bool) reportsExposure;
-        mapping(uint256 marketId => address[]) exposureAssets; // what the market's last report named
-        mapping(uint256 marketId => mapping(address asset => int256)) exposure; // its last report
+        // net delta: each reporting market's last report, one slot per asset (`packExposure`), the first
+        // `Market.exposureCount` indices in use
+        mapping(uint256 marketId => mapping(uint256 index => bytes32)) exposureEntries;
         mapping(address asset => Band) bands;
         address[] bandAssets;
         // NAV-rate bounds: read only after a refresh of every market
@@ -52,6 +51,21 @@ library RiskStorageLib {
         bool pausedByBound; // the bound paused the vault (the acknowledgement unpauses it)
     }
 
+    /// @notice One booked exposure in one slot: the asset in the high 160 bits, the signed amount (int96, in the
+    /// asset's units: 3.9e28, e.g. 39 billion tokens of 18 decimals) in the low 96.
+    function packExposure(address asset, int96 amount) internal pure returns (bytes32) {
+        return bytes32((uint256(uint160(asset)) << 96) | uint256(uint96(amount)));
+    }
+
+    function unpackExposure(bytes32 entry) internal pure returns (address asset, int96 amount) {
+        return (address(uint160(uint256(entry) >> 96)), int96(uint96(uint256(entry))));
+    }
+
+    /// @dev Transient ticket: the core sets it right before it delegatecalls `bookExposure` into the risk module, which
+    /// consumes it; a call from outside (through the fallback chain) finds none.
+    /// keccak256("fusebox.transient.BookingTicket")
+    bytes32 internal constant BOOKING_TICKET = 0xbe3cc82085e9b29910dd99880ba597d76433abfe5dbd8863141665d4d8187a27;
+
     // keccak256(abi.encode(uint256(keccak256("fusebox.storage.Risk")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 internal constant RISK_SLOT = 0x45683d5bd9de18460e56ee21876fb78e72817132f805b1d8222307cabc296000;
 
@@ -67,10 +81,6 @@ library RiskStorageLib {
         return risk().maxBatchLossBps != 0;
     }
 
-    /// @notice Whether any market reports exposure (each valuation is then booked).
-    function exposureBooked() internal view returns (bool) {
-        return risk().exposureMarketCount != 0;
-    }
 
     /// @notice Whether NAV-rate bounds are set (checked after each refresh of every market).
     function navBoundSet() internal view returns (bool) {

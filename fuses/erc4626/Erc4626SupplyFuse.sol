@@ -39,7 +39,8 @@ contract Erc4626SupplyFuse is IFuse, IInstantWithdrawFuse {
         emit Erc4626Supplied(targetVault, assets, shares);
     }
 
-    /// @notice Withdraw up to `assets` from `targetVault` back to idle (capped at what it lets the vault take).
+    /// @notice Withdraw `assets` from `targetVault` back to idle (capped at what it lets the vault take; up to one
+    /// target share more, since the whole shares covering it are redeemed).
     function exit(address targetVault, uint256 assets) external {
         if (assets == 0) revert FuseErrors.ZeroAmount();
         _requireAllowed(targetVault);
@@ -51,7 +52,8 @@ contract Erc4626SupplyFuse is IFuse, IInstantWithdrawFuse {
     function instantWithdraw(uint256 assets) external {
         bytes32[] storage targets = FuseboxStorageLib.substrates().list[MARKET_ID];
         for (uint256 i; i < targets.length && assets > 0; ++i) {
-            assets -= _withdraw(address(uint160(uint256(targets[i]))), assets);
+            uint256 withdrawn = _withdraw(address(uint160(uint256(targets[i]))), assets);
+            assets = withdrawn >= assets ? 0 : assets - withdrawn;
         }
     }
 
@@ -74,10 +76,17 @@ contract Erc4626SupplyFuse is IFuse, IInstantWithdrawFuse {
         return IERC4626(targetVault).maxWithdraw(address(this));
     }
 
+    /// @dev Redeems the whole target shares that cover `assets` (the target's `previewWithdraw`, rounded up), capped at
+    /// what it lets the vault redeem: the vault receives all those shares are worth — `assets` or up to one target
+    /// share more — instead of `withdraw(assets)` burning the same shares and leaving the fraction in the target. On
+    /// a coarse target (a donation makes one share worth many units) that fraction was a real cost of every pull.
     function _withdraw(address targetVault, uint256 assets) private returns (uint256 withdrawn) {
-        withdrawn = Math.min(assets, _withdrawable(targetVault));
-        if (withdrawn == 0) return 0;
-        uint256 shares = IERC4626(targetVault).withdraw(withdrawn, address(this), address(this));
+        uint256 wanted = Math.min(assets, _withdrawable(targetVault));
+        if (wanted == 0) return 0;
+        IERC4626 target = IERC4626(targetVault);
+        uint256 shares = Math.min(target.previewWithdraw(wanted), target.maxRedeem(address(this)));
+        if (shares == 0) return 0;
+        withdrawn = target.redeem(shares, address(this), address(this));
         emit Erc4626Withdrawn(targetVault, withdrawn, shares);
     }
 

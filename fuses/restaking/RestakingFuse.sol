@@ -4,7 +4,9 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
-import {IFuse} from "../../contracts/interfaces/IFuse.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+
+import {IFuse, IInstantWithdrawFuse} from "../../contracts/interfaces/IFuse.sol";
 import {FuseboxStorageLib} from "../../contracts/libraries/FuseboxStorageLib.sol";
 import {FuseErrors} from "../../contracts/libraries/FuseErrors.sol";
 import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
@@ -17,7 +19,10 @@ import {IRestakingAdapter} from "./IRestakingAdapter.sol";
 /// market values exactly one venue account (`account(venue)`). Over-allocation (more than the stake to one pair) is
 /// the venue's refusal; the stacking multiple Σ slashable ÷ stake is the market's gross notional ÷ equity, held by
 /// the vault's leverage guardrail (`maxLeverageWad`); per-network and per-operator caps are the vault's risk groups.
-contract RestakingFuse is IFuse {
+/// @dev As an instant-withdraw fuse, it brings back what finished its withdrawal epochs: an exit the alpha started
+/// for the ERC-7540 queue becomes liquid for redemptions and for anyone's overdue settlement once it matures, without
+/// waiting for the alpha. Stake not yet withdrawn is never instant.
+contract RestakingFuse is IFuse, IInstantWithdrawFuse {
     using SafeERC20 for IERC20;
 
     uint256 public immutable MARKET_ID;
@@ -51,6 +56,25 @@ contract RestakingFuse is IFuse {
     /// @notice Bring what finished its withdrawal epochs back to idle.
     function claim() external {
         VENUE.claim();
+    }
+
+    /// @inheritdoc IInstantWithdrawFuse
+    /// @dev Claims every matured withdrawal (the venue pays them whole, so possibly more than `assets`); nothing when
+    /// none has matured or the venue's collateral is not the vault's asset.
+    function instantWithdraw(uint256 assets) external {
+        if (assets == 0 || _maturedInAsset() == 0) return;
+        VENUE.claim();
+    }
+
+    /// @inheritdoc IInstantWithdrawFuse
+    function instantWithdrawable() external view returns (uint256) {
+        return _maturedInAsset();
+    }
+
+    /// @dev Matured withdrawals, when the venue pays in the vault's asset (else 0: no conversion on the exit path).
+    function _maturedInAsset() private view returns (uint256 claimable) {
+        if (VENUE.collateral() != IERC4626(address(this)).asset()) return 0;
+        (, claimable) = VENUE.withdrawalsOf(address(this));
     }
 
     /// @inheritdoc IFuse

@@ -1,5 +1,6 @@
 /**
- * The `fusebox` CLI: `npm run fusebox -- <command>`. Commands: validate, kinds, plan, deploy, status, safe, alpha run.
+ * The `fusebox` CLI: `npm run fusebox -- <command>`. Commands: validate, kinds, plan, deploy, status, acknowledge-nav,
+ * queue, safe, alpha run.
  * `main` returns the exit code instead of exiting, so tests drive it in-process as well as in a child process.
  *
  * Exit codes: 0 done, 1 failure (invalid config, failed transaction, unreachable node), 2 usage (bad argument,
@@ -23,6 +24,7 @@ import { botStatusLines, defaultJournalPath, registerAlphaCommands } from "./alp
 import { readBotStatus } from "../alpha/live/journal.js";
 import { deployProgress } from "./progress.js";
 import { registerSafeCommands } from "./safe.js";
+import { registerRiskCommands } from "./risk.js";
 
 interface NetworkOptions {
   network?: string;
@@ -215,7 +217,7 @@ export async function main(argv: string[], io: Output = consoleOutput): Promise<
     .action(async () => {
       for (const [kind, spec] of Object.entries(FUSE_KINDS)) {
         const available = (await Promise.all([...spec.fuses, spec.balanceFuse].map((n) => hre.artifacts.artifactExists(n)))).every(Boolean);
-        io.out(`${kind.padEnd(10)} ${available ? "available" : "planned  "} ${spec.levered ? "levered  " : "unlevered"} ${spec.summary}`);
+        io.out(`${kind.padEnd(10)} ${available ? "available" : "planned  "} ${spec.levered ? "levered  " : "unlevered"} ${"exposureAssets" in spec ? "exposure" : "        "} ${spec.summary}`);
       }
     });
 
@@ -264,6 +266,7 @@ export async function main(argv: string[], io: Output = consoleOutput): Promise<
   const deps = { connect: (opts: NetworkOptions) => connect(opts, io), recordsRoot, addNetworkOptions, io, usageError: (message: string) => new UsageError(message) };
   registerSafeCommands(program, deps);
   registerAlphaCommands(program, deps);
+  registerRiskCommands(program, deps);
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -7,6 +7,7 @@
  */
 import { getAddress, isHexString } from "ethers";
 import { FUSE_KIND_NAMES, fuseKind, isFuseKind } from "./fuse-kinds.js";
+import { riskChecks } from "./checks-risk.js";
 
 export type Path = (string | number)[];
 
@@ -196,24 +197,7 @@ export function semanticChecks(input: unknown): { errors: Finding[]; warnings: F
     }
   });
 
-  // Risk groups (issue #10): every member a market of this config, no name twice, a market in at most 8 groups.
-  const groupCount = new Map<string, number>();
-  const groupNames = new Set<string>();
-  arr(obj(config["risk"])["groups"]).map(obj).forEach((g, k) => {
-    const gname = str(g["name"]);
-    if (gname !== undefined && groupNames.has(gname)) error(["risk", "groups", k, "name"], "is listed twice");
-    if (gname !== undefined) groupNames.add(gname);
-    const seen = new Set<string>();
-    arr(g["markets"]).forEach((n, j) => {
-      const mname = str(n);
-      if (mname === undefined) return;
-      if (!markets.some((x) => str(x["name"]) === mname)) error(["risk", "groups", k, "markets", j], "names no market of this config");
-      else if (seen.has(mname)) error(["risk", "groups", k, "markets", j], "is listed twice");
-      else groupCount.set(mname, (groupCount.get(mname) ?? 0) + 1);
-      seen.add(mname);
-    });
-  });
-  for (const [mname, count] of groupCount) if (count > 8) error(["risk", "groups"], `put market ${mname} in ${count} groups (the vault takes at most 8 per market)`);
+  riskChecks(config, error, warn);
 
   const feeds = arr(obj(config["oracle"])["feeds"]).map(obj);
   const seenFeeds = new Set<string>();

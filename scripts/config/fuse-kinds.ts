@@ -53,6 +53,12 @@ export interface FuseKindSpec {
    * them. Addresses lower case; test substrates (`{ deployTest }`) are distinct contracts and carry no key.
    */
   valuationKeys(market: ValuationInput): ValuationKey[];
+  /**
+   * Set when the kind's balance fuse implements IExposureFuse (contracts/interfaces/IExposureFuse.sol): the assets a
+   * market of the kind can report signed exposure in, as far as the config names them (lower case). A market of a
+   * kind without it cannot report into the net-delta book (`reportsExposure: true` is refused).
+   */
+  exposureAssets?(market: ValuationInput): string[];
 }
 
 export interface ValuationInput {
@@ -106,7 +112,9 @@ export const FUSE_KINDS = {
     fuses: ["PerpV2Fuse"],
     balanceFuse: "PerpV2BalanceFuse",
     params: { clearingHouse: "address" },
-    constructorArgs: (_c, { marketId, params }) => [marketId, params["clearingHouse"]],
+    // The balance fuse's base-token → underlying lists (exposure for the net-delta band) are not in the config yet:
+    // empty, so a perp-v2 market does not report exposure (fuses/perp/README.md).
+    constructorArgs: (c, { marketId, params }) => (c === "PerpV2BalanceFuse" ? [marketId, params["clearingHouse"], [], []] : [marketId, params["clearingHouse"]]),
     substrates: { type: "address", what: "Perp v2 base token" },
     levered: true,
     requiresRestrictedVault: false,
@@ -123,6 +131,8 @@ export const FUSE_KINDS = {
     requiresRestrictedVault: false,
     localOnly: true,
     valuationKeys: accountAt("perp-sim", "venue", "simulated venue"),
+    // SimulatedPerpBalanceFuse: the signed size of each venue market, named by its underlying's address.
+    exposureAssets: ({ substrates }) => [...substrates],
   },
   "aave-v3": {
     summary: "Aave V3 supply/borrow; substrates = reserve tokens; params: pool, minHealthFactor",
@@ -137,6 +147,8 @@ export const FUSE_KINDS = {
     instantWithdrawFuse: "AaveV3Fuse",
     paramRules: { minHealthFactor: healthFactorAtLeastOne("AaveV3Fuse", "AaveV3InvalidMinHealthFactor") },
     valuationKeys: accountAt("aave-v3", "pool", "Aave V3 pool"),
+    // AaveV3BalanceFuse: supplied − owed per reserve (collateral +, debt −).
+    exposureAssets: ({ substrates }) => [...substrates],
   },
   morpho: {
     summary: "Morpho Blue supply/borrow; substrates = Morpho market ids (bytes32); params: morpho, minHealthFactor",
@@ -168,6 +180,8 @@ export const FUSE_KINDS = {
       instantWithdrawFee: (v) => (typeof v === "number" && v >= 2 ** 24 ? `does not fit a uint24 fee tier (e.g. 500, 3000, 10000)` : undefined),
     },
     valuationKeys: perSubstrate("token", "the vault's balance of token", true),
+    // SpotBalanceFuse: each token held but the vault's asset (idle counts that).
+    exposureAssets: ({ substrates, vaultAsset }) => substrates.filter((s) => s !== vaultAsset),
   },
   cex: {
     summary: "transfers to allowlisted CEX deposit addresses, valued by custody reports; substrates = deposit addresses; params: custody",

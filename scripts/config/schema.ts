@@ -68,6 +68,12 @@ const market = z.object({
   revalueWith: z.array(slug).default([]),
   /** Per-kind constructor parameters (`npm run fusebox -- kinds` lists them), e.g. `{ clearingHouse: "0x..." }`. */
   params: z.record(z.union([z.string(), z.number()])).default({}),
+  /**
+   * Whether the balance fuse's exposure report (IExposureFuse) feeds the vault's net-delta book
+   * (`setExposureReporting`). Default: on for a kind that can report when the config sets any `risk.netDeltaBands`,
+   * else off (`marketReportsExposure`). `true` on a kind that cannot report is refused.
+   */
+  reportsExposure: z.boolean().optional(),
 }).strict();
 
 /**
@@ -81,6 +87,18 @@ const riskGroup = z.object({
   capAssets: decimalAmount.optional(),
   maxNotional: z.number().positive().optional(),
   markets: z.array(slug).min(1, "a group needs at least one market"),
+}).strict();
+
+/** A net-delta band (issue #10): |Σ signed exposure in `asset`| priced in the vault's asset ≤ `bandBps` of total assets. */
+const netDeltaBand = z.object({
+  asset: z.union([z.literal("vault-asset"), address]),
+  bandBps: bps.min(1, "must be >= 1 (omit the entry for no band)"),
+}).strict();
+
+/** NAV-rate bounds: the price per share moves between two full refreshes by at most ±(perUpdateBps + annualRateBps pro rata). */
+const navRateBounds = z.object({
+  perUpdateBps: bps,
+  annualRateBps: z.number().int("must be an integer").min(0).max(2 ** 32 - 1),
 }).strict();
 
 const feed = z.object({
@@ -130,8 +148,16 @@ export const vaultConfigSchema = z.object({
   }).strict().default({}),
   /** Seconds an ERC-7540 redeem request may wait before anyone may settle it from what is liquid (default 3 days). */
   maxRedeemWaitSeconds: seconds.min(1).max(30 * 86_400).default(MAX_REDEEM_WAIT_DEFAULT_SECONDS),
-  /** The risk engine: shared risk groups (at most 32; a market in at most 8). */
-  risk: z.object({ groups: z.array(riskGroup).max(32).default([]) }).strict().default({}),
+  /**
+   * The risk engine (contracts/README.md): shared risk groups (at most 32; a market in at most 8), net-delta bands
+   * (at most 8 assets), the batch loss budget (bps of total assets; omitted: none) and the NAV-rate bounds (omitted: none).
+   */
+  risk: z.object({
+    groups: z.array(riskGroup).max(32).default([]),
+    netDeltaBands: z.array(netDeltaBand).max(8).default([]),
+    maxBatchLossBps: bps.min(1, "must be >= 1 (omit it for no budget)").optional(),
+    navRateBounds: navRateBounds.optional(),
+  }).strict().default({}),
 }).strict().superRefine((config, ctx) => {
   if ((config.fees.managementBps !== 0 || config.fees.performanceBps !== 0) && config.fees.recipient === undefined) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["fees", "recipient"], message: "is required when a fee is non-zero" });
@@ -231,6 +257,15 @@ export function validateConfig(input: unknown): ValidationResult {
   const warnings = semantic.warnings.map(line);
   if (!parsed.success || errors.length > 0) return { errors: [...new Set(errors)], warnings };
   return { config: parsed.data as VaultConfig, errors: [], warnings };
+}
+
+/**
+ * Whether a market's exposure report feeds the net-delta book: its `reportsExposure`, else on exactly when its kind
+ * can report (IExposureFuse) and the config bands some asset — the book costs gas on every batch (contracts/README.md,
+ * "Gas") and only a band reads it.
+ */
+export function marketReportsExposure(config: Pick<VaultConfig, "risk">, m: Pick<MarketConfig, "kind" | "reportsExposure">): boolean {
+  return m.reportsExposure ?? (fuseKind(m.kind).exposureAssets !== undefined && config.risk.netDeltaBands.length > 0);
 }
 
 /** The market's leverage limit in WAD: 0 for unlevered kinds, else the configured or guidance default. */

@@ -49,6 +49,12 @@ export interface ChainView {
   /** A risk group's limits (exists false: none), and the groups a market is in (bytes32 ids, lower case). */
   riskGroup(id: string): Promise<RiskGroupState>;
   marketGroups(marketId: bigint): Promise<string[]>;
+  /** The net-delta bands (assets lower case, band bps of total assets), whether a market books its exposure report,
+   * the batch loss budget (bps) and the NAV-rate bounds. */
+  netDeltaBands(): Promise<{ asset: string; bandBps: bigint }[]>;
+  exposureReporting(marketId: bigint): Promise<boolean>;
+  maxBatchLossBps(): Promise<bigint>;
+  navRateBounds(): Promise<{ perUpdateBps: bigint; annualRateBps: bigint }>;
 }
 
 export interface RiskGroupState { exists: boolean; capBps: bigint; capAssets: bigint; maxNotionalWad: bigint }
@@ -78,6 +84,10 @@ export function emptyView(deployer: string): ChainView {
     maxRedeemWait: async () => 259_200n, // FuseboxEconomicsModule.DEFAULT_MAX_REDEEM_WAIT (3 days)
     riskGroup: async () => ({ exists: false, capBps: 0n, capAssets: 0n, maxNotionalWad: 0n }),
     marketGroups: async () => [],
+    netDeltaBands: async () => [],
+    exposureReporting: async () => false,
+    maxBatchLossBps: async () => 0n,
+    navRateBounds: async () => ({ perUpdateBps: 0n, annualRateBps: 0n }),
   };
 }
 
@@ -120,5 +130,16 @@ export async function chainView(ctx: ChainContext, addresses: { accessManager: s
       return { exists: g.exists, capBps: g.capBps, capAssets: g.capAssets, maxNotionalWad: g.maxNotionalWad };
     },
     marketGroups: async (id) => (await vault.getMarketGroups(id)).map((g) => g.toLowerCase()),
+    netDeltaBands: async () => {
+      const bands: { asset: string; bandBps: bigint }[] = [];
+      for (const asset of await vault.getBandAssets()) bands.push({ asset: asset.toLowerCase(), bandBps: (await vault.netDelta(asset))[1] });
+      return bands;
+    },
+    exposureReporting: async (id) => (await vault.marketExposure(id, ZERO))[1],
+    maxBatchLossBps: async () => vault.maxBatchLossBps(),
+    navRateBounds: async () => {
+      const b = await vault.navRateBounds();
+      return { perUpdateBps: b.perUpdateBps, annualRateBps: b.annualRateBps };
+    },
   };
 }

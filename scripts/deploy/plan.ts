@@ -22,7 +22,8 @@ export type StepState = "present" | "create" | "change" | "remove" | "schedule" 
 
 export type StepKind =
   | "contract" | "wiring" | "feed" | "market" | "substrates" | "fuses" | "dependencies"
-  | "withdraw-order" | "idle-buffer" | "fees" | "redeem-wait" | "depositors" | "role" | "bootstrap" | "risk-group";
+  | "withdraw-order" | "idle-buffer" | "fees" | "redeem-wait" | "depositors" | "role" | "bootstrap" | "risk-group"
+  | "exposure" | "net-delta" | "batch-loss" | "nav-bounds";
 
 /** How the sender of a step signs: a key of this connection, a Safe (owners' signatures), or nobody here. */
 export type SenderKind = "key" | "safe" | "external";

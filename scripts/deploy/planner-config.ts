@@ -15,6 +15,7 @@ import type { MarketState } from "./chain-view.js";
 import type { PlanStep, StepKind, StepState } from "./plan.js";
 import type { Dependencies, Planner } from "./planner.js";
 import { planRiskGroups } from "./planner-risk.js";
+import { planRiskLimits } from "./planner-risk-limits.js";
 
 export interface ResolvedMarket {
   config: MarketConfig;
@@ -179,6 +180,7 @@ export async function planConfiguration(p: Planner, feeds: { asset: string; feed
   if (wait === BigInt(config.maxRedeemWaitSeconds)) p.present({ key: "redeem-wait", kind: "redeem-wait", role: "ATOMIST", description: waitDescription });
   else await call("redeem-wait", "redeem-wait", "ATOMIST", `${waitDescription} (was ${formatSeconds(Number(wait))})`, vault, "setMaxRedeemWait", [config.maxRedeemWaitSeconds], "change");
   await planRiskGroups(p, markets, call);
+  await planRiskLimits(p, markets, call);
 
   // Depositor allowlist: members first, then the switch.
   const wanted = config.depositors.allowed;

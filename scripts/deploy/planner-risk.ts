@@ -12,7 +12,7 @@ import type { Dependencies, Planner } from "./planner.js";
 import type { ResolvedMarket } from "./planner-config.js";
 import { vaultAt } from "./bindings.js";
 
-type Call = (key: string, kind: StepKind, role: RoleName, description: string, target: BaseContract, method: string, args: unknown[], atOnce: StepState, extra?: Partial<PlanStep> & { after?: Dependencies }) => Promise<PlanStep>;
+export type Call = (key: string, kind: StepKind, role: RoleName, description: string, target: BaseContract, method: string, args: unknown[], atOnce: StepState, extra?: Partial<PlanStep> & { after?: Dependencies }) => Promise<PlanStep>;
 
 const WAD = 10n ** 18n;
 // What "no absolute cap" (uint128) / "no notional limit" (uint96) becomes in a guardian lowering.

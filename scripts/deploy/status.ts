@@ -78,13 +78,19 @@ async function findRecord(ctx: ChainContext, root: string, vault: string): Promi
   return undefined;
 }
 
-export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: string): Promise<StatusResult> {
+/** A vault named by its record or given by address (with its record when one is found), checked to have code. */
+export async function resolveVault(ctx: ChainContext, root: string, vaultArg: string): Promise<{ record: DeploymentRecord | undefined; vaultAddress: string }> {
   const record = await findRecord(ctx, root, vaultArg);
   const vaultAddress = isAddress(vaultArg) ? vaultArg : record?.contracts["FuseboxVault"]?.address;
   if (vaultAddress === undefined) {
     throw new Error(`no record ${recordPath(root, ctx.recordFolder, vaultArg)} for network "${ctx.networkName}"; pass the vault's address or deploy it first`);
   }
   if ((await ctx.ethers.provider.getCode(vaultAddress)) === "0x") throw new Error(`no contract at ${vaultAddress} on network "${ctx.networkName}"`);
+  return { record, vaultAddress };
+}
+
+export async function vaultStatus(ctx: ChainContext, root: string, vaultArg: string): Promise<StatusResult> {
+  const { record, vaultAddress } = await resolveVault(ctx, root, vaultArg);
   const { ethers } = ctx;
   const vault = await vaultAt(ctx, vaultAddress);
   const assetAddress = await vault.asset();

@@ -423,9 +423,22 @@ describe("fusebox CLI (anvil over JSON-RPC)", function () {
     expect(overdue.out).to.contain("OVERDUE (anyone may settle)").and.contain("BREACH redeem queue: a request has waited past the maximum wait");
   });
 
+  it("acknowledge-nav and queue on a deployed vault: nothing to acknowledge, no open request; a bad --from is a usage error", async function () {
+    await deployed({ ...baseConfig("risk-cli"), risk: { navRateBounds: { perUpdateBps: 100, annualRateBps: 1_000 }, maxBatchLossBps: 30 } });
+    const ack = await cli("acknowledge-nav", "--vault", "risk-cli", "--network", "anvil", "--rpc-url", url(), "--records", records, "--no-build");
+    expect(ack.code, ack.err).to.equal(0);
+    expect(ack.out).to.equal("nothing to acknowledge: its NAV-rate bound has not stopped it (nothing sent)");
+    const queue = await cli("queue", "--vault", "risk-cli", "--json", "--network", "anvil", "--rpc-url", url(), "--records", records, "--no-build");
+    expect(queue.code, queue.err).to.equal(0);
+    expect(JSON.parse(queue.out)).to.include({ pendingShares: "0", setAside: "0", maxRedeemWaitSeconds: 259_200, unaccountedShares: "0" });
+    expect((await cli("acknowledge-nav", "--vault", "risk-cli", "--from", "nobody", "--no-build")).code).to.equal(2);
+    const status = await cli("status", "--vault", "risk-cli");
+    expect(status.out).to.match(/batch loss budget: 30 bps of NAV/).and.match(/NAV-rate bounds: ±\(100 bps \+ 1000 bps\/year\) per refresh; no baseline yet/);
+  });
+
   describe("command line", function () {
     it("--help works for every command; argument errors exit non-zero", async function () {
-      for (const command of ["validate", "kinds", "plan", "deploy", "status"]) {
+      for (const command of ["validate", "kinds", "plan", "deploy", "status", "acknowledge-nav", "queue"]) {
         const run = await cli(command, "--help");
         expect(run.code, command).to.equal(0);
         expect(run.out).to.contain(`Usage: fusebox ${command}`);

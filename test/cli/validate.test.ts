@@ -9,25 +9,11 @@ import { join } from "node:path";
 import { loadConfig } from "../../scripts/config/load.js";
 import { validateConfig, type VaultConfigInput } from "../../scripts/config/schema.js";
 
-const A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-const B = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
-const C = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
-const D = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
-const USDC = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
+import { A, B, C, D, USDC, baseConfig } from "../config/fixtures.js";
 
 type Market = VaultConfigInput["markets"][number];
 
-function config(markets: Market[], extra: Partial<VaultConfigInput> = {}): VaultConfigInput {
-  return {
-    name: "v",
-    share: { name: "V", symbol: "v" },
-    asset: USDC,
-    idleBufferBps: 1_000,
-    markets,
-    roles: { atomist: [A], alpha: [B], guardian: [C], fuseManager: [D] },
-    ...extra,
-  };
-}
+const config = baseConfig;
 
 const perpV2 = (id: number, clearingHouse: string, base: string): Market => ({ id, name: `perp-${id}`, kind: "perp-v2", substrates: [base], capBps: 2_000, params: { clearingHouse } });
 const sim = (id: number, venue: string, market: string): Market => ({ id, name: `sim-${id}`, kind: "perp-sim", substrates: [market], capBps: 2_000, params: { venue } });

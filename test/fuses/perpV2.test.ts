@@ -28,11 +28,15 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
     const stack = await deployVaultStack(connection);
     const perpV2 = await deployPerpV2(stack, networkHelpers);
     const baseToken = await perpV2.baseToken.getAddress();
-    const perp = await addPerpV2Market(stack, MARKET, await perpV2.clearingHouse.getAddress(), [baseToken]);
+    // The spot asset vETH tracks, for the exposure report (a plain 18-decimals token stands in for WETH).
+    const weth = await ethers.deployContract("TestERC20", ["Wrapped Ether (test)", "WETH", 18]);
+    const perp = await addPerpV2Market(stack, MARKET, await perpV2.clearingHouse.getAddress(), [baseToken], {
+      underlyings: [{ baseToken, underlying: await weth.getAddress() }],
+    });
     const [alice] = stack.depositors;
     if (alice === undefined) throw new Error("no depositor");
     await (await stack.vault.connect(alice).deposit(10_000n * ONE_USDC, alice.address)).wait();
-    return { stack, perpV2, baseToken, perp, alice };
+    return { stack, perpV2, baseToken, weth, perp, alice };
   }
 
   after(() => gas.print());
@@ -217,6 +221,35 @@ describe("Perpetual Protocol v2 fuses (PerpV2Fuse / PerpV2BalanceFuse)", functio
     await h.run(perp.fuse, "depositMargin", [1_000n * ONE_USDC]);
     const { promised, brought } = await h.measureInstantWithdraw(perp.fuse, 5_000n * ONE_USDC);
     expect([promised, brought]).to.deep.equal([1_000n * ONE_USDC, 1_000n * ONE_USDC]);
+  });
+
+  it("reports the short as negative exposure in the underlying it was given (vETH → WETH) for the net-delta book (issue #10)", async function () {
+    const { stack, baseToken, weth, act, execute, size } = await setup();
+    const { vault, atomist } = stack;
+    const wethAddr = await weth.getAddress();
+    await (await vault.connect(atomist).setExposureReporting(MARKET, true)).wait();
+    await (await execute([act("depositMargin", [3_000n * ONE_USDC]), act("increasePosition", [baseToken, false, Q(6_000n), 41n * WAD])])).wait();
+    const short = await size();
+    expect(short).to.be.lessThan(0n);
+    expect((await vault.marketExposure(MARKET, wethAddr))[0]).to.equal(short);
+    expect((await vault.netDelta(wethAddr))[0]).to.equal(short);
+    // Closing books zero: the band sees the hedge gone.
+    await (await execute([act("closePosition", [baseToken, 0n])])).wait();
+    expect((await vault.marketExposure(MARKET, wethAddr))[0]).to.equal(0n);
+    expect((await vault.netDelta(wethAddr))[0]).to.equal(0n);
+  });
+
+  it("refuses a malformed base-token → underlying list at deployment", async function () {
+    const { perpV2, baseToken, weth } = await setup();
+    const ch = await perpV2.clearingHouse.getAddress();
+    const wethAddr = await weth.getAddress();
+    const factory = await ethers.getContractFactory("PerpV2BalanceFuse");
+    await expect(ethers.deployContract("PerpV2BalanceFuse", [MARKET, ch, [baseToken], []]))
+      .to.be.revertedWithCustomError(factory, "PerpV2UnderlyingsInvalid").withArgs(1n, 0n);
+    await expect(ethers.deployContract("PerpV2BalanceFuse", [MARKET, ch, Array(5).fill(baseToken), Array(5).fill(wethAddr)]))
+      .to.be.revertedWithCustomError(factory, "PerpV2UnderlyingsInvalid").withArgs(5n, 5n);
+    await expect(ethers.deployContract("PerpV2BalanceFuse", [MARKET, ch, [baseToken], [ethers.ZeroAddress]]))
+      .to.be.revertedWithCustomError(factory, "PerpV2UnderlyingsInvalid").withArgs(1n, 1n);
   });
 
   it("ZeroAmount and PerpNoPosition on Perp v2", async function () {

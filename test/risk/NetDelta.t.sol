@@ -117,4 +117,27 @@ contract NetDeltaTest is RiskTestBase {
         vault.setExposureReporting(MSPOT, true);
         assertTrue(_delta() == 50e18, "spot booked again");
     }
+
+    /// @notice Regression: removing a reporting market used to leave its reporting flag and the count of reporting
+    /// markets behind, so a market later configured under the same id was booked without being asked to.
+    function test_removedMarketLeavesTheBookAndItsIdStartsFromNothing() public {
+        vault.removeMarket(MPERP); // no margin, no position: removable
+        (, bool reports) = vault.marketExposure(MPERP, address(weth));
+        assertTrue(!reports, "the removed market does not report");
+        _addMarket(MPERP, address(new SpotBalanceFuse(MPERP)), address(0), 2_000, 0, address(new TestSupplyWriterFuse(MPERP)));
+        (, reports) = vault.marketExposure(MPERP, address(weth));
+        assertTrue(!reports, "a new market under the id starts without reporting");
+        // The spot market's booking is untouched, and switching the last reporter off leaves nothing booked.
+        assertTrue(_delta() == 50e18, "spot still booked");
+        vault.setExposureReporting(MSPOT, false);
+        assertTrue(_delta() == 0, "nothing booked");
+    }
+
+    function test_onlyTheCoreBooksExposure() public {
+        VM.expectRevert(ErrorsLib.OnlyVault.selector);
+        vault.bookExposure(MSPOT);
+        VM.prank(ALPHA);
+        VM.expectRevert(ErrorsLib.OnlyVault.selector);
+        vault.bookExposure(MSPOT);
+    }
 }

@@ -157,4 +157,51 @@ contract RestakingTest is RiskTestBase {
         assertEq(usdc.balanceOf(address(vault)), idle + 150_000 * ONE, "claimed");
         assertEq(vault.getMarket(MRESTAKE).balance, 100_000 * ONE, "what is left staked");
     }
+
+    function _requestRedeem(address who, uint256 shares) internal {
+        VM.prank(who);
+        vault.requestRedeem(shares, who, who);
+    }
+
+    function _only(address who) internal pure returns (address[] memory list) {
+        list = new address[](1);
+        list[0] = who;
+    }
+
+    /// @notice A redemption larger than idle waits for a restaking exit: past the maximum wait anyone settles what is
+    /// liquid (pro rata, the rest stays pending), and once the withdrawal epoch ends the matured exit is liquid
+    /// through the restaking fuse, so the next overdue settlement fills the request whole — no alpha needed.
+    function test_exitThroughTheWithdrawalEpochsFeedsTheRedemptionQueue() public {
+        address[] memory order = new address[](2);
+        (order[0], order[1]) = (address(supplyFuse), address(fuse));
+        vault.setInstantWithdrawFuses(order);
+        vault.setMaxRedeemWait(1 days);
+        uint256 shares = vault.balanceOf(ALICE);
+        uint256 requested = shares * 85 / 100; // 850k of assets: idle holds 750k
+        uint256 owed = vault.convertToAssets(requested);
+        _requestRedeem(ALICE, requested);
+        _exec(FuseAction(address(fuse), abi.encodeCall(RestakingFuse.requestWithdraw, (150_000 * ONE))));
+
+        VM.warp(block.timestamp + 1 days + 1);
+        vault.settleOverdueRedeemRequests(_only(ALICE)); // anyone, past the maximum wait
+        uint256 firstShares = vault.claimableRedeemRequest(0, ALICE);
+        uint256 firstAssets = vault.claimableRedeemAssets(ALICE);
+        uint256 pending = vault.pendingRedeemRequest(0, ALICE);
+        assertTrue(pending > 0, "liquidity was short: part of the request waits");
+        assertEq(firstShares + pending, requested, "no share lost");
+        assertLe(firstAssets, 750_000 * ONE, "paid from idle only");
+
+        VM.warp(block.timestamp + 2 * EPOCH);
+        vault.settleOverdueRedeemRequests(_only(ALICE));
+        assertEq(vault.pendingRedeemRequest(0, ALICE), 0, "filled whole");
+        assertEq(vault.claimableRedeemRequest(0, ALICE), requested, "every requested share settled");
+        uint256 claimable = vault.claimableRedeemAssets(ALICE);
+        assertTrue(claimable <= owed && owed - claimable <= 2, "at the unchanged price");
+
+        uint256 before = usdc.balanceOf(ALICE);
+        VM.prank(ALICE);
+        vault.redeem(requested, ALICE, ALICE);
+        assertEq(usdc.balanceOf(ALICE) - before, claimable, "claimed what was set aside");
+        assertEq(vault.getMarket(MRESTAKE).balance, 100_000 * ONE, "what is left staked");
+    }
 }

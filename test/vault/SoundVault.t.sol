@@ -35,11 +35,22 @@ contract FrictionTarget is ERC4626 {
     }
 
     function maxWithdraw(address owner) public view override returns (uint256) {
-        return Math.min(super.maxWithdraw(owner) * 10_000 / (10_000 + feeBps), liquidity);
+        return Math.min(super.maxWithdraw(owner), liquidity); // OpenZeppelin's: previewRedeem(maxRedeem), net of the fee
     }
 
     function previewWithdraw(uint256 assets) public view override returns (uint256) {
         return super.previewWithdraw(assets + _fee(assets));
+    }
+
+    /// ERC-4626: previewRedeem is net of the withdrawal fee (redeem pays this and the fee leaves on top).
+    function previewRedeem(uint256 shares) public view override returns (uint256) {
+        return super.previewRedeem(shares) * 10_000 / (10_000 + feeBps);
+    }
+
+    function maxRedeem(address owner) public view override returns (uint256) {
+        uint256 all = super.maxRedeem(owner);
+        if (liquidity == type(uint256).max) return all;
+        return Math.min(all, _convertToShares(liquidity + _fee(liquidity), Math.Rounding.Floor));
     }
 
     /// The fee leaves the target (to a sink): the withdrawing holder's remaining shares are worth that much less.
