@@ -63,7 +63,10 @@ const result = await runReplay({
     const venues = replayVenues.map((v) => `${v.slice(0, 2)} ${(e.fundingRates[v] === undefined ? "—" : (e.fundingRates[v] * 1e4).toFixed(2)).padStart(5)}/${(-(e.perpSizes[v] ?? 0)).toFixed(0).padStart(3)}`).join(" ");
     epochsSeen += 1;
     progress.tick(epochsSeen);
-    progress.log(`${iso(e.time)}  ETH ${e.spot.toFixed(0).padStart(5)}  NAV ${money(e.nav).padStart(10)}  long ${e.longBase.toFixed(1).padStart(6)}  fund bp/short ${venues}  ${what.slice(0, 100)}`);
+    // WETH's net delta as the vault books it (every market reports into it), bps of NAV.
+    const band = e.risk.bands[0];
+    const delta = band === undefined || e.nav <= 0 ? "" : `  δ ${((band.deltaBase * e.spot) / e.nav * 1e4).toFixed(1).padStart(5)}bp`;
+    progress.log(`${iso(e.time)}  ETH ${e.spot.toFixed(0).padStart(5)}  NAV ${money(e.nav).padStart(10)}${delta}  long ${e.longBase.toFixed(1).padStart(6)}  fund bp/short ${venues}  ${what.slice(0, 100)}`);
   },
 });
 const replaySeconds = (Date.now() - started) / 1000;

@@ -18,7 +18,8 @@ export interface ReplayAddresses {
   aavePool: string;
   uniswapRouter: string;
   /** One simulated venue per strategy venue: each becomes its own vault market named `<venueId>-perp`
-   * (the alpha's chain layer reads the strategy venue from the name), with its own fuses. */
+   * (the alpha's chain layer reads the strategy venue from the name), with its own fuses; its ETH market is listed
+   * under the WETH address (so its short reports into WETH's net delta). */
   perps: readonly { venueId: string; venue: string; market: string }[];
 }
 
@@ -60,9 +61,15 @@ export function replayEthConfig(a: ReplayAddresses): VaultConfigInput {
     depositors: { allowlistEnabled: false, allowed: [] },
     // Fees on, paid in shares to test account 10: 1 % a year of total assets, 10 % of the gain above the high-water mark.
     fees: { managementBps: 100, performanceBps: 1_000, recipient: FEE_RECIPIENT },
-    // The risk engine: the three venues' margin together ≤ 60 % of NAV (each market's own cap is 25 %).
+    // The risk engine: the three venues' margin together ≤ 60 % of NAV (each market's own cap is 25 %); WETH's net
+    // delta within ±5 % of NAV (every market reports its exposure: the perps' shorts −, Aave's collateral and the
+    // spot leg +; the demo stays within a few bps); one batch loses at most 0.5 % of NAV (fees, slippage); the price
+    // per share moves at most 1 % + 20 %/yr pro rata between two full refreshes (a delta-neutral book moves bps).
     risk: {
       groups: [{ name: "perp-margin", capBps: 6_000, markets: a.perps.map((p) => `${p.venueId}-perp`) }],
+      netDeltaBands: [{ asset: a.weth, bandBps: 500 }],
+      maxBatchLossBps: 50,
+      navRateBounds: { perUpdateBps: 100, annualRateBps: 2_000 },
     },
     // A redeem request may wait 3 days before anyone may settle it from what is liquid (the alpha settles at its next epoch).
     maxRedeemWaitSeconds: 3 * 86_400,
@@ -77,5 +84,5 @@ export function replayEthConfig(a: ReplayAddresses): VaultConfigInput {
 const standIn = (n: number): string => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
 export default replayEthConfig({
   usdc: standIn(0xa1), weth: standIn(0xa2), usdcFeed: standIn(0xb1), ethFeed: standIn(0xb2), aavePool: standIn(0xc1), uniswapRouter: standIn(0xc2),
-  perps: ["binance", "bybit", "kucoin"].map((venueId, i) => ({ venueId, venue: standIn(0xd1 + i), market: standIn(0xe1 + i) })),
+  perps: ["binance", "bybit", "kucoin"].map((venueId, i) => ({ venueId, venue: standIn(0xd1 + i), market: standIn(0xa2) })),
 });

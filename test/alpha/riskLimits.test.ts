@@ -58,6 +58,16 @@ describe("alpha strategy: the vault's cross-market limits (risk groups, net-delt
     expect((whole.credit.BTC?.supplyBase ?? 0) * PRICE).to.be.above(0.6 * CAPITAL);
   });
 
+  it("the batch loss budget: the entry's costs are held to the budget (fees and slippage of the batch)", () => {
+    const free = after(emptyState(CAPITAL));
+    const freeLoss = CAPITAL - netAssetValue(free, prices);
+    expect(freeLoss).to.be.above(200); // about 5 bps of NAV unconstrained
+    const state = withLimits(emptyState(CAPITAL), { groups: [], deltaBands: [], maxBatchLossBps: 2 });
+    const next = after(state);
+    expect(CAPITAL - netAssetValue(next, prices)).to.be.at.most(0.0002 * CAPITAL + 1e-6);
+    expect(riskLimitBreaches(state, next, prices)).to.deep.equal([]);
+  });
+
   it("a redemption's unwind never breaches a limit it did not breach (every measure shrinks)", () => {
     const held = heldState({ capital: CAPITAL, entry: PRICE, shortBase: 14, venues: ["binance", "bybit"] });
     const limits = { groups: [{ name: "perp-margin", capBps: 2_000, members: PERPS }], deltaBands: [{ asset: "BTC" as const, bandBps: 100, reporting: [...PERPS, { kind: "credit" } as LegRef] }] };

@@ -98,7 +98,7 @@ export class ChainReader {
       },
       perps,
       ...(b.queue.owedAssets > 0n ? { redeemOwedQuote: toNumber(b.queue.owedAssets, quote.decimals) } : {}),
-      ...(b.risk === undefined || b.risk.groups.length + b.risk.deltaBands.length === 0 ? {} : { vaultRisk: b.risk }),
+      ...(b.risk === undefined || (b.risk.groups.length + b.risk.deltaBands.length === 0 && b.risk.maxBatchLossBps === undefined) ? {} : { vaultRisk: b.risk }),
     };
   }
 }

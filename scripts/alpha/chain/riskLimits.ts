@@ -7,7 +7,7 @@
 import { decodeBytes32String, type Provider } from "ethers";
 import type { LegRef, VaultRiskLimits } from "../strategy/types.js";
 import type { ChainBook } from "./book.js";
-import { vaultAt } from "./contracts.js";
+import { erc20At, vaultAt } from "./contracts.js";
 
 const toNumber = (x: bigint, decimals: number): number => Number(x) / 10 ** decimals;
 
@@ -32,8 +32,9 @@ function legOf(book: ChainBook, id: number): LegRef | undefined {
 
 export async function readRiskLimits(book: ChainBook, provider: Provider): Promise<VaultRiskLimits> {
   const vault = vaultAt(book.vault, provider);
-  const [groupIds, bandAssets] = await Promise.all([vault.getRiskGroupIds(), vault.getBandAssets()]);
-  if (groupIds.length === 0 && bandAssets.length === 0) return { groups: [], deltaBands: [] };
+  const [groupIds, bandAssets, lossBps] = await Promise.all([vault.getRiskGroupIds(), vault.getBandAssets(), vault.maxBatchLossBps()]);
+  const budget = lossBps === 0n ? {} : { maxBatchLossBps: Number(lossBps) };
+  if (groupIds.length === 0 && bandAssets.length === 0) return { groups: [], deltaBands: [], ...budget };
   const q = book.quote.decimals;
   const fixed = async (id: number, asset?: string): Promise<LegRef> => {
     const m = await vault.getMarket(id);
@@ -63,7 +64,7 @@ export async function readRiskLimits(book: ChainBook, provider: Provider): Promi
     }
     deltaBands.push({ asset: book.base.asset, bandBps: Number(bandBps), reporting });
   }
-  return { groups, deltaBands };
+  return { groups, deltaBands, ...budget };
 }
 
 /** The risk engine's books as the vault keeps them (cached): each group's balance and notional against its limits,
@@ -72,6 +73,8 @@ export interface RiskExposure {
   readonly groups: readonly { readonly name: string; readonly balance: number; readonly notional: number; readonly cap: number; readonly maxNotional: number }[];
   readonly bands: readonly {
     readonly asset: string;
+    /** The asset token's symbol (e.g. WETH). */
+    readonly symbol: string;
     readonly deltaBase: number;
     readonly bandBps: number;
     readonly markets: readonly { readonly name: string; readonly amountBase: number }[];
@@ -95,7 +98,7 @@ export async function readRiskExposure(book: ChainBook, provider: Provider): Pro
       const { amount, reports } = await vault.marketExposure(m.id, asset);
       if (reports) markets.push({ name: m.name, amountBase: toNumber(amount, decimals) });
     }
-    bands.push({ asset, deltaBase: toNumber(delta, decimals), bandBps: Number(bandBps), markets });
+    bands.push({ asset, symbol: await erc20At(asset, provider).symbol().catch(() => asset), deltaBase: toNumber(delta, decimals), bandBps: Number(bandBps), markets });
   }
   return { groups, bands };
 }

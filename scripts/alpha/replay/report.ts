@@ -126,7 +126,7 @@ export function riskRows(r: Pick<ReplayResult, "epochs">): [string, string][] {
   }
   for (const b of last?.bands ?? []) {
     const bps = r.epochs.map((e) => { const x = e.risk.bands.find((y) => y.asset === b.asset); return x === undefined || e.nav <= 0 ? 0 : (x.deltaBase * e.spot) / e.nav * 10_000; });
-    rows.push([`net delta ${b.asset.slice(0, 10)}…`, `${Math.min(...bps).toFixed(1)} … ${Math.max(...bps).toFixed(1)} bps of NAV over the epochs (band ±${b.bandBps} bps); at the end ${b.deltaBase.toFixed(3)} = ${b.markets.map((m) => `${m.name} ${m.amountBase >= 0 ? "+" : ""}${m.amountBase.toFixed(3)}`).join(", ")}`]);
+    rows.push([`net delta ${b.symbol} (booked on chain)`, `${Math.min(...bps).toFixed(1)} … ${Math.max(...bps).toFixed(1)} bps of NAV over the epochs (band ±${b.bandBps} bps); at the end ${b.deltaBase.toFixed(3)} = ${b.markets.map((m) => `${m.name} ${m.amountBase >= 0 ? "+" : ""}${m.amountBase.toFixed(3)}`).join(", ")}`]);
   }
   return rows;
 }
@@ -259,7 +259,7 @@ function riskCharts(r: ReplayResult): ChartSpec[] {
   }
   for (const b of last?.bands ?? []) {
     out.push({
-      title: `Net delta of ${b.asset} booked on chain (markets reporting: ${b.markets.map((m) => m.name).join(", ") || "none"}), as a share of NAV`, times, unit: "%", yTitle: "net delta / NAV",
+      title: `Net delta of ${b.symbol} booked on chain (markets reporting: ${b.markets.map((m) => m.name).join(", ") || "none"}), as a share of NAV`, times, unit: "%", yTitle: "net delta / NAV",
       include: [-(b.bandBps / 10_000), b.bandBps / 10_000],
       limits: [{ value: b.bandBps / 10_000, label: "band" }, { value: -(b.bandBps / 10_000), label: "−band" }],
       series: [{ name: "net delta / NAV", color: "#9467bd", values: r.epochs.map((e) => { const x = e.risk.bands.find((y) => y.asset === b.asset); return x === undefined || e.nav <= 0 ? Number.NaN : (x.deltaBase * e.spot) / e.nav; }) }],

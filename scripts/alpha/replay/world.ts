@@ -7,7 +7,7 @@
  * the pool.
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { getAddress, MaxUint256 } from "ethers";
+import { MaxUint256 } from "ethers";
 import { TestERC20__factory } from "../../../types/ethers-contracts/factories/contracts/test/TestERC20__factory.js";
 import { TestPriceFeed__factory } from "../../../types/ethers-contracts/factories/contracts/test/TestPriceFeed__factory.js";
 import { deployAaveV3, type AaveV3Market } from "../../local/aaveV3.js";
@@ -17,10 +17,10 @@ import { aavePoolAt, simVenueAt } from "../chain/contracts.js";
 import { units } from "../chain/actions.js";
 import type { VenueId } from "../strategy/types.js";
 
-/** One simulated venue of the replay: the strategy venue it stands for, its ETH market's address, its taker fee. */
+/** One simulated venue of the replay: the strategy venue it stands for and its taker fee. Its one ETH market is
+ * listed under the WETH token's address, so the venue's balance fuse reports the short into WETH's net delta. */
 export interface ReplayVenueSpec {
   readonly venueId: VenueId;
-  readonly market: string;
   readonly takerFeeBps: number;
 }
 
@@ -30,9 +30,9 @@ export interface ReplayVenueSpec {
  * Fees: Binance 5 bps (VIP-0 taker ≈ 4), Bybit and KuCoin 6 bps (strategy/config.ts VENUES).
  */
 export const REPLAY_VENUES: readonly ReplayVenueSpec[] = [
-  { venueId: "binance", market: getAddress("0x00000000000000000000000000000000000e7e01"), takerFeeBps: 5 },
-  { venueId: "bybit", market: getAddress("0x00000000000000000000000000000000000e7e02"), takerFeeBps: 6 },
-  { venueId: "kucoin", market: getAddress("0x00000000000000000000000000000000000e7e03"), takerFeeBps: 6 },
+  { venueId: "binance", takerFeeBps: 5 },
+  { venueId: "bybit", takerFeeBps: 6 },
+  { venueId: "kucoin", takerFeeBps: 6 },
 ];
 export const POOL_FEE = FEE_LOW;
 /** Depth of the Uniswap pool on each side, in USD (full range): a $600k buy moves it ~6 bps. */
@@ -55,6 +55,8 @@ type TestToken = ReturnType<typeof TestERC20__factory.connect>;
 type TestFeed = ReturnType<typeof TestPriceFeed__factory.connect>;
 
 export interface WorldVenue extends ReplayVenueSpec {
+  /** The venue's ETH market: the WETH token's address. */
+  readonly market: string;
   readonly venue: ReturnType<typeof simVenueAt>;
 }
 
@@ -105,10 +107,10 @@ export async function deployReplayWorld(ethers: HardhatEthers, ethPrice: number)
     const venueContract = await deploySimulatedPerpVenueWith(
       ethers,
       { getAddress: () => usdc.getAddress(), mint: (to, amount) => usdc.mint(to, amount) },
-      [{ market: spec.market, markPriceWad: units(ethPrice, 18), fundingIntervalSeconds: 8 * 3600, takerFeeBps: spec.takerFeeBps, initialMarginBps: 1_000, maintenanceMarginBps: 250, liquidationPenaltyBps: 100, maxPriceAgeSeconds: 3_600 }],
+      [{ market: wethAddress, markPriceWad: units(ethPrice, 18), fundingIntervalSeconds: 8 * 3600, takerFeeBps: spec.takerFeeBps, initialMarginBps: 1_000, maintenanceMarginBps: 250, liquidationPenaltyBps: 100, maxPriceAgeSeconds: 3_600 }],
       units(100_000_000, 6),
     );
-    perps.push({ ...spec, venue: simVenueAt(await venueContract.getAddress(), keeper) });
+    perps.push({ ...spec, market: wethAddress, venue: simVenueAt(await venueContract.getAddress(), keeper) });
   }
   return { keeper, usdc, weth, usdcFeed, ethFeed, aave, uni, perps };
 }

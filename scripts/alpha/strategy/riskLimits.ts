@@ -8,7 +8,8 @@ import { creditOf, creditValue, markOf, netAssetValue, perpEquity, perpNotional,
  *  - a risk group: Σ balance of its markets ≤ min(capBps × NAV, capQuote), Σ gross notional ≤ maxNotional × NAV;
  *    refused only when the batch grew the measure past the limit;
  *  - a net-delta band: |Σ signed exposure of the reporting markets| × spot ≤ bandBps × NAV; refused only when the
- *    batch grew |net delta| past the band.
+ *    batch grew |net delta| past the band;
+ *  - the batch loss budget: NAV may fall by at most maxBatchLossBps of itself in one batch (its projected costs).
  * The planner's shrink loop (decide.ts) treats a breach like any guardrail's: the growth shrinks until the batch
  * ends inside every limit or only reduces.
  */
@@ -98,6 +99,11 @@ export function riskLimitBreaches(before: PortfolioState, after: PortfolioState,
     const a = Math.abs(bandDeltaBase(band, after, prices));
     const limit = (band.bandBps / 10_000) * navAfter;
     if (a * prices.spot > limit + EPS && a > b + 1e-12) breaches.push({ rule: `netDeltaBand:${band.asset}`, value: a * prices.spot, limit });
+  }
+  if (limits.maxBatchLossBps !== undefined) {
+    const navBefore = netAssetValue(before, prices);
+    const budget = (limits.maxBatchLossBps / 10_000) * navBefore;
+    if (navBefore - navAfter > budget + EPS) breaches.push({ rule: "batchLoss", value: navBefore - navAfter, limit: budget });
   }
   return breaches;
 }

@@ -175,6 +175,8 @@ export interface DeltaBandLimit {
 export interface VaultRiskLimits {
   readonly groups: readonly RiskGroupLimit[];
   readonly deltaBands: readonly DeltaBandLimit[];
+  /** One batch may lose at most this share of NAV (bps: fees, slippage, round trips); absent = no budget. */
+  readonly maxBatchLossBps?: number;
 }
 
 /** Long `sizeBase` on `longVenue` against short `sizeBase` on `shortVenue`, opened at `openedAt`. */
