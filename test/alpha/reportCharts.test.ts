@@ -3,7 +3,7 @@ import { drawdownSeries, linePath, renderChart, stack, timeTicks, valueDomain, v
 import { runBacktest } from "../../scripts/alpha/backtest/engine.js";
 import { backtestCharts } from "../../scripts/alpha/backtest/report.js";
 import { loadMarketData } from "../../scripts/alpha/data/market.js";
-import { perpHeadroom } from "../../scripts/alpha/replay/report.js";
+import { grossPerShareReturn, indexedNav, perpHeadroom, riskRows } from "../../scripts/alpha/replay/report.js";
 import type { EpochRecord } from "../../scripts/alpha/replay/run.js";
 import { defaultStrategyConfig } from "../../scripts/alpha/strategy/config.js";
 import { expectClose } from "./fixtures.js";
@@ -107,12 +107,35 @@ describe("report charts: the backtest's and the replay's data", () => {
   it("perp headroom: a venue's notional / NAV over cap × max leverage", () => {
     const epoch = (nav: number, spot: number, sizes: Record<string, number>): EpochRecord => ({
       time: MAY_2021, spot, fundingRates: {}, fundingQuote: 0, fundingByVenue: {}, nav, perpSize: 0, perpSizes: sizes,
-      longBase: 0, actions: 0, gasUsed: 0n, summary: "", flags: [], pricePerShare: 1, pendingShares: 0, setAside: 0, risk: { groups: [], bands: [] },
+      longBase: 0, actions: 0, gasUsed: 0n, summary: "", flags: [], pricePerShare: 1, supply: 1, feeShares: 0, pendingShares: 0, setAside: 0, risk: { groups: [], bands: [] },
     });
     const series = perpHeadroom({ epochs: [epoch(1_000_000, 2_000, { binance: -150, bybit: -75 }), epoch(0, 2_000, { binance: -1 })] }, ["binance", "bybit"], 2_500, 3);
     // 150 ETH × 2,000 = 300,000 notional = 30 % of NAV; the bound is 25 % × 3 = 75 % of NAV: 40 % of the limit.
     expectClose(series[0]?.values[0], 0.4, 1e-12);
     expectClose(series[1]?.values[0], 0.2, 1e-12);
     expect(series[0]?.values[1]).to.be.NaN;
+  });
+
+  it("per share: the NAV indexed by the price per share ignores a redemption; fees added back by their dilution", () => {
+    const base: EpochRecord = {
+      time: MAY_2021, spot: 2_000, fundingRates: {}, fundingQuote: 0, fundingByVenue: {}, nav: 1_000_000, perpSize: 0, perpSizes: {},
+      longBase: 0, actions: 0, gasUsed: 0n, summary: "", flags: [], pricePerShare: 1, supply: 1_000_000, feeShares: 0, pendingShares: 0, setAside: 0,
+      risk: { groups: [{ name: "perp-margin", balance: 300_000, notional: 0, cap: 600_000, maxNotional: 0 }], bands: [] },
+    };
+    // The book earns 2 % (before fees); 1,000 fee shares are minted on 1,000,000 (0.1 % dilution); then 30 % leaves
+    // at the price of the day: NAV falls, the price per share does not.
+    const grossPps = 1.02;
+    const netPps = grossPps * (1 - 1_000 / 1_001_000);
+    const epochs: EpochRecord[] = [
+      { ...base, nav: 1_001_000 * netPps, pricePerShare: netPps, supply: 1_001_000, feeShares: 1_000 },
+      { ...base, nav: 0.7 * 1_001_000 * netPps, pricePerShare: netPps, supply: 0.7 * 1_001_000 + 300, feeShares: 1_000,
+        risk: { groups: [{ name: "perp-margin", balance: 200_000, notional: 0, cap: 420_000, maxNotional: 0 }], bands: [] } },
+    ];
+    const r = { epochs, startNav: 1_000_000, startPricePerShare: 1 };
+    expect(indexedNav(r).map((x) => Math.round(x))).to.deep.equal([Math.round(1_000_000 * netPps), Math.round(1_000_000 * netPps)]);
+    expectClose(grossPerShareReturn(r), 0.02, 1e-9);
+    // The group's largest balance as a share of NAV and of its cap.
+    const [row] = riskRows(r);
+    expect(row?.[1]).to.match(/^balance up to 29\.41 % of NAV, 50\.00 % of its cap/); // 300,000 / 1,020,000
   });
 });

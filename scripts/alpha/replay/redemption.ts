@@ -58,6 +58,13 @@ export async function shareDecimals(vault: string, provider: Provider): Promise<
   return Number(await vaultAt(vault, provider).decimals());
 }
 
+/** The share supply and the fee recipient's shares (human units). */
+export async function supplyAndFeeShares(vault: string, provider: Provider): Promise<{ supply: number; feeShares: number }> {
+  const v = vaultAt(vault, provider);
+  const [decimals, supply, [, , recipient]] = await Promise.all([shareDecimals(vault, provider), v.totalSupply(), v.feeState()]);
+  return { supply: toNumber(supply, decimals), feeShares: toNumber(await v.balanceOf(recipient), decimals) };
+}
+
 /** NAV per share (quote per whole share) at the vault's current cached price. */
 export async function navPerShare(vault: string, provider: Provider, quoteDecimals: number): Promise<number> {
   const v = vaultAt(vault, provider);

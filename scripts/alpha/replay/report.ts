@@ -132,12 +132,20 @@ export function riskRows(r: Pick<ReplayResult, "epochs">): [string, string][] {
 }
 
 /**
- * The per-share return as if no fee shares had been minted: the end NAV over the supply less the recipient's fee
- * shares, against the start price. (The redemption paid out at the net price, so this is close, not exact.)
+ * The per-share return as if no fee shares had been minted: each epoch's change of the price per share with the
+ * dilution of that epoch's fee shares (minted / supply) added back, chained over the window.
  */
-export function grossPerShareReturn(r: ReplayResult): number {
-  const feeValueShare = r.endNav > 0 ? r.fees.recipientValue / r.endNav : 0;
-  return r.endPricePerShare / (1 - feeValueShare) / r.startPricePerShare - 1;
+export function grossPerShareReturn(r: Pick<ReplayResult, "epochs" | "startPricePerShare">): number {
+  let growth = 1;
+  let pps = r.startPricePerShare;
+  let fees = 0;
+  for (const e of r.epochs) {
+    const minted = e.feeShares - fees;
+    growth *= (e.pricePerShare / pps) / (e.supply > 0 ? 1 - minted / e.supply : 1);
+    pps = e.pricePerShare;
+    fees = e.feeShares;
+  }
+  return growth - 1;
 }
 
 export function printSummary(summary: ReplaySummary, out: (line: string) => void): void {

@@ -45,7 +45,7 @@ import type { FundingPrint, StrategyConfig, VenueId } from "../strategy/types.js
 import { applyFundingBetweenEpochs, deployReplayWorld, POOL_FEE, REPLAY_VENUES, stepWorld, type ReplayWorld } from "./world.js";
 import { iso } from "../backtest/report.js";
 import { readRiskExposure, type RiskExposure } from "../chain/riskLimits.js";
-import { feeSummary, navPerShare, ReplayQueue, shareDecimals, type FeeSummary, type RedemptionRecord } from "./redemption.js";
+import { feeSummary, navPerShare, ReplayQueue, shareDecimals, supplyAndFeeShares, type FeeSummary, type RedemptionRecord } from "./redemption.js";
 
 const HOUR = 3600;
 const DAY = 86_400;
@@ -99,8 +99,10 @@ export interface EpochRecord {
   readonly gasUsed: bigint;
   readonly refusal?: string;
   readonly summary: string;
-  /** NAV per share (quote per share, net of fees) after the epoch. */
+  /** NAV per share (quote per share, net of fees) after the epoch, the share supply, and the fee recipient's shares. */
   readonly pricePerShare: number;
+  readonly supply: number;
+  readonly feeShares: number;
   /** The redeem queue after the epoch: shares pending (share units, human) and assets set aside for claims. */
   readonly pendingShares: number;
   readonly setAside: number;
@@ -378,6 +380,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
       ...(batch.refusal === undefined ? {} : { refusal: batch.refusal }),
       summary: batch.mapped.map((m) => m.text).join("; "),
       pricePerShare: await navPerShare(book.vault, s.ethers.provider, quoteDecimals),
+      ...(await supplyAndFeeShares(book.vault, s.ethers.provider)),
       pendingShares: toNumber(raw.queue.pendingShares, await shareDecimals(book.vault, s.ethers.provider)),
       setAside: toNumber(raw.queue.setAside, quoteDecimals),
       ...(settlement === undefined ? {} : { settlement: settlement.text }),
