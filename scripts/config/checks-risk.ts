@@ -92,6 +92,16 @@ export function riskChecks(config: Raw, error: (path: Path, message: string) => 
     warn(path, `is held by no market that reports exposure: the band is inert (its net delta stays 0)${silent.length === 0 ? "" : `; ${silent.join(", ")} hold${silent.length === 1 ? "s" : ""} it but do${silent.length === 1 ? "es" : ""} not report`}`);
   });
 
+  // A reporting market none of whose assets is banded counts in no net delta (e.g. a perp venue that lists its market
+  // under an id, not the underlying token a band names): likely a hedge leg left out of the band it should offset.
+  if (seenBands.size > 0) {
+    const banded = new Set([...seenBands.keys()].map((a) => (a === "vault-asset" ? vaultAsset : a)));
+    reporting.forEach((m, i) => {
+      if (!m.reports || m.holds.size === 0 || [...m.holds].some((a) => banded.has(a))) return;
+      warn(["markets", i, "substrates"], `reports exposure only in assets no band names (${[...m.holds].join(", ")}): ${m.name}'s positions count in no net delta`);
+    });
+  }
+
   const bounds = obj(risk["navRateBounds"]);
   if (bounds["perUpdateBps"] === 0 && bounds["annualRateBps"] === 0) error(["risk", "navRateBounds"], "bounds nothing (both 0): omit risk.navRateBounds for no bound");
 }

@@ -88,9 +88,17 @@ describe("risk engine config keys", function () {
     const silent = validateConfig(config({ netDeltaBands: [{ asset: WETH, bandBps: 500 }] }, [parking, { ...aave, reportsExposure: false }, { ...perp, reportsExposure: false }]));
     expect(silent.warnings.join("\n")).to.match(/is held by no market that reports exposure: .*; aave, perp hold it but do not report/);
     // The vault asset is held by the Aave market (its supplied USDC); a spot market never reports the vault's asset.
-    expect(validateConfig(config({ netDeltaBands: [{ asset: "vault-asset", bandBps: 500 }] })).warnings).to.deep.equal([]);
+    const vaultAssetBand = validateConfig(config({ netDeltaBands: [{ asset: "vault-asset", bandBps: 500 }] })).warnings;
+    expect(vaultAssetBand.filter((w) => w.includes("netDeltaBands"))).to.deep.equal([]);
+    expect(vaultAssetBand).to.have.length(1); // the perp market's WETH short counts in no band
+    expect(vaultAssetBand[0]).to.match(/^markets\[2\]\.substrates: reports exposure only in assets no band names/);
     const spot: Market = { id: 4, name: "spot", kind: "spot", substrates: [USDC, WETH], capBps: 5_000, params: { router: A, maxSlippageBps: 100, instantWithdrawFee: 500 } };
     expect(validateConfig(config({ netDeltaBands: [{ asset: "vault-asset", bandBps: 500 }] }, [parking, spot])).warnings.join("\n")).to.match(/"vault-asset" is held by no market that reports exposure/);
     expect(validateConfig(config({ netDeltaBands: [{ asset: WETH, bandBps: 500 }] }, [parking, spot])).warnings.filter((w) => w.includes("netDeltaBands"))).to.deep.equal([]);
+    // A perp venue listing its market under an id rather than WETH: its short counts in no band (warned).
+    const idPerp: Market = { ...perp, substrates: ["0x00000000000000000000000000000000000e7e01"] };
+    expect(validateConfig(config({ netDeltaBands: [{ asset: WETH, bandBps: 500 }] }, [parking, aave, idPerp])).warnings.join("\n"))
+      .to.match(/markets\[2\]\.substrates: reports exposure only in assets no band names \(0x0+e7e01\): perp's positions count in no net delta/);
+    expect(validateConfig(config({ netDeltaBands: [{ asset: WETH, bandBps: 500 }] })).warnings).to.deep.equal([]);
   });
 });
