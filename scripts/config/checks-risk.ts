@@ -50,14 +50,17 @@ export function riskChecks(config: Raw, error: (path: Path, message: string) => 
   const reporting = markets.map((m, i) => {
     const kind = str(m["kind"]);
     const spec = kind !== undefined && isFuseKind(kind) ? fuseKind(kind) : undefined;
-    const canReport = spec?.exposureAssets !== undefined;
+    const substrates = arr(m["substrates"]).map(lowerAddress).filter((s): s is string => s !== undefined);
+    const reported = spec?.exposureAssets?.({ params: obj(m["params"]), substrates, vaultAsset });
+    const canReport = reported !== undefined;
     const asked = m["reportsExposure"];
-    if (asked === true && spec !== undefined && !canReport) {
+    if (asked === true && spec !== undefined && spec.exposureAssets === undefined) {
       error(["markets", i, "reportsExposure"], `"${kind}" balance fuses do not report exposures (no IExposureFuse); kinds that do: ${EXPOSURE_KINDS.join(", ")}`);
+    } else if (asked === true && spec !== undefined && !canReport) {
+      error(["markets", i, "reportsExposure"], `a "${kind}" market cannot report exposure ${spec.exposureHint ?? "with these params"}`);
     }
     const reports = typeof asked === "boolean" ? asked && canReport : canReport && bands.length > 0;
-    const substrates = arr(m["substrates"]).map(lowerAddress).filter((s): s is string => s !== undefined);
-    const holds = spec?.exposureAssets?.({ params: obj(m["params"]), substrates, vaultAsset }) ?? substrates;
+    const holds = reported ?? substrates;
     if (asked === true && canReport && bands.length === 0) {
       warn(["markets", i, "reportsExposure"], "is on but the config sets no risk.netDeltaBands: the book costs gas on every batch and bounds nothing");
     }
