@@ -118,7 +118,7 @@ export const FUSE_KINDS = {
     valuationKeys: ({ substrates }) => substrates.map((s) => ({ id: `erc4626:${s.slice(-40)}`, what: `the vault's shares of ERC-4626 target 0x${s.slice(-40)}` })),
   },
   "perp-v2": {
-    summary: "Perpetual Protocol v2 positions; substrates = Perp v2 base tokens; params: clearingHouse",
+    summary: "Perpetual Protocol v2 positions; substrates = Perp v2 base tokens; params: clearingHouse, underlying (optional: the spot asset the base tokens track, for the net-delta band)",
     fuses: ["PerpV2Fuse"],
     balanceFuse: "PerpV2BalanceFuse",
     params: { clearingHouse: "address" },
