@@ -109,7 +109,7 @@ export async function planVault(ctx: ChainContext, config: VaultConfig, options:
       }
     }
     const address = getCreateAddress({ from: deployer, nonce: nonce++ });
-    steps.push({ ...base, state: "create", deploy: { contract: name, args: args.map(String), address, predicted: true }, detail: `at ${address} (predicted)` });
+    steps.push({ ...base, state: "create", deploy: { contract: name, args: args.map((a) => (Array.isArray(a) ? a.map(String) : String(a))), address, predicted: true }, detail: `at ${address} (predicted)` });
     return address;
   };
 
