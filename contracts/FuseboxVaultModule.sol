@@ -10,6 +10,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IFuse, IBalanceFuse, IInstantWithdrawFuse} from "./interfaces/IFuse.sol";
 import {IFuseboxVaultModule} from "./interfaces/IFuseboxVault.sol";
+import {IFuseboxRiskModule} from "./interfaces/IFuseboxRiskModule.sol";
 import {FuseboxValuation} from "./FuseboxValuation.sol";
 import {FuseboxStorageLib} from "./libraries/FuseboxStorageLib.sol";
 import {EconomicsStorageLib} from "./libraries/EconomicsStorageLib.sol";
@@ -290,6 +291,17 @@ contract FuseboxVaultModule is FuseboxModuleLink, AccessManagedUpgradeable, Reen
     }
 
     /* ================================================================ THE VAULT'S OWN STEPS */
+
+    /// @dev The module's own valuations (configuring, releasing a quarantine, an instant withdrawal's revaluation) are
+    /// booked into the net-delta book as the core's are: straight into the risk module, the next link.
+    function _afterMarketWritten(uint256 marketId) internal override {
+        if (!FuseboxStorageLib.vault().markets[marketId].reportsExposure) return;
+        bytes32 ticket = RiskStorageLib.BOOKING_TICKET;
+        assembly {
+            tstore(ticket, 1)
+        }
+        Address.functionDelegateCall(NEXT_MODULE, abi.encodeCall(IFuseboxRiskModule.bookExposure, (marketId)));
+    }
 
     /// @inheritdoc IFuseboxVaultModule
     function instantWithdrawChecked(address fuse, uint256 assets) external returns (uint256 received, uint256 cost) {

@@ -87,9 +87,13 @@ for (let id = 1; id <= 3; ++id) await addMarket(id, feeCore, feeMarkets);
 await (await feeVault.connect(atomist).setFeeRecipient(admin.address)).wait();
 await (await feeVault.connect(atomist).setFees(200, 1_000)).wait();
 for (const who of [alice, bob, carol]) await (await usdc.connect(who).approve(await feeVault.getAddress(), ethers.MaxUint256)).wait();
+// Like for like: a second bare ERC4626 that sees the same sequence from scratch (a first deposit is a first deposit,
+// a new holder a new holder), as the fees-off table above does.
+const bareForFees = await ethers.deployContract("TestErc4626Target", [await usdc.getAddress(), 6]);
+for (const who of [alice, bob, carol]) await (await usdc.connect(who).approve(await bareForFees.getAddress(), ethers.MaxUint256)).wait();
 const feeRows: Row[] = [];
 async function feesOn(operation: string, run: (v: typeof bare | typeof vault) => Promise<ContractTransactionResponse>) {
-  feeRows.push({ operation, fusebox: await gasOf(run(feeVault)), bare: await gasOf(run(bare)) });
+  feeRows.push({ operation, fusebox: await gasOf(run(feeVault)), bare: await gasOf(run(bareForFees)) });
 }
 await feesOn("first deposit", (v) => v.connect(alice).deposit(100_000n * USDC, alice.address));
 await (await feeVault.connect(alpha).execute(feeMarkets.map((m) => enter(m, 20_000n * USDC)))).wait();
@@ -99,6 +103,7 @@ await feesOn("mint (existing holder)", (v) => v.connect(bob).mint(1_000n * 10n *
 await feesOn("withdraw (partial)", (v) => v.connect(alice).withdraw(500n * USDC, alice.address, alice.address));
 await feesOn("redeem (partial)", (v) => v.connect(alice).redeem(500n * 10n ** 12n, alice.address, alice.address));
 await (await usdc.mint(await feeVault.getAddress(), 1_000n * USDC)).wait(); // a gain: the next call also pays 10 % of it
+await (await usdc.mint(await bareForFees.getAddress(), 1_000n * USDC)).wait(); // the same donation to the bare vault
 await feesOn("deposit after a gain (+perf fee)", (v) => v.connect(alice).deposit(1_000n * USDC, alice.address));
 
 // ---------------------------------------------------------------- the ERC-7540 queue (on the fees-on vault)

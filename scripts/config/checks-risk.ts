@@ -50,14 +50,17 @@ export function riskChecks(config: Raw, error: (path: Path, message: string) => 
   const reporting = markets.map((m, i) => {
     const kind = str(m["kind"]);
     const spec = kind !== undefined && isFuseKind(kind) ? fuseKind(kind) : undefined;
-    const canReport = spec?.exposureAssets !== undefined;
+    const substrates = arr(m["substrates"]).map(lowerAddress).filter((s): s is string => s !== undefined);
+    const reported = spec?.exposureAssets?.({ params: obj(m["params"]), substrates, vaultAsset });
+    const canReport = reported !== undefined;
     const asked = m["reportsExposure"];
-    if (asked === true && spec !== undefined && !canReport) {
+    if (asked === true && spec !== undefined && spec.exposureAssets === undefined) {
       error(["markets", i, "reportsExposure"], `"${kind}" balance fuses do not report exposures (no IExposureFuse); kinds that do: ${EXPOSURE_KINDS.join(", ")}`);
+    } else if (asked === true && spec !== undefined && !canReport) {
+      error(["markets", i, "reportsExposure"], `a "${kind}" market cannot report exposure ${spec.exposureHint ?? "with these params"}`);
     }
     const reports = typeof asked === "boolean" ? asked && canReport : canReport && bands.length > 0;
-    const substrates = arr(m["substrates"]).map(lowerAddress).filter((s): s is string => s !== undefined);
-    const holds = spec?.exposureAssets?.({ params: obj(m["params"]), substrates, vaultAsset }) ?? substrates;
+    const holds = reported ?? substrates;
     if (asked === true && canReport && bands.length === 0) {
       warn(["markets", i, "reportsExposure"], "is on but the config sets no risk.netDeltaBands: the book costs gas on every batch and bounds nothing");
     }
@@ -91,6 +94,16 @@ export function riskChecks(config: Raw, error: (path: Path, message: string) => 
     const silent = reporting.filter((m) => !m.reports && m.holds.has(asset)).map((m) => m.name);
     warn(path, `is held by no market that reports exposure: the band is inert (its net delta stays 0)${silent.length === 0 ? "" : `; ${silent.join(", ")} hold${silent.length === 1 ? "s" : ""} it but do${silent.length === 1 ? "es" : ""} not report`}`);
   });
+
+  // A reporting market none of whose assets is banded counts in no net delta (e.g. a perp venue that lists its market
+  // under an id, not the underlying token a band names): likely a hedge leg left out of the band it should offset.
+  if (seenBands.size > 0) {
+    const banded = new Set([...seenBands.keys()].map((a) => (a === "vault-asset" ? vaultAsset : a)));
+    reporting.forEach((m, i) => {
+      if (!m.reports || m.holds.size === 0 || [...m.holds].some((a) => banded.has(a))) return;
+      warn(["markets", i, "substrates"], `reports exposure only in assets no band names (${[...m.holds].join(", ")}): ${m.name}'s positions count in no net delta`);
+    });
+  }
 
   const bounds = obj(risk["navRateBounds"]);
   if (bounds["perUpdateBps"] === 0 && bounds["annualRateBps"] === 0) error(["risk", "navRateBounds"], "bounds nothing (both 0): omit risk.navRateBounds for no bound");

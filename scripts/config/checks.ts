@@ -106,11 +106,13 @@ export function semanticChecks(input: unknown): { errors: Finding[]; warnings: F
     }
     const spec = fuseKind(kind);
     const params = obj(m["params"]);
-    for (const [param, type] of Object.entries(spec.params)) {
+    const optional = spec.optionalParams ?? {};
+    for (const [param, type] of [...Object.entries(spec.params), ...Object.entries(optional)]) {
       const value = params[param];
       const path = ["markets", i, "params", param];
-      if (value === undefined) error(["markets", i, "params"], `"${kind}" needs params.${param} (${type})`);
-      else if (type === "address" && (typeof value !== "string" || !ADDRESS_RE.test(value))) error(path, "is not an address (expected 0x + 40 hex characters)");
+      if (value === undefined) {
+        if (!(param in optional)) error(["markets", i, "params"], `"${kind}" needs params.${param} (${type})`);
+      } else if (type === "address" && (typeof value !== "string" || !ADDRESS_RE.test(value))) error(path, "is not an address (expected 0x + 40 hex characters)");
       else if (type === "address" && String(value).toLowerCase() === ZERO) error(path, "is the zero address");
       else if (type === "address" && badChecksum(String(value))) error(path, CHECKSUM);
       else if (type === "integer" && (typeof value !== "number" || !Number.isInteger(value) || value < 0)) error(path, "must be a whole number");
@@ -121,7 +123,8 @@ export function semanticChecks(input: unknown): { errors: Finding[]; warnings: F
       if (problem !== undefined && params[param] !== undefined) error(["markets", i, "params", param], problem);
     }
     for (const param of Object.keys(params)) {
-      if (!(param in spec.params)) error(["markets", i, "params", param], `is not a parameter of "${kind}" (it takes: ${Object.keys(spec.params).join(", ") || "none"})`);
+      const takes = [...Object.keys(spec.params), ...Object.keys(optional).map((p) => `${p} (optional)`)];
+      if (!(param in spec.params) && !(param in optional)) error(["markets", i, "params", param], `is not a parameter of "${kind}" (it takes: ${takes.join(", ") || "none"})`);
     }
     const maxLeverage = num(m["maxLeverage"]);
     const tier = m["leverageTier"] === "alt" ? "alt" : "major";

@@ -12,12 +12,17 @@ export type SubstrateEncoding =
   | { type: "address"; what: string } // left-padded address (FuseboxStorageLib.toSubstrate)
   | { type: "bytes32"; what: string }; // raw 32-byte id (e.g. a Morpho market id)
 
+/** PerpV2BalanceFuse.MAX_UNDERLYINGS: the base-token → underlying pairs it keeps in immutables. */
+const PERP_V2_MAX_UNDERLYINGS = 4;
+
 /** What a kind's constructors receive. */
 export interface FuseConstructorContext {
   marketId: bigint;
   asset: string; // the vault's asset
   /** The market's `params` from the config, checked against the kind's `params` spec. */
   params: Readonly<Record<string, string | number>>;
+  /** The market's substrates as the config gives them (addresses as strings; test substrates left out). */
+  substrates: readonly string[];
 }
 
 /** A per-market parameter a kind's constructors need: an address, a plain integer, or a decimal scaled to 1e18. */
@@ -32,6 +37,8 @@ export interface FuseKindSpec {
   balanceFuse: string;
   /** Per-market parameters (the market's `params` in the config), e.g. the venue's address. */
   params: Readonly<Record<string, ParamType>>;
+  /** Parameters a market of the kind may leave out (checked like `params` when given). */
+  optionalParams?: Readonly<Record<string, ParamType>>;
   /** Constructor arguments of `contract` (one of `fuses` or `balanceFuse`). */
   constructorArgs: (contract: string, ctx: FuseConstructorContext) => unknown[];
   substrates: SubstrateEncoding;
@@ -56,9 +63,12 @@ export interface FuseKindSpec {
   /**
    * Set when the kind's balance fuse implements IExposureFuse (contracts/interfaces/IExposureFuse.sol): the assets a
    * market of the kind can report signed exposure in, as far as the config names them (lower case). A market of a
-   * kind without it cannot report into the net-delta book (`reportsExposure: true` is refused).
+   * kind without it cannot report into the net-delta book (`reportsExposure: true` is refused); `undefined` from it:
+   * this market cannot, with these params (`exposureHint` says why).
    */
-  exposureAssets?(market: ValuationInput): string[];
+  exposureAssets?(market: ValuationInput): string[] | undefined;
+  /** Why a market of the kind may be unable to report (shown when `exposureAssets` answers undefined). */
+  exposureHint?: string;
 }
 
 export interface ValuationInput {
@@ -108,17 +118,27 @@ export const FUSE_KINDS = {
     valuationKeys: ({ substrates }) => substrates.map((s) => ({ id: `erc4626:${s.slice(-40)}`, what: `the vault's shares of ERC-4626 target 0x${s.slice(-40)}` })),
   },
   "perp-v2": {
-    summary: "Perpetual Protocol v2 positions; substrates = Perp v2 base tokens; params: clearingHouse",
+    summary: "Perpetual Protocol v2 positions; substrates = Perp v2 base tokens; params: clearingHouse, underlying (optional: the spot asset the base tokens track, for the net-delta band)",
     fuses: ["PerpV2Fuse"],
     balanceFuse: "PerpV2BalanceFuse",
     params: { clearingHouse: "address" },
-    // The balance fuse's base-token → underlying lists (exposure for the net-delta band) are not in the config yet:
-    // empty, so a perp-v2 market does not report exposure (fuses/perp/README.md).
-    constructorArgs: (c, { marketId, params }) => (c === "PerpV2BalanceFuse" ? [marketId, params["clearingHouse"], [], []] : [marketId, params["clearingHouse"]]),
+    // The spot asset the market's base tokens track (WETH for vETH): the balance fuse reports each position under it.
+    optionalParams: { underlying: "address" },
+    constructorArgs: (c, { marketId, params, substrates }) => {
+      const clearingHouse = params["clearingHouse"];
+      if (c !== "PerpV2BalanceFuse") return [marketId, clearingHouse];
+      const underlying = params["underlying"];
+      return typeof underlying === "string" ? [marketId, clearingHouse, [...substrates], substrates.map(() => underlying)] : [marketId, clearingHouse, [], []];
+    },
     substrates: { type: "address", what: "Perp v2 base token" },
     levered: true,
     requiresRestrictedVault: false,
     valuationKeys: accountAt("perp-v2", "clearingHouse", "Perp v2 ClearingHouse"),
+    exposureAssets: ({ params, substrates }) => {
+      const underlying = params["underlying"];
+      return typeof underlying === "string" && substrates.length <= PERP_V2_MAX_UNDERLYINGS ? [underlying.toLowerCase()] : undefined;
+    },
+    exposureHint: `without params.underlying (the spot asset its base tokens track), or with more than ${PERP_V2_MAX_UNDERLYINGS} base tokens`,
   },
   "perp-sim": {
     summary: "simulated perp venue (replay and tests only); substrates = venue markets; params: venue",

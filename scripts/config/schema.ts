@@ -264,8 +264,13 @@ export function validateConfig(input: unknown): ValidationResult {
  * can report (IExposureFuse) and the config bands some asset — the book costs gas on every batch (contracts/README.md,
  * "Gas") and only a band reads it.
  */
-export function marketReportsExposure(config: Pick<VaultConfig, "risk">, m: Pick<MarketConfig, "kind" | "reportsExposure">): boolean {
-  return m.reportsExposure ?? (fuseKind(m.kind).exposureAssets !== undefined && config.risk.netDeltaBands.length > 0);
+export function marketReportsExposure(
+  config: Pick<VaultConfig, "risk">,
+  m: Pick<MarketConfig, "kind" | "reportsExposure" | "params" | "substrates">,
+): boolean {
+  const substrates = m.substrates.filter((s): s is string => typeof s === "string").map((s) => s.toLowerCase());
+  const canReport = fuseKind(m.kind).exposureAssets?.({ params: m.params, substrates, vaultAsset: undefined }) !== undefined;
+  return m.reportsExposure ?? (canReport && config.risk.netDeltaBands.length > 0);
 }
 
 /** The market's leverage limit in WAD: 0 for unlevered kinds, else the configured or guidance default. */

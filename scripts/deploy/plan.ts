@@ -5,6 +5,7 @@
  * One entry per contract, setting, role holder and scheduled operation of the vault the config describes,
  * each with its state on the chain now. Nothing here talks to a chain: these are types and pure helpers.
  */
+import type { ConstructorArg } from "./record.js";
 import type { RoleName } from "../lib/access.js";
 
 /**
@@ -57,7 +58,7 @@ export interface PlanStep {
   /** The call a non-present entry makes (for `schedule` / `due`: the call scheduled / executed). */
   call?: RestrictedCall;
   /** A contract creation (kind `contract`). */
-  deploy?: { contract: string; args: string[]; address: string; predicted: boolean; inFlightTx?: string };
+  deploy?: { contract: string; args: ConstructorArg[]; address: string; predicted: boolean; inFlightTx?: string };
   /** What the chain has now and what the config wants, when they differ or for a present setting. */
   current?: string;
   desired?: string;

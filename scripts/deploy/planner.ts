@@ -109,7 +109,7 @@ export async function planVault(ctx: ChainContext, config: VaultConfig, options:
       }
     }
     const address = getCreateAddress({ from: deployer, nonce: nonce++ });
-    steps.push({ ...base, state: "create", deploy: { contract: name, args: args.map(String), address, predicted: true }, detail: `at ${address} (predicted)` });
+    steps.push({ ...base, state: "create", deploy: { contract: name, args: args.map((a) => (Array.isArray(a) ? a.map(String) : String(a))), address, predicted: true }, detail: `at ${address} (predicted)` });
     return address;
   };
 
@@ -156,7 +156,7 @@ export async function planVault(ctx: ChainContext, config: VaultConfig, options:
         substrates.push(encodeSubstrate(m.kind, await contract(`test:market:${m.id}:substrate:${j}`, test.contract, test.args({ asset }))));
       }
     }
-    const kindCtx = { marketId: id, asset, params: m.params };
+    const kindCtx = { marketId: id, asset, params: m.params, substrates: given };
     const fuses: Record<string, string> = {};
     for (const name of spec.fuses) fuses[name] = await contract(`market:${m.id}:${m.kind}:${name}`, name, spec.constructorArgs(name, kindCtx));
     const balanceFuse = await contract(`market:${m.id}:${m.kind}:${spec.balanceFuse}`, spec.balanceFuse, spec.constructorArgs(spec.balanceFuse, kindCtx));

@@ -7,12 +7,15 @@ import type { RoleName } from "../lib/access.js";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
+/** A constructor argument as recorded: a value, or a list of values (e.g. PerpV2BalanceFuse's base tokens). */
+export type ConstructorArg = string | string[];
+
 export interface ContractRecord {
   contract: string;
   address: string;
   txHash: string;
   block: number | null; // null while pending
-  args: string[];
+  args: ConstructorArg[];
   status: "pending" | "deployed";
 }
 

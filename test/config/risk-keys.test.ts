@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import { marketReportsExposure, validateConfig, type VaultConfig, type VaultConfigInput } from "../../scripts/config/schema.js";
 import { EXPOSURE_KINDS } from "../../scripts/config/checks-risk.js";
+import { fuseKind } from "../../scripts/config/fuse-kinds.js";
 
 import { A, USDC, baseConfig } from "./fixtures.js";
 const WETH = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
@@ -64,7 +65,7 @@ describe("risk engine config keys", function () {
   });
 
   it("exposure reporting defaults from the kind once a band exists; asking a kind that cannot is refused", function () {
-    expect(EXPOSURE_KINDS).to.have.members(["aave-v3", "perp-sim", "spot"]);
+    expect(EXPOSURE_KINDS).to.have.members(["aave-v3", "perp-sim", "perp-v2", "spot"]);
     const banded = valid(config({ netDeltaBands: [{ asset: WETH, bandBps: 500 }] }));
     expect(banded.markets.map((m) => marketReportsExposure(banded, m))).to.deep.equal([false, true, true]);
     const unbanded = valid(config({}));
@@ -88,9 +89,44 @@ describe("risk engine config keys", function () {
     const silent = validateConfig(config({ netDeltaBands: [{ asset: WETH, bandBps: 500 }] }, [parking, { ...aave, reportsExposure: false }, { ...perp, reportsExposure: false }]));
     expect(silent.warnings.join("\n")).to.match(/is held by no market that reports exposure: .*; aave, perp hold it but do not report/);
     // The vault asset is held by the Aave market (its supplied USDC); a spot market never reports the vault's asset.
-    expect(validateConfig(config({ netDeltaBands: [{ asset: "vault-asset", bandBps: 500 }] })).warnings).to.deep.equal([]);
+    const vaultAssetBand = validateConfig(config({ netDeltaBands: [{ asset: "vault-asset", bandBps: 500 }] })).warnings;
+    expect(vaultAssetBand.filter((w) => w.includes("netDeltaBands"))).to.deep.equal([]);
+    expect(vaultAssetBand).to.have.length(1); // the perp market's WETH short counts in no band
+    expect(vaultAssetBand[0]).to.match(/^markets\[2\]\.substrates: reports exposure only in assets no band names/);
     const spot: Market = { id: 4, name: "spot", kind: "spot", substrates: [USDC, WETH], capBps: 5_000, params: { router: A, maxSlippageBps: 100, instantWithdrawFee: 500 } };
     expect(validateConfig(config({ netDeltaBands: [{ asset: "vault-asset", bandBps: 500 }] }, [parking, spot])).warnings.join("\n")).to.match(/"vault-asset" is held by no market that reports exposure/);
     expect(validateConfig(config({ netDeltaBands: [{ asset: WETH, bandBps: 500 }] }, [parking, spot])).warnings.filter((w) => w.includes("netDeltaBands"))).to.deep.equal([]);
+    // A perp venue listing its market under an id rather than WETH: its short counts in no band (warned).
+    const idPerp: Market = { ...perp, substrates: ["0x00000000000000000000000000000000000e7e01"] };
+    expect(validateConfig(config({ netDeltaBands: [{ asset: WETH, bandBps: 500 }] }, [parking, aave, idPerp])).warnings.join("\n"))
+      .to.match(/markets\[2\]\.substrates: reports exposure only in assets no band names \(0x0+e7e01\): perp's positions count in no net delta/);
+    expect(validateConfig(config({ netDeltaBands: [{ asset: WETH, bandBps: 500 }] })).warnings).to.deep.equal([]);
+  });
+  it("perp-v2 reports under params.underlying (vETH → WETH), is refused without it, and deploys its fuse with the pairs", function () {
+    const CH = "0xBcd4042DE499D14e55001CcbB24a551F3b954096";
+    const V_ETH = "0x71bE63f3384f5fb98995898A86B02Fb2426c5788";
+    const V_SOL = "0xFABB0ac9d68B0B445fB7357272Ff202C5651694a";
+    const bands: Risk = { netDeltaBands: [{ asset: WETH, bandBps: 500 }] };
+    const perpV2 = (params: Record<string, string>, substrates: string[] = [V_ETH], extra: Partial<Market> = {}): Market =>
+      ({ id: 4, name: "perp-v2", kind: "perp-v2", substrates, capBps: 2_500, maxLeverage: 3, params: { clearingHouse: CH, ...params }, ...extra });
+    const c = valid(config(bands, [parking, perpV2({ underlying: WETH })]));
+    const market = c.markets.find((m) => m.name === "perp-v2");
+    if (market === undefined) throw new Error("no perp-v2 market");
+    expect(marketReportsExposure(c, market), "default on: it reports WETH and WETH is banded").to.equal(true);
+    expect(fuseKind("perp-v2").constructorArgs("PerpV2BalanceFuse", { marketId: 4n, asset: USDC, params: market.params, substrates: [V_ETH] }))
+      .to.deep.equal([4n, CH, [V_ETH], [WETH]]);
+    // Without an underlying the market cannot report: default off, and asking for it is refused with the reason.
+    const plain = valid(config(bands, [parking, aave, perpV2({})]));
+    const plainMarket = plain.markets.find((m) => m.name === "perp-v2");
+    if (plainMarket === undefined) throw new Error("no perp-v2 market");
+    expect(marketReportsExposure(plain, plainMarket)).to.equal(false);
+    expect(fuseKind("perp-v2").constructorArgs("PerpV2BalanceFuse", { marketId: 4n, asset: USDC, params: plainMarket.params, substrates: [V_ETH] }))
+      .to.deep.equal([4n, CH, [], []]);
+    expect(errorsOf(config(bands, [parking, perpV2({}, [V_ETH], { reportsExposure: true })])))
+      .to.match(/markets\[1\]\.reportsExposure: .*a "perp-v2" market cannot report exposure without params\.underlying/);
+    const many = Array.from({ length: 5 }, (_, i) => `0x${(0xe1 + i).toString(16).padStart(40, "0")}`);
+    expect(errorsOf(config(bands, [parking, perpV2({ underlying: WETH }, many, { reportsExposure: true })]))).to.match(/more than 4 base tokens/);
+    expect(errorsOf(config(bands, [parking, perpV2({ underlying: "0x123" })]))).to.match(/markets\[1\]\.params\.underlying: .*is not an address/);
+    expect(errorsOf(config(bands, [parking, perpV2({ pool: WETH })]))).to.match(/is not a parameter of "perp-v2" \(it takes: clearingHouse, underlying \(optional\)\)/);
   });
 });

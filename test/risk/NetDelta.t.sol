@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {FuseAction} from "../../contracts/interfaces/IFuse.sol";
+import {IFuseboxVaultModule} from "../../contracts/interfaces/IFuseboxVault.sol";
 import {ErrorsLib} from "../../contracts/libraries/ErrorsLib.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 import {TestPriceFeed} from "../../contracts/test/TestPriceFeed.sol";
@@ -139,5 +140,24 @@ contract NetDeltaTest is RiskTestBase {
         VM.prank(ALPHA);
         VM.expectRevert(ErrorsLib.OnlyVault.selector);
         vault.bookExposure(MSPOT);
+    }
+
+    /// @notice Regression: a valuation the configuration module writes (here: reconfiguring the market; also releasing
+    /// a quarantine and an instant withdrawal's revaluation) used to leave the net-delta book at its last report until
+    /// the core's next refresh of the market. It is booked at once now.
+    function test_theModulesOwnValuationsAreBooked() public {
+        weth.mint(address(vault), 10e18); // 60 WETH held; the book still says 50
+        assertTrue(_delta() == 50e18, "not revalued yet");
+        vault.configureMarket(
+            MSPOT,
+            IFuseboxVaultModule.MarketParams({
+                balanceFuse: vault.getMarket(MSPOT).balanceFuse,
+                capBps: 2_000,
+                capAssets: 0,
+                maxLeverageWad: 0,
+                maxBalanceAge: 3600
+            })
+        );
+        assertTrue(_delta() == 60e18, "the module's revaluation is booked");
     }
 }
