@@ -47,7 +47,7 @@ export function economicsRows(r: ReplayResult): [string, string][] {
   if (q !== undefined) {
     rows.push([
       "redeem request",
-      `${iso(q.requestedAt)}: ${money(q.shares)} shares (${pct(q.supplyShare)} of the supply) worth ${money(q.valueAtRequest)} USDC at ${q.navPerShareAtRequest.toFixed(6)} per share; an instant redemption could have paid ${money(q.instantMaxAssets)}`,
+      `${iso(q.requestedAt)}: ${money(q.shares)} shares (${pct(q.supplyShare)} of the supply) worth ${money(q.valueAtRequest)} USDC at ${q.navPerShareAtRequest.toFixed(6)} per share; an instant redemption could have paid ${money(q.instantMaxAssets)}${q.instantMaxAssets >= q.valueAtRequest ? " (all of it: the book was mostly idle; queued all the same)" : ""}`,
     ]);
     rows.push([
       "settlement (by the alpha)",
