@@ -9,6 +9,7 @@ import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/acce
 
 import {IFuseboxRiskModule} from "./interfaces/IFuseboxRiskModule.sol";
 import {FuseboxStorageLib} from "./libraries/FuseboxStorageLib.sol";
+import {EconomicsStorageLib} from "./libraries/EconomicsStorageLib.sol";
 import {RiskStorageLib} from "./libraries/RiskStorageLib.sol";
 import {RiskLib} from "./libraries/RiskLib.sol";
 import {GuardrailLib} from "./libraries/GuardrailLib.sol";
@@ -317,9 +318,10 @@ contract FuseboxRiskModule is FuseboxModuleLink, AccessManagedUpgradeable, IFuse
 
     /* ================================================================ INTERNAL */
 
+    /// @dev Idle (the assets set aside for settled redemptions are not the vault's) plus the cached market balances.
     function _cachedTotalAssets() internal view returns (uint256) {
         address asset = IERC4626(address(this)).asset();
-        return IERC20(asset).balanceOf(address(this)) + FuseboxStorageLib.vault().totalMarketBalance;
+        return EconomicsStorageLib.idle(IERC20(asset).balanceOf(address(this))) + FuseboxStorageLib.vault().totalMarketBalance;
     }
 
     /// @dev Total assets per share on the cached NAV, 1e18 = 1 asset unit per share unit (0 without shares).

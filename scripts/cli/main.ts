@@ -23,6 +23,7 @@ import { vaultStatus } from "../deploy/status.js";
 import { botStatusLines, defaultJournalPath, registerAlphaCommands } from "./alpha.js";
 import { readBotStatus } from "../alpha/live/journal.js";
 import { deployProgress } from "./progress.js";
+import { spinnerWanted } from "../lib/progress.js";
 import { registerSafeCommands } from "./safe.js";
 import { registerRiskCommands } from "./risk.js";
 
@@ -138,7 +139,7 @@ async function runReconcile(mode: "plan" | "apply", opts: ReconcileCliOptions, i
   const json = opts.json === true;
   const say = json ? io.err : io.out;
   say(`${mode === "plan" ? "plan" : "deploy"} ${config.name} on ${ctx.networkName} (chainId ${ctx.chainId}), config ${hash.slice(0, 18)}…`);
-  const progress = mode === "apply" && !json ? deployProgress(io, process.stderr.isTTY === true && io === consoleOutput) : undefined;
+  const progress = mode === "apply" && !json ? deployProgress(io, io === consoleOutput && spinnerWanted(process.stderr, process.env)) : undefined;
   let result;
   try {
     result = await reconcile(ctx, config, {

@@ -8,7 +8,7 @@
 import { Contract } from "ethers";
 import { formatAmount } from "../lib/units.js";
 import { vaultAt } from "./bindings.js";
-import type { ChainContext } from "./context.js";
+import { signerFor, type ChainContext } from "./context.js";
 import { resolveVault } from "./status.js";
 
 export interface QueueEntry {
@@ -79,5 +79,48 @@ export async function redeemQueueListing(ctx: ChainContext, root: string, vaultA
       vault: vaultAddress, asset: units, maxRedeemWaitSeconds: Number(maxWait), pendingShares: pendingTotal.toString(), setAside: setAside.toString(),
       fromBlock, entries, unaccountedShares: unaccounted.toString(),
     },
+  };
+}
+
+export interface SettleOverdueResult {
+  outcome: "not-needed" | "sent";
+  vault: string;
+  sender?: string;
+  txHash?: string;
+  /** The controllers the settlement named (every one with pending shares, as the vault requires). */
+  controllers: string[];
+  lines: string[];
+}
+
+/**
+ * `fusebox queue --settle-overdue`: past the maximum wait, anyone may settle the queue from what is liquid (idle and
+ * the instant-withdraw markets: `settleOverdueRedeemRequests`) — the depositor's remedy when the alpha does not
+ * settle. Sends nothing unless a request is overdue; refuses (sending nothing) when the events read do not account for
+ * every pending share, since the vault needs every pending controller named once.
+ */
+export async function settleOverdue(ctx: ChainContext, root: string, vaultArg: string, from?: string): Promise<SettleOverdueResult> {
+  const { data } = await redeemQueueListing(ctx, root, vaultArg);
+  const pending = data.entries.filter((e) => BigInt(e.pendingShares) !== 0n);
+  const controllers = pending.map((e) => e.controller);
+  if (!pending.some((e) => e.overdue)) {
+    const why = pending.length === 0 ? "no request is pending" : `no request has waited past the maximum wait of ${data.maxRedeemWaitSeconds}s`;
+    return { outcome: "not-needed", vault: data.vault, controllers: [], lines: [`nothing to settle: ${why} (nothing sent; before the wait only the alpha settles)`] };
+  }
+  if (BigInt(data.unaccountedShares) !== 0n) {
+    throw new Error(`${data.unaccountedShares} pending shares belong to controllers whose RedeemRequest events were not found from block ${data.fromBlock}: the vault needs every pending controller named (nothing sent)`);
+  }
+  const signer = from === undefined ? ctx.signers[0] : signerFor(ctx, from);
+  if (signer === undefined) throw new Error(`${from ?? "a sender"} is not an account of network "${ctx.networkName}" (nothing sent)`);
+  const vault = await vaultAt(ctx, data.vault);
+  const receipt = await (await vault.connect(signer).settleOverdueRedeemRequests(controllers)).wait();
+  const settled = await redeemQueueListing(ctx, root, vaultArg);
+  const left = BigInt(settled.data.pendingShares);
+  return {
+    outcome: "sent", vault: data.vault, sender: signer.address, txHash: receipt?.hash, controllers,
+    lines: [
+      `settled the queue as ${signer.address} (${controllers.length} controller${controllers.length === 1 ? "" : "s"}) from what is liquid: tx ${receipt?.hash ?? "?"}`,
+      left === 0n ? "  every pending share is now claimable" : `  ${left} shares still pending: liquidity was short, they were filled pro rata and wait for the next settlement`,
+      ...settled.lines,
+    ],
   };
 }

@@ -12,7 +12,7 @@ import { main } from "../../scripts/cli/main.js";
 import type { VaultConfigInput } from "../../scripts/config/schema.js";
 import type { PlanStep } from "../../scripts/deploy/plan.js";
 import { acknowledgeNav } from "../../scripts/deploy/acknowledge.js";
-import { redeemQueueListing } from "../../scripts/deploy/queue.js";
+import { redeemQueueListing, settleOverdue } from "../../scripts/deploy/queue.js";
 import { vaultStatus } from "../../scripts/deploy/status.js";
 import { formatAmount } from "../../scripts/lib/units.js";
 import { deploySimulatedPerpVenueWith } from "../../scripts/local/simulatedPerp.js";
@@ -233,6 +233,36 @@ describe("reconciler: net-delta bands, loss budget, NAV-rate bounds, exposure re
     await (await v.connect(first).redeem(firstShares, first.address, first.address)).wait();
     const claimed = await redeemQueueListing(chain.ctx, chain.records, "risk-limits");
     expect(claimed.data.entries.map((e) => e.controller)).to.deep.equal([second.address]);
+  });
+
+  it("queue --settle-overdue: nothing before the maximum wait; past it anyone settles from what is liquid", async function () {
+    const { ethers, networkHelpers } = chain.connection;
+    const signers = await ethers.getSigners();
+    const [holder, stranger] = [signers[10]!, signers[9]!]; // a holder with no earlier request
+    const v = await vault();
+    const token = await ethers.getContractAt("TestERC20", usdc);
+    await (await token.mint(holder.address, 5_000n * ONE_USDC)).wait();
+    await (await token.connect(holder).approve(await v.getAddress(), 5_000n * ONE_USDC)).wait();
+    await (await v.connect(holder).deposit(5_000n * ONE_USDC, holder.address)).wait();
+    const shares = await v.balanceOf(holder.address);
+    await (await v.connect(holder).requestRedeem(shares, holder.address, holder.address)).wait();
+    const worth = await v.convertToAssets(shares);
+    const early = await settleOverdue(chain.ctx, chain.records, "risk-limits", stranger.address);
+    expect(early.outcome).to.equal("not-needed");
+    expect(early.lines[0]).to.match(/nothing to settle: no request has waited past the maximum wait of 259200s \(nothing sent/);
+    expect(await v.pendingRedeemRequest(0, holder.address)).to.equal(shares);
+
+    await networkHelpers.time.increase(3 * 86_400 + 1);
+    const settled = await settleOverdue(chain.ctx, chain.records, "risk-limits", stranger.address);
+    expect(settled.outcome).to.equal("sent");
+    expect(settled.sender).to.equal(stranger.address);
+    expect(settled.controllers).to.include(holder.address);
+    expect(await v.pendingRedeemRequest(0, holder.address)).to.equal(0n);
+    expect(await v.claimableRedeemRequest(0, holder.address)).to.equal(shares);
+    const claim = await v.claimableRedeemAssets(holder.address);
+    expect(claim <= worth && worth - claim <= 1n, `${claim} vs ${worth}`).to.equal(true);
+    expect(settled.lines.join("\n")).to.contain("every pending share is now claimable");
+    expect((await settleOverdue(chain.ctx, chain.records, "risk-limits", stranger.address)).outcome, "nothing left to settle").to.equal("not-needed");
   });
 
   it("refuses a bad risk config with a clear message and sends nothing", async function () {

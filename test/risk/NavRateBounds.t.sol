@@ -94,4 +94,25 @@ contract NavRateBoundsTest is RiskTestBase {
         VM.expectRevert(ErrorsLib.OnlyVault.selector);
         vault.checkNavRate();
     }
+
+    /// @notice Regression (found by the demo; failed before the fix): the bound's price per share counted the assets
+    /// set aside for settled redemptions as the vault's, so a settlement — shares burnt, their assets set aside —
+    /// looked like a jump in the price per share and the next refresh paused the vault. Set-aside assets are not the
+    /// vault's: a settlement leaves the price, and the bound, where they were.
+    function test_aSettlementIsNoPriceMove() public {
+        uint256 ppsBefore = vault.navRateBounds().lastPpsWad;
+        uint256 shares = vault.balanceOf(ALICE) * 30 / 100;
+        VM.prank(ALICE);
+        vault.requestRedeem(shares, ALICE, ALICE);
+        address[] memory controllers = new address[](1);
+        controllers[0] = ALICE;
+        VM.prank(ALPHA);
+        vault.settleRedeemRequests(controllers);
+        _refreshAll();
+        assertTrue(!vault.paused(), "a settlement is not a NAV move");
+        uint256 pps = vault.navRateBounds().lastPpsWad;
+        assertTrue(pps <= ppsBefore + 1 && pps + 1 >= ppsBefore, "the price per share did not move");
+        (uint256 balance,,,) = vault.groupExposure(bytes32(0));
+        assertEq(balance, 0, "(no group)");
+    }
 }
