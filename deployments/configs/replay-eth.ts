@@ -63,13 +63,13 @@ export function replayEthConfig(a: ReplayAddresses): VaultConfigInput {
     fees: { managementBps: 100, performanceBps: 1_000, recipient: FEE_RECIPIENT },
     // The risk engine: the three venues' margin together ≤ 60 % of NAV (each market's own cap is 25 %); WETH's net
     // delta within ±5 % of NAV (every market reports its exposure: the perps' shorts −, Aave's collateral and the
-    // spot leg +; the demo stays within a few bps); one batch loses at most 0.5 % of NAV (fees, slippage).
-    // No NAV-rate bounds: with them, the first refresh after the redemption's settlement reports the price per share
-    // at ~1.43 (the NAV before the payout over the supply after it) and pauses the vault (reported to the contracts).
+    // spot leg +; the demo stays within a few bps); one batch loses at most 0.5 % of NAV (fees, slippage); the price
+    // per share moves at most 1 % + 20 %/yr pro rata between two full refreshes (a delta-neutral book moves bps).
     risk: {
       groups: [{ name: "perp-margin", capBps: 6_000, markets: a.perps.map((p) => `${p.venueId}-perp`) }],
       netDeltaBands: [{ asset: a.weth, bandBps: 500 }],
       maxBatchLossBps: 50,
+      navRateBounds: { perUpdateBps: 100, annualRateBps: 2_000 },
     },
     // A redeem request may wait 3 days before anyone may settle it from what is liquid (the alpha settles at its next epoch).
     maxRedeemWaitSeconds: 3 * 86_400,

@@ -102,3 +102,10 @@ export async function readRiskExposure(book: ChainBook, provider: Provider): Pro
   }
   return { groups, bands };
 }
+
+/** The vault's NAV-rate bounds (0 = none) and how often its price per share broke them (`NavRateBoundBreached`). */
+export async function readNavBound(book: ChainBook, provider: Provider): Promise<{ perUpdateBps: number; annualRateBps: number; breaches: number; paused: boolean }> {
+  const vault = vaultAt(book.vault, provider);
+  const [bound, events, paused] = await Promise.all([vault.navRateBounds(), vault.queryFilter(vault.filters.NavRateBoundBreached(), 0, "latest"), vault.paused()]);
+  return { perUpdateBps: Number(bound.perUpdateBps), annualRateBps: Number(bound.annualRateBps), breaches: events.length, paused };
+}

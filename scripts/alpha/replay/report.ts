@@ -58,6 +58,15 @@ export function economicsRows(r: ReplayResult): [string, string][] {
     rows.push(["claim", q.claimedAt === undefined ? "not claimed within the window" : `${iso(q.claimedAt)}: ${money(q.claimedAssets ?? 0)} USDC`]);
   }
   rows.push(...riskRows(r));
+  const nb = r.navBound;
+  if (nb.perUpdateBps + nb.annualRateBps > 0) {
+    let maxMove = 0;
+    r.epochs.forEach((e, i) => {
+      const prev = i === 0 ? r.startPricePerShare : (r.epochs[i - 1]?.pricePerShare ?? e.pricePerShare);
+      if (prev > 0) maxMove = Math.max(maxMove, Math.abs(e.pricePerShare / prev - 1));
+    });
+    rows.push(["NAV-rate bounds", `±(${nb.perUpdateBps} bps + ${nb.annualRateBps} bps/yr pro rata) between full refreshes; largest epoch-to-epoch move of the price per share ${(maxMove * 1e4).toFixed(1)} bps; breaches ${nb.breaches}${nb.paused ? " (the vault is paused)" : ""}`]);
+  }
   rows.push(["queue settlements (refused)", `${r.settlements} (${r.settleFailures})`]);
   rows.push(["refused batches", String(r.refusals)]);
   return rows;

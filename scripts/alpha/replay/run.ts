@@ -44,7 +44,7 @@ import { defaultStrategyConfig, VENUES } from "../strategy/config.js";
 import type { FundingPrint, StrategyConfig, VenueId } from "../strategy/types.js";
 import { applyFundingBetweenEpochs, deployReplayWorld, POOL_FEE, REPLAY_VENUES, stepWorld, type ReplayWorld } from "./world.js";
 import { iso } from "../backtest/report.js";
-import { readRiskExposure, type RiskExposure } from "../chain/riskLimits.js";
+import { readNavBound, readRiskExposure, type RiskExposure } from "../chain/riskLimits.js";
 import { feeSummary, navPerShare, ReplayQueue, shareDecimals, supplyAndFeeShares, type FeeSummary, type RedemptionRecord } from "./redemption.js";
 
 const HOUR = 3600;
@@ -135,6 +135,8 @@ export interface ReplayResult {
   readonly endPricePerShare: number;
   readonly redemption?: RedemptionRecord;
   readonly fees: FeeSummary;
+  /** The NAV-rate bounds at the end and the breaches over the replay (each pauses the vault). */
+  readonly navBound: Awaited<ReturnType<typeof readNavBound>>;
   readonly deployTxs: number;
   readonly world: ReplayWorld;
   readonly vault: ReturnType<typeof vaultAt>;
@@ -398,6 +400,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     settlements: queue.settlements, settleFailures: queue.settleFailures, startPricePerShare, endPricePerShare: epochs.at(-1)?.pricePerShare ?? startPricePerShare,
     ...(queue.redemption === undefined ? {} : { redemption: queue.redemption }),
     fees: await feeSummary(book.vault, s.ethers.provider, quoteDecimals),
+    navBound: await readNavBound(book, s.ethers.provider),
     deployTxs: s.deployTxs, world: s.world, vault, record: s.record,
   };
 }
