@@ -6,6 +6,7 @@
  * a difference (events outside the range read) is reported, never hidden.
  */
 import { Contract } from "ethers";
+import { queryInWindows } from "../lib/logs.js";
 import { formatAmount } from "../lib/units.js";
 import { vaultAt } from "./bindings.js";
 import { signerFor, type ChainContext } from "./context.js";
@@ -43,7 +44,8 @@ export async function redeemQueueListing(ctx: ChainContext, root: string, vaultA
   const [pendingTotal, setAside, , maxWait] = await vault.redeemQueue();
   const now = BigInt((await ctx.ethers.provider.getBlock("latest"))?.timestamp ?? 0);
   const fromBlock = record?.contracts["FuseboxVault"]?.block ?? 0;
-  const events = await vault.queryFilter(vault.filters.RedeemRequest(), fromBlock);
+  const head = await ctx.ethers.provider.getBlockNumber();
+  const events = await queryInWindows((from, to) => vault.queryFilter(vault.filters.RedeemRequest(), from, to), fromBlock, head);
   const controllers = [...new Set(events.map((e) => e.args.controller))];
   const entries: QueueEntry[] = [];
   let listed = 0n;

@@ -95,7 +95,7 @@ export async function createLiveAlpha(o: LiveAlphaOptions): Promise<{ chain: Eth
   const market = new ChainMarketData({ book, provider: o.provider, clockOffset, seed: o.seed ?? {}, fromBlock: o.fromBlock ?? 0, intervalHours: bookIntervals(book, config) });
   const abis = await Promise.all(ERROR_SOURCES.map(o.abiOf));
   const chain = new EthersAlphaChain({
-    book, provider: o.provider, signer: o.signer, reader, market, config, decodeRevert: revertDecoder(abis), queueFromBlock: o.fromBlock ?? 0, ...(o.caps === undefined ? {} : { caps: o.caps }),
+    book, provider: o.provider, signer: o.signer, reader, market, config, decodeRevert: revertDecoder(abis), queueFromBlock: Math.max(o.fromBlock ?? 0, o.record.contracts["FuseboxVault"]?.block ?? 0), ...(o.caps === undefined ? {} : { caps: o.caps }),
   });
   return { chain, book, config };
 }

@@ -7,6 +7,7 @@
  * checked with `pendingRedeemRequest` at the block read: cancelled and settled ones drop out by that check.
  * The event scan is incremental (from the last block scanned), so a long-running bot reads each block once.
  */
+import { queryInWindows } from "../../lib/logs.js";
 import type { Provider } from "ethers";
 import { vaultAt } from "./contracts.js";
 
@@ -57,7 +58,8 @@ export class PendingControllers {
     const v = vaultAt(this.vault, this.provider);
     const latest = await this.provider.getBlockNumber();
     if (latest > this.scannedTo) {
-      for (const e of await v.queryFilter(v.filters.RedeemRequest(), this.scannedTo + 1, latest)) this.seen.add(e.args.controller);
+      const events = await queryInWindows((from, to) => v.queryFilter(v.filters.RedeemRequest(), from, to), this.scannedTo + 1, latest);
+      for (const e of events) this.seen.add(e.args.controller);
       this.scannedTo = latest;
     }
     const controllers: string[] = [];
