@@ -155,9 +155,8 @@ contract FuseboxRiskModule is FuseboxModuleLink, AccessManagedUpgradeable, IFuse
     {
         RiskStorageLib.Group storage group = RiskStorageLib.risk().groups[groupId];
         if (!group.exists) revert ErrorsLib.UnknownRiskGroup(groupId);
-        bool lowering = capBps <= group.capBps && capAssets != 0
-            && (group.capAssets == 0 || capAssets <= group.capAssets) && maxNotionalWad != 0
-            && (group.maxNotionalWad == 0 || maxNotionalWad <= group.maxNotionalWad);
+        bool lowering = capBps <= group.capBps && GuardrailLib.optionalLimitNotRaised(group.capAssets, capAssets)
+            && GuardrailLib.optionalLimitNotRaised(group.maxNotionalWad, maxNotionalWad);
         if (!lowering) revert ErrorsLib.NotALoweringOfRisk(groupId);
         _writeGroup(groupId, group, capBps, capAssets, maxNotionalWad);
     }

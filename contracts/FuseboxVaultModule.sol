@@ -211,9 +211,11 @@ contract FuseboxVaultModule is FuseboxModuleLink, AccessManagedUpgradeable, Reen
     {
         FuseboxStorageLib.Market storage market = FuseboxStorageLib.vault().markets[marketId];
         if (!market.active) revert ErrorsLib.MarketNotActive(marketId);
-        // An absolute cap of 0 means "none": from none any cap is a lowering; from a cap, only a smaller one.
-        bool capAssetsLowered = market.capAssets == 0 || (capAssets != 0 && capAssets <= market.capAssets);
-        if (capBps > market.capBps || maxLeverageWad > market.maxLeverageWad || !capAssetsLowered) {
+        // An absolute cap of 0 means "none" (maxLeverageWad 0 means no notional at all: a plain bound).
+        if (
+            capBps > market.capBps || maxLeverageWad > market.maxLeverageWad
+                || !GuardrailLib.optionalLimitNotRaised(market.capAssets, capAssets)
+        ) {
             revert ErrorsLib.NotALowering(marketId);
         }
         market.capBps = capBps;

@@ -44,8 +44,8 @@ interface IFuseboxRiskModule is ErrorsLib, EventsLib {
 
     /* ---------------------------------------------------------------- guardian (risk-lowering: immediate) */
 
-    /// @notice Lower the limits of `groupId` at once; none may rise (`capAssets` and `maxNotionalWad` of 0 mean "none",
-    /// so they cannot be set to 0 here).
+    /// @notice Lower the limits of `groupId` at once; none may rise. `capAssets` and `maxNotionalWad` of 0 mean "none":
+    /// a limit that is none may stay none or get any value; a set one may only fall, never back to none.
     function lowerRiskGroupLimits(bytes32 groupId, uint16 capBps, uint128 capAssets, uint96 maxNotionalWad) external;
 
     /// @notice Narrow the band of `asset` at once (to a non-zero `bandBps` no wider than the current band).

@@ -26,6 +26,13 @@ library GuardrailLib {
         if (capAssets != 0 && capAssets < cap) cap = capAssets;
     }
 
+    /// @notice Whether `next` is no looser than `current` for an optional limit where 0 means "none": from none,
+    /// any value (none included) is; from a limit, only a non-zero value at or below it. The guardian's lowerings of
+    /// market and group limits share this rule.
+    function optionalLimitNotRaised(uint256 current, uint256 next) internal pure returns (bool) {
+        return current == 0 || (next != 0 && next <= current);
+    }
+
     /// @notice Gross notional over equity, 1e18 = 1x. Any notional on zero equity is unbounded leverage.
     function leverageWadUp(uint256 grossNotional, uint256 equity) internal pure returns (uint256) {
         if (grossNotional == 0) return 0;

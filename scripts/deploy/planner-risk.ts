@@ -15,9 +15,6 @@ import { vaultAt } from "./bindings.js";
 export type Call = (key: string, kind: StepKind, role: RoleName, description: string, target: BaseContract, method: string, args: unknown[], atOnce: StepState, extra?: Partial<PlanStep> & { after?: Dependencies }) => Promise<PlanStep>;
 
 const WAD = 10n ** 18n;
-// What "no absolute cap" (uint128) / "no notional limit" (uint96) becomes in a guardian lowering.
-const NO_CAP_ASSETS = (1n << 128n) - 1n;
-const NO_NOTIONAL_LIMIT = (1n << 96n) - 1n;
 
 /** The on-chain group id of a configured name. */
 export function riskGroupId(name: string): string {
@@ -43,19 +40,13 @@ export async function planRiskGroups(p: Planner, markets: ResolvedMarket[], call
       capAssets: g.capAssets === undefined ? 0n : parseUnits(g.capAssets, units.decimals),
       maxNotionalWad: g.maxNotional === undefined ? 0n : parseUnits(String(g.maxNotional), 18),
     };
-    // A guardian lowering writes "none" as the type's maximum: read it back as none.
-    const onChain = await view.riskGroup(id);
-    const have: RiskGroupState = {
-      ...onChain,
-      capAssets: onChain.capAssets === NO_CAP_ASSETS ? 0n : onChain.capAssets,
-      maxNotionalWad: onChain.maxNotionalWad === NO_NOTIONAL_LIMIT ? 0n : onChain.maxNotionalWad,
-    };
+    const have = await view.riskGroup(id);
     const description = `risk group ${g.name}: cap ${formatBps(want.capBps)}${want.capAssets === 0n ? "" : ` / ${formatAmount(want.capAssets, units)}`}, notional ${want.maxNotionalWad === 0n ? "no limit" : `${Number((want.maxNotionalWad * 100n) / WAD) / 100}x NAV`}`;
     const key = `risk-group:${g.name}`;
     if (have.exists && have.capBps === want.capBps && have.capAssets === want.capAssets && have.maxNotionalWad === want.maxNotionalWad) {
       p.present({ key, kind: "risk-group", role: "ATOMIST", description });
     } else if (have.exists && isLowering(have, want)) {
-      const args = [id, want.capBps, want.capAssets === 0n ? NO_CAP_ASSETS : want.capAssets, want.maxNotionalWad === 0n ? NO_NOTIONAL_LIMIT : want.maxNotionalWad];
+      const args = [id, want.capBps, want.capAssets, want.maxNotionalWad];
       await call(key, "risk-group", "GUARDIAN", `${description} (lowered)`, vault, "lowerRiskGroupLimits", args, "change");
     } else {
       await call(key, "risk-group", "ATOMIST", description, vault, "setRiskGroup", [id, want.capBps, want.capAssets, want.maxNotionalWad], have.exists ? "change" : "create");

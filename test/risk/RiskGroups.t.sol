@@ -161,6 +161,19 @@ contract RiskGroupsTest is RiskTestBase {
         vault.setMarketGroups(VENUE_IDS[0], new bytes32[](0));
     }
 
+    /// @notice Regression: the guardian could not lower a group's balance cap while keeping "no absolute cap" (0) —
+    /// a lowering had to invent a cap (the reconciler wrote type(uint128).max as "none" and read it back). 0 stays
+    /// "none" here as in every other limit; a set notional limit still cannot go back to none.
+    function test_theGuardianLowersACapKeepingNoAbsoluteCap() public {
+        VM.prank(GUARDIAN);
+        vault.lowerRiskGroupLimits(PERP_MARGIN, 4_500, 0, uint96(WAD));
+        assertEq(vault.getRiskGroup(PERP_MARGIN).capBps, 4_500, "lowered");
+        assertEq(vault.getRiskGroup(PERP_MARGIN).capAssets, 0, "still no absolute cap");
+        VM.prank(GUARDIAN);
+        VM.expectRevert(abi.encodeWithSelector(ErrorsLib.NotALoweringOfRisk.selector, PERP_MARGIN));
+        vault.lowerRiskGroupLimits(PERP_MARGIN, 4_500, 0, 0); // 1x notional limit → none: a raise
+    }
+
     function test_removedGroupAndMembershipNoLongerLimit() public {
         _run(_margin(0, 250_000 * ONE));
         _run(_margin(1, 250_000 * ONE));
