@@ -63,3 +63,20 @@ contract TestSupplyWriterFuse is IFuse {
         return keys;
     }
 }
+
+/// @title TestAccountKeyFuse
+/// @notice TEST ONLY: an action fuse that says it acts on the vault's account at `VENUE` and does nothing — wired to a
+/// market that does not value that account, it is the mis-wired fuse of the "Sound vault" review (`FuseKeyOutsideMarket`).
+contract TestAccountKeyFuse is IFuse {
+    uint256 public immutable MARKET_ID;
+    address public immutable VENUE;
+
+    constructor(uint256 marketId, address venue) {
+        MARKET_ID = marketId;
+        VENUE = venue;
+    }
+
+    function valuationKeys() external view returns (bytes32[] memory) {
+        return ValuationKeys.single(ValuationKeys.account(VENUE));
+    }
+}

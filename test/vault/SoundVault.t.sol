@@ -7,12 +7,12 @@ import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.so
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IFuseboxVaultModule} from "../../contracts/interfaces/IFuseboxVault.sol";
-import {IFuse, FuseAction} from "../../contracts/interfaces/IFuse.sol";
+import {FuseAction} from "../../contracts/interfaces/IFuse.sol";
 import {ErrorsLib} from "../../contracts/libraries/ErrorsLib.sol";
 import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 import {TestPriceFeed} from "../../contracts/test/TestPriceFeed.sol";
-import {TestOracleValuedBalanceFuse} from "../../contracts/test/TestVaultFuses.sol";
+import {TestAccountKeyFuse, TestOracleValuedBalanceFuse} from "../../contracts/test/TestVaultFuses.sol";
 import {TestLeveragedBalanceFuse, TestLeveragedFuse} from "../../contracts/test/TestLeveragedVenue.sol";
 import {Erc4626SupplyFuse} from "../../fuses/erc4626/Erc4626SupplyFuse.sol";
 import {Erc4626BalanceFuse} from "../../fuses/erc4626/Erc4626BalanceFuse.sol";
@@ -65,21 +65,6 @@ contract FrictionTarget is ERC4626 {
 
     function _fee(uint256 assets) private view returns (uint256) {
         return Math.mulDiv(assets, feeBps, 10_000, Math.Rounding.Ceil);
-    }
-}
-
-/// @notice TEST ONLY: an action fuse wired to a venue its market does not value (the mis-wired fuse of the review).
-contract MiswiredFuse is IFuse {
-    uint256 public immutable MARKET_ID;
-    address public immutable VENUE;
-
-    constructor(uint256 marketId, address venue) {
-        MARKET_ID = marketId;
-        VENUE = venue;
-    }
-
-    function valuationKeys() external view returns (bytes32[] memory) {
-        return ValuationKeys.single(ValuationKeys.account(VENUE));
     }
 }
 
@@ -182,7 +167,7 @@ contract SoundVaultTest is VaultTestBase {
     /// A fuse wired to a venue its market does not value cannot be added (it would act outside the guardrails).
     function test_miswiredFuseIsRefused() public {
         address other = address(0xDEAD);
-        MiswiredFuse fuse = new MiswiredFuse(MLEV, other);
+        TestAccountKeyFuse fuse = new TestAccountKeyFuse(MLEV, other);
         bytes32 otherKey = ValuationKeys.account(other);
         VM.expectRevert(
             abi.encodeWithSelector(ErrorsLib.FuseKeyOutsideMarket.selector, address(fuse), MLEV, otherKey)

@@ -7,30 +7,15 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {FuseboxVault} from "../../contracts/FuseboxVault.sol";
 import {FuseboxVaultModule} from "../../contracts/FuseboxVaultModule.sol";
 import {IFuseboxVaultModule} from "../../contracts/interfaces/IFuseboxVault.sol";
-import {IFuse, FuseAction} from "../../contracts/interfaces/IFuse.sol";
+import {FuseAction} from "../../contracts/interfaces/IFuse.sol";
 import {ErrorsLib} from "../../contracts/libraries/ErrorsLib.sol";
 import {EventsLib} from "../../contracts/libraries/EventsLib.sol";
 import {ValuationKeys} from "../../contracts/libraries/ValuationKeys.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 import {TestPriceFeed} from "../../contracts/test/TestPriceFeed.sol";
-import {TestOracleValuedBalanceFuse, TestSupplyWriterFuse} from "../../contracts/test/TestVaultFuses.sol";
+import {TestAccountKeyFuse, TestOracleValuedBalanceFuse, TestSupplyWriterFuse} from "../../contracts/test/TestVaultFuses.sol";
 import {TestLeveragedBalanceFuse} from "../../contracts/test/TestLeveragedVenue.sol";
 import {VaultTestBase, VM} from "./VaultTestBase.sol";
-
-/// @notice TEST ONLY: an action fuse that says it changes a venue account no market of its own values.
-contract OutsideKeyFuse is IFuse {
-    uint256 public immutable MARKET_ID;
-    address public immutable VENUE;
-
-    constructor(uint256 marketId, address venue) {
-        MARKET_ID = marketId;
-        VENUE = venue;
-    }
-
-    function valuationKeys() external view returns (bytes32[] memory) {
-        return ValuationKeys.single(ValuationKeys.account(VENUE));
-    }
-}
 
 /// @notice Every custom error the vault core, its module and the price oracle middleware can raise, each
 /// provoked on purpose and matched with its exact arguments (computed here, not read from the vault); and the
@@ -201,7 +186,7 @@ contract VaultErrorsTest is VaultTestBase {
         VM.expectRevert(abi.encodeWithSelector(ErrorsLib.MarketNotActive.selector, 9));
         VM.prank(ALPHA);
         vault.refreshMarketBalances(_ids(9));
-        OutsideKeyFuse fuse = new OutsideKeyFuse(9, address(venue));
+        TestAccountKeyFuse fuse = new TestAccountKeyFuse(9, address(venue));
         VM.expectRevert(abi.encodeWithSelector(ErrorsLib.MarketNotActive.selector, 9));
         vault.addFuses(_addrs(address(fuse)));
         VM.expectRevert(abi.encodeWithSelector(ErrorsLib.MarketNotActive.selector, 9));
@@ -450,7 +435,7 @@ contract VaultErrorsTest is VaultTestBase {
 
     function test_FuseKeyOutsideMarket() public {
         address other = address(0xDEAD);
-        OutsideKeyFuse fuse = new OutsideKeyFuse(MLEV, other);
+        TestAccountKeyFuse fuse = new TestAccountKeyFuse(MLEV, other);
         VM.expectRevert(
             abi.encodeWithSelector(ErrorsLib.FuseKeyOutsideMarket.selector, address(fuse), MLEV, ValuationKeys.account(other))
         );
