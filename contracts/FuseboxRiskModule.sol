@@ -87,16 +87,10 @@ contract FuseboxRiskModule is FuseboxModuleLink, AccessManagedUpgradeable, IFuse
     function setExposureReporting(uint256 marketId, bool reports) external restricted {
         FuseboxStorageLib.Market storage market = FuseboxStorageLib.vault().markets[marketId];
         if (!market.active) revert ErrorsLib.MarketNotActive(marketId);
-        RiskStorageLib.RiskLayout storage r = RiskStorageLib.risk();
         if (market.reportsExposure == reports) return;
         market.reportsExposure = reports;
-        if (reports) {
-            ++r.exposureMarketCount;
-            RiskLib.bookExposure(marketId, market);
-        } else {
-            --r.exposureMarketCount;
-            RiskLib.clearExposure(marketId, market);
-        }
+        if (reports) RiskLib.bookExposure(marketId, market);
+        else RiskLib.clearExposure(marketId, market);
         emit EventsLib.ExposureReportingSet(marketId, reports);
     }
 
@@ -212,8 +206,9 @@ contract FuseboxRiskModule is FuseboxModuleLink, AccessManagedUpgradeable, IFuse
     }
 
     /// @inheritdoc IFuseboxRiskModule
+    /// @dev Vault-only: reached by the core's delegatecall, which admits it (RiskStorageLib.admitVaultCall).
     function checkNavRate() external {
-        if (msg.sender != address(this)) revert ErrorsLib.OnlyVault();
+        if (!RiskStorageLib.vaultCallAdmitted()) revert ErrorsLib.OnlyVault();
         RiskStorageLib.NavBound storage b = RiskStorageLib.risk().navBound;
         uint256 last = b.lastPpsWad;
         uint256 pps = _ppsWad();
@@ -239,16 +234,9 @@ contract FuseboxRiskModule is FuseboxModuleLink, AccessManagedUpgradeable, IFuse
     }
 
     /// @inheritdoc IFuseboxRiskModule
-    /// @dev Reached by the core's own delegatecall, which sets a transient ticket first; from outside (through the
-    /// fallback chain) there is none.
+    /// @dev Vault-only: reached by the core's or the configuration module's delegatecall, which admits it.
     function bookExposure(uint256 marketId) external {
-        bytes32 ticket = RiskStorageLib.BOOKING_TICKET;
-        uint256 held;
-        assembly {
-            held := tload(ticket)
-            tstore(ticket, 0)
-        }
-        if (held == 0) revert ErrorsLib.OnlyVault();
+        if (!RiskStorageLib.vaultCallAdmitted()) revert ErrorsLib.OnlyVault();
         RiskLib.bookExposure(marketId, FuseboxStorageLib.vault().markets[marketId]);
     }
 

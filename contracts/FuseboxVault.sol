@@ -328,8 +328,12 @@ contract FuseboxVault is
         bytes memory risk = _runBatch(actions, actionMarketIds, touched, batch.idleBefore);
         uint256 totalAssets_ = _checkGuardrails(touched, batch);
         if (risk.length != 0) {
-            IFuseboxRiskModule(address(this)).riskCheck(
-                risk, touched, batch.balanceBefore, batch.notionalBefore, totalAssets_ - batch.unvaluedBalance, totalAssets_
+            _inRiskModule(
+                abi.encodeCall(
+                    IFuseboxRiskModule.riskCheck,
+                    (risk, touched, batch.balanceBefore, batch.notionalBefore, totalAssets_ - batch.unvaluedBalance, totalAssets_)
+                ),
+                false
             );
         }
     }
@@ -346,8 +350,9 @@ contract FuseboxVault is
         uint256[] memory touchedIds = touched;
         bytes memory risk = _runBatch(actions, actionMarketIds, touchedIds, idleBefore);
         if (!_withinLimits(touchedIds, idleBefore)) revert ErrorsLib.OutsideLimits();
-        if (risk.length != 0 && !IFuseboxRiskModule(address(this)).riskWithinLimits(risk, touchedIds, totalAssets())) {
-            revert ErrorsLib.OutsideLimits();
+        if (risk.length != 0) {
+            bytes memory call = abi.encodeCall(IFuseboxRiskModule.riskWithinLimits, (risk, touchedIds, totalAssets()));
+            if (!abi.decode(_inRiskModule(call, false), (bool))) revert ErrorsLib.OutsideLimits();
         }
     }
 
@@ -472,7 +477,9 @@ contract FuseboxVault is
         uint256 idleBefore
     ) internal returns (bytes memory risk) {
         FuseboxStorageLib.VaultLayout storage $ = FuseboxStorageLib.vault();
-        if (RiskStorageLib.configured()) risk = IFuseboxRiskModule(address(this)).riskSnapshot(touched, idleBefore);
+        if (RiskStorageLib.configured()) {
+            risk = abi.decode(_inRiskModule(abi.encodeCall(IFuseboxRiskModule.riskSnapshot, (touched, idleBefore)), false), (bytes));
+        }
         uint256 supplyBefore = totalSupply();
         for (uint256 i; i < actions.length; ++i) {
             Address.functionDelegateCall(actions[i].fuse, actions[i].data);
@@ -567,23 +574,22 @@ contract FuseboxVault is
 
     /* ================================================================ INTERNAL: RISK ENGINE HOOKS */
 
-    /// @dev The risk engine's net-delta book follows every valuation the core writes (the module's own writes —
-    /// configuring, releasing, an instant withdrawal's revaluation — are booked at the market's next refresh).
-    /// Straight into the risk module by delegatecall (no trip through the module chain), for reporting markets only.
+    /// @dev Runs `data` in the risk module, in this vault's storage: straight there by delegatecall, not through the
+    /// module chain. `vaultOnly`: a function only the vault may run (`bookExposure`, `checkNavRate`) is admitted.
+    function _inRiskModule(bytes memory data, bool vaultOnly) internal returns (bytes memory) {
+        if (vaultOnly) RiskStorageLib.admitVaultCall();
+        return Address.functionDelegateCall(RISK_MODULE, data);
+    }
+
+    /// @dev The risk engine's net-delta book follows every valuation the core writes, for reporting markets only.
     function _afterMarketWritten(uint256 marketId) internal override {
         if (!FuseboxStorageLib.vault().markets[marketId].reportsExposure) return;
-        bytes32 ticket = RiskStorageLib.BOOKING_TICKET;
-        assembly {
-            tstore(ticket, 1)
-        }
-        (bool ok, bytes memory reason) =
-            RISK_MODULE.delegatecall(abi.encodeCall(IFuseboxRiskModule.bookExposure, (marketId)));
-        if (!ok) _bubble(reason);
+        _inRiskModule(abi.encodeCall(IFuseboxRiskModule.bookExposure, (marketId)), true);
     }
 
     /// @dev A refresh of every market is where the NAV-rate bounds are checked (a breach pauses the vault).
     function _afterRefreshAll() internal override {
-        if (RiskStorageLib.navBoundSet()) IFuseboxRiskModule(address(this)).checkNavRate();
+        if (RiskStorageLib.navBoundSet()) _inRiskModule(abi.encodeCall(IFuseboxRiskModule.checkNavRate, ()), true);
     }
 
     function _bubble(bytes memory reason) internal pure {

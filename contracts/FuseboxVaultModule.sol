@@ -298,10 +298,7 @@ contract FuseboxVaultModule is FuseboxModuleLink, AccessManagedUpgradeable, Reen
     /// booked into the net-delta book as the core's are: straight into the risk module, the next link.
     function _afterMarketWritten(uint256 marketId) internal override {
         if (!FuseboxStorageLib.vault().markets[marketId].reportsExposure) return;
-        bytes32 ticket = RiskStorageLib.BOOKING_TICKET;
-        assembly {
-            tstore(ticket, 1)
-        }
+        RiskStorageLib.admitVaultCall();
         Address.functionDelegateCall(NEXT_MODULE, abi.encodeCall(IFuseboxRiskModule.bookExposure, (marketId)));
     }
 
@@ -598,10 +595,8 @@ contract FuseboxVaultModule is FuseboxModuleLink, AccessManagedUpgradeable, Reen
             emit EventsLib.SubstrateRevoked(marketId, substrateList[k]);
         }
         delete s.list[marketId];
-        if (market.reportsExposure) {
-            RiskLib.clearExposure(marketId, market); // whatever it still booked leaves the net-delta book with it
-            --RiskStorageLib.risk().exposureMarketCount;
-        }
+        // Whatever it still booked leaves the net-delta book with it.
+        if (market.reportsExposure) RiskLib.clearExposure(marketId, market);
         delete $.markets[marketId];
         uint32[] storage ids = $.marketIds;
         for (uint256 k; k < ids.length; ++k) {

@@ -23,8 +23,7 @@ library RiskStorageLib {
     struct RiskLayout {
         // slot 0: the one slot a batch reads when nothing is configured
         uint32 groupCount; // how many groups exist (0: no group work at all)
-        uint32 exposureMarketCount; // markets whose balance fuse reports exposure (0: no delta bookkeeping)
-        uint32 bandCount; // assets with a net-delta band (0: no delta check)
+        uint32 bandCount; // assets with a net-delta band (0: no delta check; a market's own flag says whether it books)
         uint16 maxBatchLossBps; // the most one batch may lose, basis points of total assets (0 = no budget)
         // groups
         mapping(bytes32 groupId => Group) groups;
@@ -61,15 +60,34 @@ library RiskStorageLib {
         return (address(uint160(uint256(entry) >> 96)), int96(uint96(uint256(entry))));
     }
 
-    /// @dev Transient ticket: the core sets it right before it delegatecalls `bookExposure` into the risk module, which
-    /// consumes it; a call from outside (through the fallback chain) finds none.
+    /// @dev Transient ticket for the risk module's vault-only functions (`bookExposure`, `checkNavRate`), which the core
+    /// and the configuration module reach by delegatecall (so `msg.sender` is not the vault): set right before the
+    /// call, consumed by it; a call from outside, through the fallback chain, finds none.
     /// keccak256("fusebox.transient.BookingTicket")
-    bytes32 internal constant BOOKING_TICKET = 0xbe3cc82085e9b29910dd99880ba597d76433abfe5dbd8863141665d4d8187a27;
+    bytes32 internal constant VAULT_CALL_TICKET = 0xbe3cc82085e9b29910dd99880ba597d76433abfe5dbd8863141665d4d8187a27;
+
+    /// @notice Admits the next vault-only risk-module call (made right after, by delegatecall).
+    function admitVaultCall() internal {
+        bytes32 ticket = VAULT_CALL_TICKET;
+        assembly {
+            tstore(ticket, 1)
+        }
+    }
+
+    /// @notice Whether the call was admitted by the vault itself; consumes the ticket.
+    function vaultCallAdmitted() internal returns (bool admitted) {
+        bytes32 ticket = VAULT_CALL_TICKET;
+        assembly {
+            admitted := tload(ticket)
+            tstore(ticket, 0)
+        }
+    }
 
     // keccak256(abi.encode(uint256(keccak256("fusebox.storage.Risk")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 internal constant RISK_SLOT = 0x45683d5bd9de18460e56ee21876fb78e72817132f805b1d8222307cabc296000;
 
-    /// @notice Whether anything is configured (groups, exposure reporting, bands, a loss budget): slot 0 non-zero.
+    /// @notice Whether anything a batch is checked against is configured (groups, bands, a loss budget): slot 0
+    /// non-zero. (Exposure is booked per market, by `Market.reportsExposure`, whatever this says.)
     function configured() internal view returns (bool any) {
         assembly {
             any := iszero(iszero(sload(RISK_SLOT)))
