@@ -10,6 +10,7 @@
  *   own funding events + a live sample where funding is continuous (Perp v2's TWAP premium).
  * - `HistoricalMarketData` (files: data/market): the same view from history alone, no chain.
  */
+import { queryInWindows } from "../../lib/logs.js";
 import type { Provider } from "ethers";
 import type { MarketData } from "../data/market.js";
 import { indexAtOrAfter } from "../data/prices.js";
@@ -130,7 +131,7 @@ export class ChainMarketData implements MarketDataSource {
       const interval = this.o.intervalHours[leg.venueId] ?? 8;
       const prints = this.prints.get(leg.venueId) ?? new Map<number, FundingPrint>();
       const reader = perpReader(leg);
-      const events = head >= this.nextBlock ? await reader.fundingEvents(provider, this.nextBlock, head) : [];
+      const events = await queryInWindows((from, to) => reader.fundingEvents(provider, from, to), this.nextBlock, head);
       const live = await reader.liveFunding(provider);
       const print = (obs: FundingObservation, settle: number): FundingPrint => {
         const ratePerInterval = obs.ratePerHour * interval;
