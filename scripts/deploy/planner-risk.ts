@@ -3,7 +3,8 @@
  * A new group, or any limit that rises, is the atomist's `setRiskGroup` (timelocked); limits that only fall are the
  * guardian's `lowerRiskGroupLimits` (at once); membership is the atomist's `setMarketGroups`.
  */
-import { encodeBytes32String, parseUnits, type BaseContract } from "ethers";
+import { parseUnits, type BaseContract } from "ethers";
+import { riskGroupId } from "../lib/riskGroups.js";
 import type { RoleName } from "../lib/access.js";
 import { formatAmount, formatBps } from "../lib/units.js";
 import type { RiskGroupState } from "./chain-view.js";
@@ -16,10 +17,7 @@ export type Call = (key: string, kind: StepKind, role: RoleName, description: st
 
 const WAD = 10n ** 18n;
 
-/** The on-chain group id of a configured name. */
-export function riskGroupId(name: string): string {
-  return encodeBytes32String(name).toLowerCase();
-}
+export { riskGroupId } from "../lib/riskGroups.js";
 
 /** Whether `want` is nowhere above `have` (0 means "none" for capAssets and maxNotionalWad). */
 export function isLowering(have: RiskGroupState, want: RiskGroupState): boolean {

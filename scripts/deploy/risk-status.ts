@@ -3,7 +3,8 @@
  * the net delta of each banded asset, the batch loss budget and the NAV-rate bounds, read from the vault's views
  * (FuseboxRiskModule, chained after the configuration module). Reads only.
  */
-import { Contract, decodeBytes32String, type ContractRunner } from "ethers";
+import { Contract, type ContractRunner } from "ethers";
+import { riskGroupName } from "../lib/riskGroups.js";
 import { formatAmount } from "../lib/units.js";
 import type { vaultAt } from "./bindings.js";
 
@@ -47,14 +48,6 @@ export function navBoundWindow(b: { perUpdateBps: bigint; annualRateBps: bigint;
   return { allowedBps, upWad, downWad };
 }
 
-/** A group id as configured (a short name packed as bytes32), or its hex when it is not text. */
-export function groupName(id: string): string {
-  try {
-    return decodeBytes32String(id);
-  } catch {
-    return id;
-  }
-}
 
 /** The risk engine's lines, data and breaches; a vault whose module chain has no risk module says so. */
 export async function riskStatus(vault: Vault, amount: (x: bigint) => string, pct: (x: bigint, of: bigint) => string, total: bigint) {
@@ -73,7 +66,7 @@ export async function riskStatus(vault: Vault, amount: (x: bigint) => string, pc
     const [balance, notional, cap, maxNotional] = await vault.groupExposure(id);
     const markets = (await vault.getGroupMarkets(id)).map(String);
     const ok = balance <= cap && notional <= maxNotional;
-    const name = groupName(id);
+    const name = riskGroupName(id);
     if (!ok) breaches.push(`risk group ${name}: balance ${amount(balance)} vs cap ${amount(cap)}, notional ${amount(notional)} vs ${maxNotional === MAX ? "no limit" : amount(maxNotional)}`);
     data.groups.push({ id: name, markets, balance: balance.toString(), cap: cap.toString(), notional: notional.toString(), maxNotional: maxNotional === MAX ? null : maxNotional.toString(), ok });
     lines.push(

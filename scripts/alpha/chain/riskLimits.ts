@@ -4,21 +4,14 @@
  * its cached balance and notional), each net-delta band on the traded asset with the markets that report into it.
  * Read every tick: the atomist may change them at any time.
  */
-import { decodeBytes32String, type Provider } from "ethers";
+import type { Provider } from "ethers";
+import { riskGroupName } from "../../lib/riskGroups.js";
 import type { LegRef, VaultRiskLimits } from "../strategy/types.js";
 import type { ChainBook } from "./book.js";
 import { erc20At, vaultAt } from "./contracts.js";
 
 const toNumber = (x: bigint, decimals: number): number => Number(x) / 10 ** decimals;
 
-/** A bytes32 group id as its name (the config's names are short strings), else its hex. */
-export function groupName(id: string): string {
-  try {
-    return decodeBytes32String(id);
-  } catch {
-    return id;
-  }
-}
 
 /** The book's leg that market `id` is (undefined: a market the alpha does not trade). */
 function legOf(book: ChainBook, id: number): LegRef | undefined {
@@ -45,7 +38,7 @@ export async function readRiskLimits(book: ChainBook, provider: Provider): Promi
     const [g, ids] = await Promise.all([vault.getRiskGroup(gid), vault.getGroupMarkets(gid)]);
     const members = await Promise.all(ids.map(async (id) => legOf(book, Number(id)) ?? (await fixed(Number(id)))));
     return {
-      name: groupName(gid),
+      name: riskGroupName(gid),
       capBps: Number(g.capBps),
       ...(g.capAssets === 0n ? {} : { capQuote: toNumber(g.capAssets, q) }),
       ...(g.maxNotionalWad === 0n ? {} : { maxNotional: Number(g.maxNotionalWad) / 1e18 }),
@@ -87,7 +80,7 @@ export async function readRiskExposure(book: ChainBook, provider: Provider): Pro
   const [groupIds, bandAssets] = await Promise.all([vault.getRiskGroupIds(), vault.getBandAssets()]);
   const groups = await Promise.all(groupIds.map(async (gid) => {
     const [balance, notional, cap, maxNotional] = await vault.groupExposure(gid);
-    return { name: groupName(gid), balance: toNumber(balance, q), notional: toNumber(notional, q), cap: toNumber(cap, q), maxNotional: toNumber(maxNotional, q) };
+    return { name: riskGroupName(gid), balance: toNumber(balance, q), notional: toNumber(notional, q), cap: toNumber(cap, q), maxNotional: toNumber(maxNotional, q) };
   }));
   const bands = [];
   for (const asset of bandAssets) {
