@@ -62,21 +62,26 @@ for (const who of [alice, bob, carol]) {
 for (let id = 1; id <= 3; ++id) await addMarket(id);
 
 type Row = { operation: string; fusebox: number; bare: number };
-const rows: Row[] = [];
-async function both(operation: string, run: (v: typeof bare | typeof vault) => Promise<ContractTransactionResponse>) {
-  const fusebox = await gasOf(run(vault));
-  const bareGas = await gasOf(run(bare));
-  rows.push({ operation, fusebox, bare: bareGas });
+type Vault4626 = typeof bare | typeof vault;
+/** `run` on a Fusebox vault, then on a bare ERC4626 in the same state of its own: one row. */
+async function row(operation: string, fusebox: Vault4626, bareVault: Vault4626, run: (v: Vault4626) => Promise<ContractTransactionResponse>): Promise<Row> {
+  return { operation, fusebox: await gasOf(run(fusebox)), bare: await gasOf(run(bareVault)) };
 }
+/** The depositor paths, one sequence on both vaults; `activate` puts the Fusebox vault's markets to work after the
+ * first deposit, so the figures are for a vault with active markets. */
+const depositorPaths = async (fusebox: Vault4626, bareVault: Vault4626, activate: () => Promise<unknown>): Promise<Row[]> => {
+  const out = [await row("first deposit", fusebox, bareVault, (v) => v.connect(alice).deposit(100_000n * USDC, alice.address))];
+  await activate();
+  out.push(await row("deposit (new holder)", fusebox, bareVault, (v) => v.connect(bob).deposit(1_000n * USDC, bob.address)));
+  out.push(await row("deposit (existing holder)", fusebox, bareVault, (v) => v.connect(alice).deposit(1_000n * USDC, alice.address)));
+  out.push(await row("mint (existing holder)", fusebox, bareVault, (v) => v.connect(bob).mint(1_000n * 10n ** 12n, bob.address)));
+  out.push(await row("withdraw (partial)", fusebox, bareVault, (v) => v.connect(alice).withdraw(500n * USDC, alice.address, alice.address)));
+  out.push(await row("redeem (partial)", fusebox, bareVault, (v) => v.connect(alice).redeem(500n * 10n ** 12n, alice.address, alice.address)));
+  return out;
+};
 
-await both("first deposit", (v) => v.connect(alice).deposit(100_000n * USDC, alice.address));
-// Put the three markets to work (20% each) so the vault's figures are for a vault with active markets.
-await (await vault.connect(alpha).execute(markets.map((m) => enter(m, 20_000n * USDC)))).wait();
-await both("deposit (new holder)", (v) => v.connect(bob).deposit(1_000n * USDC, bob.address));
-await both("deposit (existing holder)", (v) => v.connect(alice).deposit(1_000n * USDC, alice.address));
-await both("mint (existing holder)", (v) => v.connect(bob).mint(1_000n * 10n ** 12n, bob.address));
-await both("withdraw (partial)", (v) => v.connect(alice).withdraw(500n * USDC, alice.address, alice.address));
-await both("redeem (partial)", (v) => v.connect(alice).redeem(500n * 10n ** 12n, alice.address, alice.address));
+// Markets at 20 % each once the first deposit is in.
+const rows = await depositorPaths(vault, bare, async () => (await vault.connect(alpha).execute(markets.map((m) => enter(m, 20_000n * USDC)))).wait());
 
 // ---------------------------------------------------------------- fees on: a second vault, same markets, 2 %/yr + 10 %
 // Every transaction here is a new block, so each one accrues a management fee (mints fee shares): the worst case.
@@ -91,20 +96,10 @@ for (const who of [alice, bob, carol]) await (await usdc.connect(who).approve(aw
 // a new holder a new holder), as the fees-off table above does.
 const bareForFees = await ethers.deployContract("TestErc4626Target", [await usdc.getAddress(), 6]);
 for (const who of [alice, bob, carol]) await (await usdc.connect(who).approve(await bareForFees.getAddress(), ethers.MaxUint256)).wait();
-const feeRows: Row[] = [];
-async function feesOn(operation: string, run: (v: typeof bare | typeof vault) => Promise<ContractTransactionResponse>) {
-  feeRows.push({ operation, fusebox: await gasOf(run(feeVault)), bare: await gasOf(run(bareForFees)) });
-}
-await feesOn("first deposit", (v) => v.connect(alice).deposit(100_000n * USDC, alice.address));
-await (await feeVault.connect(alpha).execute(feeMarkets.map((m) => enter(m, 20_000n * USDC)))).wait();
-await feesOn("deposit (new holder)", (v) => v.connect(bob).deposit(1_000n * USDC, bob.address));
-await feesOn("deposit (existing holder)", (v) => v.connect(alice).deposit(1_000n * USDC, alice.address));
-await feesOn("mint (existing holder)", (v) => v.connect(bob).mint(1_000n * 10n ** 12n, bob.address));
-await feesOn("withdraw (partial)", (v) => v.connect(alice).withdraw(500n * USDC, alice.address, alice.address));
-await feesOn("redeem (partial)", (v) => v.connect(alice).redeem(500n * 10n ** 12n, alice.address, alice.address));
+const feeRows = await depositorPaths(feeVault, bareForFees, async () => (await feeVault.connect(alpha).execute(feeMarkets.map((m) => enter(m, 20_000n * USDC)))).wait());
 await (await usdc.mint(await feeVault.getAddress(), 1_000n * USDC)).wait(); // a gain: the next call also pays 10 % of it
 await (await usdc.mint(await bareForFees.getAddress(), 1_000n * USDC)).wait(); // the same donation to the bare vault
-await feesOn("deposit after a gain (+perf fee)", (v) => v.connect(alice).deposit(1_000n * USDC, alice.address));
+feeRows.push(await row("deposit after a gain (+perf fee)", feeVault, bareForFees, (v) => v.connect(alice).deposit(1_000n * USDC, alice.address)));
 
 // ---------------------------------------------------------------- the ERC-7540 queue (on the fees-on vault)
 const queueRows: { operation: string; gas: number }[] = [];
